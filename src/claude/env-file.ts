@@ -1,0 +1,48 @@
+/**
+ * $CLAUDE_ENV_FILE is a shell script Claude Code sources before every Bash command, so every
+ * value we write is single-quoted: inside '…' nothing is special except the quote itself, which
+ * becomes '\'' . Newlines, $(…), backticks, ; and & are inert.
+ */
+import { appendFileSync, chmodSync, closeSync, fsyncSync, openSync } from 'node:fs';
+import { CcOtelError } from '../errors.js';
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function shellQuote(value: string): string {
+  if (value.includes('\0')) throw new CcOtelError('IO', 'a value contains a NUL byte and cannot be written to a shell file');
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function renderExports(vars: ReadonlyArray<{ name: string; value: string }>): string {
+  return vars
+    .map(({ name, value }) => {
+      if (!NAME.test(name)) throw new CcOtelError('IO', `"${name}" is not a valid shell variable name`);
+      return `export ${name}=${shellQuote(value)}\n`;
+    })
+    .join('');
+}
+
+export function renderDotenv(vars: ReadonlyArray<{ name: string; value: string }>): string {
+  // dotenv: single quotes are literal (no expansion); a value with a newline or ' needs double quotes.
+  return vars
+    .map(({ name, value }) => {
+      if (!/[\n'"]/.test(value)) return `${name}='${value}'\n`;
+      return `${name}="${value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"\n`;
+    })
+    .join('');
+}
+
+/**
+ * Append to the env file (Claude Code creates it 0644; it may carry a key, so 0600). One write
+ * call with O_APPEND: another hook appending at the same time cannot split our block.
+ */
+export function appendEnvFile(path: string, content: string): void {
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    appendFileSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(path, 0o600);
+}

@@ -1,0 +1,49 @@
+/**
+ * `cc-otel headers` — Claude Code's otelHeadersHelper. Prints {"header":"raw value"} on stdout and
+ * nothing else. Answers from the key cache on the common path; on failure a clear message on
+ * stderr and a non-zero exit within the deadline (Claude Code then exports without the headers,
+ * which the backend rejects visibly — better than hanging the session's telemetry).
+ */
+import type { Context } from '../context.js';
+import { describeError, isCcOtelError } from '../errors.js';
+import { deadlineOf, resolveTelemetry } from '../resolve-telemetry.js';
+import { helperHeaders } from '../otel/build-env.js';
+import { appendErrorLog } from '../log/error-log.js';
+import { userDirs } from '../config/dirs.js';
+import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
+import { armWatchdog, writeAndExit } from './watchdog.js';
+
+export async function runHeaders(ctx: Context, cliPath: string): Promise<void> {
+  const stateDir = userDirs(ctx).state;
+  const fail = (message: string, hint?: string, code?: string) => {
+    process.stderr.write(`cc-otel headers: ${message}${hint ? `\n  hint: ${hint}` : ''}\n`);
+    try {
+      appendErrorLog(stateDir, { time: new Date(ctx.now()).toISOString(), command: 'headers', message, ...(hint ? { hint } : {}), ...(code ? { code } : {}) });
+    } catch {
+      /* the log is best effort */
+    }
+  };
+  const deadline = deadlineOf(undefined, ctx.env);
+  armWatchdog(deadline, () => {
+    fail(`no headers within the ${deadline} ms deadline`, 'a key source is slow or hung; `cc-otel env --explain` shows which');
+    return 1;
+  });
+  try {
+    const r = await resolveTelemetry(ctx, {
+      key: 'if-needed',
+      onStale: (ref) => spawnBackgroundRefresh(cliPath, ref, process.env),
+    });
+    if (r.inert) return writeAndExit('{}\n', 0);
+    if (r.chain?.error) {
+      // An optional key (self-hosted SigNoz, generic otlp) that is absent is not an error.
+      if (r.plan.keyNeeded === 'optional' && r.chain.error.code === 'KEY_NOT_FOUND') return writeAndExit(`${JSON.stringify(helperHeaders(r.plan))}\n`, 0);
+      fail(r.chain.error.message, r.chain.error.hint, r.chain.error.code);
+      return writeAndExit('', 1);
+    }
+    writeAndExit(`${JSON.stringify(helperHeaders(r.plan))}\n`, 0);
+  } catch (e) {
+    if (isCcOtelError(e)) fail(e.message, e.hint, e.code);
+    else fail(`unexpected error: ${describeError(e)} (please report, with \`cc-otel --version\`)`);
+    writeAndExit('', isCcOtelError(e) ? e.exitCode : 1);
+  }
+}

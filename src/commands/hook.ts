@@ -1,0 +1,94 @@
+/**
+ * `cc-otel hook <event>` — Claude Code command hooks. First, do no harm: whatever fails, print
+ * nothing on stdout (a SessionStart hook's stdout goes into the model's context), exit 0 within
+ * a hard deadline, and log the failure (error log + one stderr line). `--strict` exits non-zero.
+ *
+ * session-start: append shell-safe `export K='v'` lines to $CLAUDE_ENV_FILE, which Claude Code
+ * sources before each Bash command — the only way OTel config reaches tools run from Bash, since
+ * Claude Code strips OTEL_* from its children (claude-code-facts §3).
+ */
+import type { Context } from '../context.js';
+import { describeError, isCcOtelError } from '../errors.js';
+import { deadlineOf, resolveTelemetry } from '../resolve-telemetry.js';
+import { userDirs } from '../config/dirs.js';
+import { appendErrorLog } from '../log/error-log.js';
+import { parseHookInput, readStdin, type HookInput } from '../claude/hook-input.js';
+import { appendEnvFile, renderExports } from '../claude/env-file.js';
+import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
+import { armWatchdog } from './watchdog.js';
+
+/** kebab-case command argument ↔ Claude Code's event name */
+export function eventName(arg: string): string {
+  return arg
+    .split('-')
+    .map((p) => (p ? p[0]!.toUpperCase() + p.slice(1) : p))
+    .join('');
+}
+
+export interface HookRun {
+  ctx: Context;
+  event: string;
+  strict: boolean;
+  cliPath: string;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+export async function runHook(run: HookRun): Promise<number> {
+  const { ctx, strict } = run;
+  const stateDir = userDirs(ctx).state;
+  let sessionId: string | undefined;
+  const problems: string[] = [];
+  const log = (message: string, code?: string, hint?: string) => {
+    problems.push(message);
+    ctx.log.warn(`hook ${run.event}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
+    try {
+      appendErrorLog(stateDir, {
+        time: new Date(ctx.now()).toISOString(),
+        command: `hook ${run.event}`,
+        message,
+        ...(code ? { code } : {}),
+        ...(hint ? { hint } : {}),
+        ...(sessionId ? { session: sessionId } : {}),
+      });
+    } catch {
+      /* logging must not break the hook either */
+    }
+  };
+  const deadline = deadlineOf(undefined, ctx.env);
+  const disarm = armWatchdog(deadline, () => {
+    log(`gave up at the ${deadline} ms deadline`, 'KEY_TIMEOUT', 'a key source is slow or hung; `cc-otel env --explain` shows which');
+    return strict ? 1 : 0;
+  });
+  try {
+    const parsed = parseHookInput(await readStdin(run.stdin, Math.min(1000, deadline / 4)));
+    if (!parsed.ok) log(`hook input: ${parsed.problem}`);
+    sessionId = parsed.input.session_id ?? ctx.env.CLAUDE_CODE_SESSION_ID;
+    if (run.event === 'session-start') await sessionStart(run, parsed.input, sessionId, log);
+  } catch (e) {
+    if (isCcOtelError(e)) log(e.message, e.code, e.hint);
+    else log(`unexpected error: ${describeError(e)} (please report)`);
+  } finally {
+    disarm();
+  }
+  return strict && problems.length ? 1 : 0;
+}
+
+async function sessionStart(run: HookRun, _input: HookInput, sessionId: string | undefined, log: (m: string, code?: string, hint?: string) => void): Promise<void> {
+  const { ctx } = run;
+  const envFile = ctx.env.CLAUDE_ENV_FILE;
+  if (!envFile) return; // not run by Claude Code's SessionStart (or an old version): nothing to write
+  const probe = await resolveTelemetry(ctx, { key: 'never', sessionId });
+  if (probe.inert) return;
+  const includeSecrets = probe.loaded.config.sessionEnv?.includeSecrets === true;
+  const r = includeSecrets
+    ? await resolveTelemetry(ctx, { key: 'if-needed', sessionId, onStale: (ref) => spawnBackgroundRefresh(run.cliPath, ref, process.env) })
+    : probe;
+  if (r.inert) return;
+  if (r.chain?.error) log(`${r.chain.error.message} — writing the env file without the key`, r.chain.error.code, r.chain.error.hint);
+  const vars = r.plan.vars.filter((v) => includeSecrets || !v.secret);
+  try {
+    appendEnvFile(envFile, `# cc-otel ${r.plan.backend}\n${renderExports(vars)}`);
+  } catch (e) {
+    log(`cannot write $CLAUDE_ENV_FILE (${envFile}): ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the file and its directory are writable');
+  }
+}

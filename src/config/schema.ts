@@ -1,0 +1,218 @@
+/**
+ * The config file's shape, as one table. Validation walks the table and returns every problem
+ * at once (file, key, what is allowed) instead of stopping at the first.
+ */
+import { PRESET_NAMES } from '../backends/index.js';
+import { PROTOCOLS, SIGNALS, type Protocol, type Signal } from '../otel/endpoint.js';
+import type { Temporality } from '../backends/types.js';
+
+export interface Config {
+  backend?: string;
+  endpoint?: string;
+  protocol?: Protocol;
+  region?: string;
+  site?: string;
+  instanceId?: string;
+  dataset?: string;
+  datasets?: Partial<Record<Signal, string>>;
+  publicKey?: string;
+  header?: string;
+  headerValue?: string;
+  key?: string[];
+  engineer?: string;
+  team?: string;
+  org?: string;
+  attributes?: Record<string, string>;
+  signals?: Signal[];
+  temporality?: Temporality;
+  privacy?: { prompts?: boolean; assistantResponses?: boolean; toolDetails?: boolean; toolContent?: boolean; rawApiBodies?: boolean };
+  intervals?: { metricsMs?: number; logsMs?: number; tracesMs?: number };
+  cardinality?: { sessionId?: boolean; version?: boolean; accountUuid?: boolean; entrypoint?: boolean };
+  sessionEnv?: { includeSecrets?: boolean };
+  cache?: { enabled?: boolean; ttlSeconds?: number; maxAgeSeconds?: number };
+  deadlineMs?: number;
+  events?: { logFile?: string; projectLog?: boolean; rotateBytes?: number; ship?: boolean };
+}
+
+type FieldType =
+  | { type: 'string' }
+  | { type: 'url' }
+  | { type: 'enum'; choices: readonly string[] }
+  | { type: 'boolean' }
+  | { type: 'int'; min: number; max: number }
+  | { type: 'stringArray'; itemChoices?: readonly string[] }
+  | { type: 'stringMap'; keys?: readonly string[] }
+  | { type: 'object'; fields: Readonly<Record<string, FieldSpec>> };
+
+export type FieldSpec = FieldType & { description: string };
+
+const bool = (description: string): FieldSpec => ({ type: 'boolean', description });
+
+export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
+  $schema: { type: 'string', description: 'JSON schema reference (ignored)' },
+  backend: { type: 'enum', choices: PRESET_NAMES, description: 'backend preset' },
+  endpoint: { type: 'url', description: 'OTLP base URL (overrides the preset\'s)' },
+  protocol: { type: 'enum', choices: PROTOCOLS, description: 'OTLP protocol (default http/protobuf: the headers helper only works over HTTP)' },
+  region: { type: 'string', description: 'preset region (signoz-cloud, honeycomb, newrelic, langfuse)' },
+  site: { type: 'string', description: 'Datadog site, e.g. datadoghq.eu' },
+  instanceId: { type: 'string', description: 'Grafana Cloud stack instance ID' },
+  dataset: { type: 'string', description: 'Honeycomb metrics dataset' },
+  datasets: { type: 'stringMap', keys: SIGNALS, description: 'Axiom dataset per signal' },
+  publicKey: { type: 'string', description: 'Langfuse public key' },
+  header: { type: 'string', description: 'generic otlp preset: auth header name' },
+  headerValue: { type: 'string', description: 'generic otlp preset: auth header template with {key}' },
+  key: { type: 'stringArray', description: 'ordered key references: env:NAME, dotenv:NAME, op://…, gcp-sm://projects/P/secrets/S[/versions/V]' },
+  engineer: { type: 'string', description: 'engineer attribute (default $USER)' },
+  team: { type: 'string', description: 'team attribute' },
+  org: { type: 'string', description: 'org attribute' },
+  attributes: { type: 'stringMap', description: 'extra resource attributes' },
+  signals: { type: 'stringArray', itemChoices: SIGNALS, description: 'signals to export (default: all the backend accepts)' },
+  temporality: { type: 'enum', choices: ['delta', 'cumulative'], description: 'metrics temporality (default: the backend\'s)' },
+  privacy: {
+    type: 'object',
+    description: 'content switches, all off by default',
+    fields: {
+      prompts: bool('OTEL_LOG_USER_PROMPTS: include prompt text'),
+      assistantResponses: bool('OTEL_LOG_ASSISTANT_RESPONSES: include response text'),
+      toolDetails: bool('OTEL_LOG_TOOL_DETAILS: include tool parameters'),
+      toolContent: bool('OTEL_LOG_TOOL_CONTENT: include tool input/output content'),
+      rawApiBodies: bool('OTEL_LOG_RAW_API_BODIES: include raw API bodies'),
+    },
+  },
+  intervals: {
+    type: 'object',
+    description: 'export intervals in milliseconds',
+    fields: {
+      metricsMs: { type: 'int', min: 1000, max: 3_600_000, description: 'OTEL_METRIC_EXPORT_INTERVAL' },
+      logsMs: { type: 'int', min: 100, max: 3_600_000, description: 'OTEL_LOGS_EXPORT_INTERVAL' },
+      tracesMs: { type: 'int', min: 100, max: 3_600_000, description: 'OTEL_TRACES_EXPORT_INTERVAL' },
+    },
+  },
+  cardinality: {
+    type: 'object',
+    description: 'metric attribute switches',
+    fields: {
+      sessionId: bool('OTEL_METRICS_INCLUDE_SESSION_ID'),
+      version: bool('OTEL_METRICS_INCLUDE_VERSION'),
+      accountUuid: bool('OTEL_METRICS_INCLUDE_ACCOUNT_UUID'),
+      entrypoint: bool('OTEL_METRICS_INCLUDE_ENTRYPOINT'),
+    },
+  },
+  sessionEnv: {
+    type: 'object',
+    description: 'what the SessionStart hook writes to $CLAUDE_ENV_FILE',
+    fields: { includeSecrets: bool('also write the secret auth headers (default false)') },
+  },
+  cache: {
+    type: 'object',
+    description: 'key cache for slow sources (1Password, Secret Manager)',
+    fields: {
+      enabled: bool('default true'),
+      ttlSeconds: { type: 'int', min: 0, max: 7 * 86400, description: 'fresh for this long (default 3600)' },
+      maxAgeSeconds: { type: 'int', min: 0, max: 30 * 86400, description: 'served stale while refreshing up to this age (default 86400)' },
+    },
+  },
+  deadlineMs: { type: 'int', min: 200, max: 60_000, description: 'hard deadline for hook and headers (default 5000)' },
+  events: {
+    type: 'object',
+    description: 'hook event log',
+    fields: {
+      logFile: { type: 'string', description: 'JSONL path (default ~/.claude/logs/hooks.jsonl)' },
+      projectLog: bool('write to ${CLAUDE_PROJECT_DIR}/.claude/logs/hooks.jsonl instead'),
+      rotateBytes: { type: 'int', min: 4096, max: 1 << 30, description: 'rotate the log at this size (default 10 MiB)' },
+      ship: bool('ship events as OTLP logs (default true when a backend is configured)'),
+    },
+  },
+};
+
+export interface ValidationProblem {
+  key: string;
+  message: string;
+}
+
+function describeType(f: FieldSpec): string {
+  switch (f.type) {
+    case 'enum':
+      return `one of ${f.choices.join(', ')}`;
+    case 'int':
+      return `an integer from ${f.min} to ${f.max}`;
+    case 'stringArray':
+      return f.itemChoices ? `an array of ${f.itemChoices.join(' | ')}` : 'an array of strings';
+    case 'stringMap':
+      return f.keys ? `an object with string values for ${f.keys.join(', ')}` : 'an object with string values';
+    case 'object':
+      return `an object with keys ${Object.keys(f.fields).join(', ')}`;
+    case 'url':
+      return 'an http(s) URL';
+    default:
+      return `a ${f.type}`;
+  }
+}
+
+function validateValue(key: string, spec: FieldSpec, v: unknown, out: ValidationProblem[]): void {
+  const bad = (got: string): void => {
+    out.push({ key, message: `must be ${describeType(spec)}${got}` });
+  };
+  switch (spec.type) {
+    case 'string':
+      if (typeof v !== 'string') bad(`, got ${JSON.stringify(v)}`);
+      return;
+    case 'url':
+      if (typeof v !== 'string') return bad(`, got ${JSON.stringify(v)}`);
+      try {
+        const u = new URL(v);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') bad(`, got scheme ${u.protocol}`);
+      } catch {
+        bad(`, got "${v}"`);
+      }
+      return;
+    case 'enum':
+      if (typeof v !== 'string' || !spec.choices.includes(v)) bad(`, got ${JSON.stringify(v)}`);
+      return;
+    case 'boolean':
+      if (typeof v !== 'boolean') bad(`, got ${JSON.stringify(v)}`);
+      return;
+    case 'int':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < spec.min || v > spec.max) bad(`, got ${JSON.stringify(v)}`);
+      return;
+    case 'stringArray':
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || (spec.itemChoices && !spec.itemChoices.includes(x))))
+        bad(`, got ${JSON.stringify(v)}`);
+      return;
+    case 'stringMap':
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`, got ${JSON.stringify(v)}`);
+      for (const [k, x] of Object.entries(v)) {
+        if (spec.keys && !spec.keys.includes(k)) out.push({ key: `${key}.${k}`, message: `unknown key; allowed: ${spec.keys.join(', ')}` });
+        else if (typeof x !== 'string') out.push({ key: `${key}.${k}`, message: `must be a string, got ${JSON.stringify(x)}` });
+      }
+      return;
+    case 'object':
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`, got ${JSON.stringify(v)}`);
+      validateObject(v as Record<string, unknown>, spec.fields, `${key}.`, out);
+      return;
+  }
+}
+
+function validateObject(obj: Record<string, unknown>, fields: Readonly<Record<string, FieldSpec>>, prefix: string, out: ValidationProblem[]): void {
+  for (const [k, v] of Object.entries(obj)) {
+    const spec = Object.hasOwn(fields, k) ? fields[k] : undefined;
+    if (!spec) {
+      out.push({ key: `${prefix}${k}`, message: `unknown key; allowed: ${Object.keys(fields).filter((f) => f !== '$schema').join(', ')}` });
+      continue;
+    }
+    validateValue(`${prefix}${k}`, spec, v, out);
+  }
+}
+
+/** Validate a parsed config file. `key` may be a single string in the file: normalised here. */
+export function validateConfig(raw: unknown): { config: Config; problems: ValidationProblem[] } {
+  const problems: ValidationProblem[] = [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { config: {}, problems: [{ key: '(root)', message: 'must be a JSON object' }] };
+  }
+  const obj = { ...(raw as Record<string, unknown>) };
+  if (typeof obj.key === 'string') obj.key = [obj.key];
+  validateObject(obj, CONFIG_FIELDS, '', problems);
+  delete obj.$schema;
+  return { config: obj as Config, problems };
+}

@@ -1,0 +1,293 @@
+/**
+ * The pure core: configuration (+ the key, when the caller has resolved it) → a telemetry plan.
+ * No I/O. Every built value carries where it came from, so `env --explain` and `verify` can say.
+ *
+ * Delivery channels (../shared/docs/claude-code-facts.md §1, §3):
+ *  - settings `env` + otelHeadersHelper → Claude Code's own exporter (no secret in the file)
+ *  - $CLAUDE_ENV_FILE → tools run from Bash (Claude Code strips OTEL_* from its children)
+ *  - process environment (`cc-otel exec`, `env --format shell`) → everything, secrets included
+ */
+import type { Env } from '../context.js';
+import { CcOtelError } from '../errors.js';
+import type { LoadedConfig, Source } from '../config/load.js';
+import { getPreset, PRESET_NAMES, type Preset, type PresetConfig, type Temporality } from '../backends/index.js';
+import { isHttp, lintBaseUrl, signalUrl, SIGNALS, type Protocol, type Signal } from './endpoint.js';
+import { renderHeadersEnv, headerEnvProblems, isValidHeaderValue } from './headers.js';
+import { attributeProblems, parseResourceAttributes, renderResourceAttributes } from './resource-attributes.js';
+import { detectAttributes } from './detectors.js';
+import { OTEL_OUTPUTS, SECRET_OUTPUTS } from './vars.js';
+
+export interface BuiltVar {
+  name: string;
+  value: string;
+  source: string;
+  secret: boolean;
+}
+
+export interface ResolvedKey {
+  value: string;
+  /** e.g. "env:SIGNOZ_KEY", "op://Eng/SigNoz/key (cached 12 min ago)" */
+  detail: string;
+}
+
+export interface TelemetryPlan {
+  backend: string;
+  preset: Preset;
+  protocol: Protocol;
+  signals: Signal[];
+  temporality: Temporality;
+  /** per signal: the full URL (HTTP) or the base (gRPC) */
+  endpoints: Partial<Record<Signal, string>>;
+  base: string;
+  /** secret auth headers; undefined when the key was not resolved for this plan */
+  authHeaders: Record<string, string> | undefined;
+  authHeaderNames: string[];
+  /** non-secret headers for every signal */
+  commonHeaders: Record<string, string>;
+  signalHeaders: Partial<Record<Signal, Record<string, string>>>;
+  resourceAttributes: Record<string, string>;
+  attributeSources: Record<string, string>;
+  /** false when the key must reach Claude Code but the protocol is grpc (helper unsupported) */
+  helperUsable: boolean;
+  keyNeeded: 'required' | 'optional' | 'none';
+  vars: BuiltVar[];
+  warnings: string[];
+}
+
+export const DEFAULT_KEY_REFS: readonly string[] = ['env:CC_OTEL_API_KEY', 'dotenv:CC_OTEL_API_KEY'];
+
+export function keyRefs(loaded: LoadedConfig): string[] {
+  return loaded.config.key?.length ? [...loaded.config.key] : [...DEFAULT_KEY_REFS];
+}
+
+export function formatSource(s: Source | undefined, fallback: string): string {
+  if (!s) return fallback;
+  switch (s.kind) {
+    case 'flag':
+      return `flag ${s.detail}`;
+    case 'env':
+      return `env ${s.detail}`;
+    case 'default':
+      return 'default';
+    default:
+      return `${s.kind} config ${s.detail}`;
+  }
+}
+
+export function requirePreset(loaded: LoadedConfig): Preset {
+  const name = loaded.config.backend;
+  if (!name) {
+    throw new CcOtelError('CONFIG_INVALID', 'no backend configured', {
+      hint: `set "backend" in .cc-otel.json or ~/.config/cc-otel/config.json (one of ${PRESET_NAMES.join(', ')}), or CC_OTEL_BACKEND`,
+    });
+  }
+  const preset = getPreset(name);
+  if (!preset) throw new CcOtelError('CONFIG_INVALID', `unknown backend "${name}"`, { hint: `use one of ${PRESET_NAMES.join(', ')}` });
+  return preset;
+}
+
+interface BuildOptions {
+  env: Env;
+  /** OS login name: the engineer fallback when no $USER-like variable is set */
+  user?: string | undefined;
+  key?: ResolvedKey | undefined;
+  /** added as session.id (the SessionStart hook knows it) */
+  sessionId?: string | undefined;
+}
+
+export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): TelemetryPlan {
+  const { config, sources } = loaded;
+  const preset = requirePreset(loaded);
+  const src = (key: string, fallback: string) => formatSource(sources[key], fallback);
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const pcfg: PresetConfig = config;
+
+  for (const f of preset.fields) {
+    if (f.required && (pcfg[f.name] === undefined || pcfg[f.name] === '')) problems.push(`"${f.name}" is required for ${preset.name}: ${f.description}`);
+    const val = pcfg[f.name];
+    if (f.choices && typeof val === 'string' && !f.choices.includes(val)) problems.push(`"${f.name}" must be one of ${f.choices.join(', ')}, got "${val}"`);
+  }
+
+  const protocol: Protocol = config.protocol ?? preset.protocols[0] ?? 'http/protobuf';
+  if (!preset.protocols.includes(protocol))
+    problems.push(`${preset.name} does not accept protocol ${protocol}; use ${preset.protocols.join(' or ')}`);
+
+  let base = '';
+  if (!problems.length) {
+    try {
+      base = preset.baseUrl(pcfg, protocol);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+    for (const p of lintBaseUrl(base)) problems.push(`endpoint: ${p.problem} — ${p.hint}`);
+    if (!problems.length) problems.push(...(preset.validate?.(pcfg) ?? []));
+  }
+
+  const accepted = preset.availableSignals?.(pcfg) ?? [...preset.signals];
+  const wanted = config.signals ?? accepted;
+  for (const s of wanted) if (!preset.signals.includes(s)) problems.push(`${preset.name} does not accept ${s}; it takes ${preset.signals.join(', ')}`);
+  const signals = SIGNALS.filter((s) => wanted.includes(s) && accepted.includes(s));
+  if (!signals.length && !problems.length) problems.push('no signal left to export: check "signals" (and "datasets" for axiom)');
+
+  if (problems.length) {
+    const where = loaded.files.map((f) => f.path).join(', ') || 'CC_OTEL_* variables';
+    throw new CcOtelError('CONFIG_INVALID', `backend ${preset.name}: ${problems.length === 1 ? problems[0] : `\n  ${problems.join('\n  ')}`}`, {
+      hint: `fix the configuration (${where}); backend reference: ${preset.docs}`,
+    });
+  }
+
+  const temporality: Temporality = config.temporality ?? preset.temporality;
+  if (config.temporality && config.temporality !== preset.temporality)
+    warnings.push(`temporality ${config.temporality} overrides ${preset.name}'s ${preset.temporality}: the backend may reject metrics`);
+
+  const endpoints: Partial<Record<Signal, string>> = {};
+  for (const s of signals) endpoints[s] = isHttp(protocol) ? signalUrl(base, s) : base;
+
+  // Headers: secret auth (from the key) vs. non-secret common and per-signal headers.
+  const authHeaderNames = preset.key === 'none' ? [] : Object.keys(preset.authHeaders(pcfg, 'x'));
+  let authHeaders: Record<string, string> | undefined;
+  if (opts.key) {
+    authHeaders = preset.key === 'none' ? {} : preset.authHeaders(pcfg, opts.key.value);
+    for (const [h, v] of Object.entries(authHeaders))
+      if (!isValidHeaderValue(v)) throw new CcOtelError('KEY_SOURCE_FAILED', `the key from ${opts.key.detail} contains control characters (header ${h})`, { hint: 'store the key without newlines or control characters' });
+  } else if (preset.key === 'none') authHeaders = {};
+  const commonHeaders = preset.staticHeaders?.(pcfg) ?? {};
+  const signalHeaders = preset.signalHeaders?.(pcfg) ?? {};
+  const keyNeeded = preset.key === 'optional' && preset.name === 'otlp' && !config.header ? 'none' : preset.key;
+  const authCount = keyNeeded === 'none' ? 0 : authHeaderNames.length;
+  const helperUsable = isHttp(protocol) || authCount === 0;
+  if (!helperUsable)
+    warnings.push(
+      'protocol grpc: Claude Code ignores otelHeadersHelper with grpc, so the key can reach its exporter only as a static OTEL_EXPORTER_OTLP_HEADERS ' +
+        '(cc-otel exec, or install --allow-secret-in-settings). Use http/protobuf to keep the key out of files.',
+    );
+
+  // Resource attributes, lowest precedence first; the user's own OTEL_RESOURCE_ATTRIBUTES wins.
+  const detected = detectAttributes(opts.env);
+  const attrs: Record<string, string> = {};
+  const attributeSources: Record<string, string> = {};
+  const put = (k: string, v: string | undefined, s: string) => {
+    if (v === undefined || v === '') return;
+    attrs[k] = v;
+    attributeSources[k] = s;
+  };
+  for (const [k, v] of Object.entries(detected.attributes)) {
+    if (attributeProblems({ [k]: v }).length) continue; // e.g. a very long run URL: drop it, never the whole variable
+    put(k, v, detected.sources[k] ?? 'detected');
+  }
+  const envUser = opts.env.USER ? 'USER' : opts.env.USERNAME ? 'USERNAME' : opts.env.LOGNAME ? 'LOGNAME' : undefined;
+  const engineer = config.engineer ?? (envUser ? opts.env[envUser] : opts.user);
+  put('engineer', engineer, config.engineer !== undefined ? src('engineer', 'config') : envUser ? `env ${envUser}` : 'OS user');
+  put('team', config.team, src('team', 'config'));
+  put('org', config.org, src('org', 'config'));
+  for (const [k, v] of Object.entries(config.attributes ?? {})) put(k, v, src(`attributes.${k}`, 'config'));
+  put('session.id', opts.sessionId, 'SessionStart hook input');
+  const existing = opts.env.OTEL_RESOURCE_ATTRIBUTES;
+  if (existing) {
+    try {
+      for (const [k, v] of Object.entries(parseResourceAttributes(existing))) put(k, v, 'env OTEL_RESOURCE_ATTRIBUTES (yours wins)');
+    } catch (e) {
+      warnings.push(`ignored your OTEL_RESOURCE_ATTRIBUTES: ${(e as Error).message} (the OTel SDK would discard all of it)`);
+    }
+  }
+  const attrProblems = attributeProblems(attrs);
+  if (attrProblems.length)
+    throw new CcOtelError('CONFIG_INVALID', `resource attributes: ${attrProblems.map((p) => `${p.key}: ${p.problem}`).join('; ')}`, {
+      hint: 'shorten or remove the attribute: one invalid entry makes the OTel SDK drop every attribute',
+    });
+
+  // The variables, in the definitions table's order.
+  const out = new Map<string, { value: string; source: string }>();
+  const set = (name: string, value: string | undefined, source: string) => {
+    if (value !== undefined) out.set(name, { value, source });
+  };
+  set('CLAUDE_CODE_ENABLE_TELEMETRY', '1', `backend ${preset.name}`);
+  if (signals.includes('traces')) set('CLAUDE_CODE_ENHANCED_TELEMETRY_BETA', '1', 'traces enabled');
+  const sigSrc = src('signals', `default (${preset.name} accepts ${accepted.join(', ')})`);
+  set('OTEL_METRICS_EXPORTER', signals.includes('metrics') ? 'otlp' : 'none', sigSrc);
+  set('OTEL_LOGS_EXPORTER', signals.includes('logs') ? 'otlp' : 'none', sigSrc);
+  set('OTEL_TRACES_EXPORTER', signals.includes('traces') ? 'otlp' : 'none', sigSrc);
+  set('OTEL_EXPORTER_OTLP_PROTOCOL', protocol, src('protocol', `default (${preset.name})`));
+  const endpointSrc = sources.endpoint
+    ? src('endpoint', '')
+    : `preset ${preset.name}${pcfg.region ? ` region ${pcfg.region}` : ''}${pcfg.site ? ` site ${pcfg.site}` : ''}`;
+  if (isHttp(protocol)) {
+    for (const s of signals) set(`OTEL_EXPORTER_OTLP_${s.toUpperCase()}_ENDPOINT`, endpoints[s], endpointSrc);
+  } else {
+    set('OTEL_EXPORTER_OTLP_ENDPOINT', base, endpointSrc);
+    if (base.startsWith('http://')) set('OTEL_EXPORTER_OTLP_INSECURE', 'true', 'grpc over http://');
+  }
+  const generic = { ...commonHeaders, ...(authHeaders ?? {}) };
+  for (const p of headerEnvProblems(generic)) warnings.push(`${p}; the headers helper (JSON) still carries it intact`);
+  if (Object.keys(generic).length) set('OTEL_EXPORTER_OTLP_HEADERS', renderHeadersEnv(generic), authHeaders && authCount ? `key from ${opts.key?.detail ?? 'key chain'}` : `preset ${preset.name}`);
+  for (const s of signals) {
+    const h = signalHeaders[s];
+    if (h && Object.keys(h).length) set(`OTEL_EXPORTER_OTLP_${s.toUpperCase()}_HEADERS`, renderHeadersEnv(h), `preset ${preset.name}`);
+  }
+  if (signals.includes('metrics'))
+    set('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', temporality, config.temporality ? src('temporality', '') : `preset ${preset.name}`);
+  const iv = config.intervals ?? {};
+  if (signals.includes('metrics')) set('OTEL_METRIC_EXPORT_INTERVAL', iv.metricsMs?.toString(), src('intervals.metricsMs', ''));
+  if (signals.includes('logs')) set('OTEL_LOGS_EXPORT_INTERVAL', iv.logsMs?.toString(), src('intervals.logsMs', ''));
+  if (signals.includes('traces')) set('OTEL_TRACES_EXPORT_INTERVAL', iv.tracesMs?.toString(), src('intervals.tracesMs', ''));
+  const flag = (b: boolean | undefined, on = '1', off = '0') => (b === undefined ? undefined : b ? on : off);
+  const pv = config.privacy ?? {};
+  set('OTEL_LOG_USER_PROMPTS', flag(pv.prompts), src('privacy.prompts', ''));
+  set('OTEL_LOG_ASSISTANT_RESPONSES', flag(pv.assistantResponses), src('privacy.assistantResponses', ''));
+  set('OTEL_LOG_TOOL_DETAILS', flag(pv.toolDetails), src('privacy.toolDetails', ''));
+  set('OTEL_LOG_TOOL_CONTENT', flag(pv.toolContent), src('privacy.toolContent', ''));
+  set('OTEL_LOG_RAW_API_BODIES', flag(pv.rawApiBodies), src('privacy.rawApiBodies', ''));
+  const cd = config.cardinality ?? {};
+  set('OTEL_METRICS_INCLUDE_SESSION_ID', flag(cd.sessionId, 'true', 'false'), src('cardinality.sessionId', ''));
+  set('OTEL_METRICS_INCLUDE_VERSION', flag(cd.version, 'true', 'false'), src('cardinality.version', ''));
+  set('OTEL_METRICS_INCLUDE_ACCOUNT_UUID', flag(cd.accountUuid, 'true', 'false'), src('cardinality.accountUuid', ''));
+  set('OTEL_METRICS_INCLUDE_ENTRYPOINT', flag(cd.entrypoint, 'true', 'false'), src('cardinality.entrypoint', ''));
+  const rendered = renderResourceAttributes(attrs);
+  if (rendered) set('OTEL_RESOURCE_ATTRIBUTES', rendered, 'engineer/team/org, attributes, detectors');
+
+  const vars: BuiltVar[] = [];
+  for (const def of OTEL_OUTPUTS) {
+    const got = out.get(def.name);
+    if (got) vars.push({ name: def.name, value: got.value, source: got.source, secret: SECRET_OUTPUTS.has(def.name) && authCount > 0 });
+  }
+  return {
+    backend: preset.name,
+    preset,
+    protocol,
+    signals,
+    temporality,
+    endpoints,
+    base,
+    authHeaders: authCount ? authHeaders : {},
+    authHeaderNames: authCount ? authHeaderNames : [],
+    commonHeaders,
+    signalHeaders,
+    resourceAttributes: attrs,
+    attributeSources,
+    helperUsable,
+    keyNeeded,
+    vars,
+    warnings,
+  };
+}
+
+/** Does building the full plan need the key? */
+export function needsKey(plan: Pick<TelemetryPlan, 'keyNeeded'>): boolean {
+  return plan.keyNeeded !== 'none';
+}
+
+/** The settings `env` block: strings only, nothing secret. */
+export function settingsEnv(plan: TelemetryPlan): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const v of plan.vars) if (!v.secret && v.name !== 'OTEL_EXPORTER_OTLP_HEADERS') env[v.name] = v.value;
+  // Non-secret common headers (no auth at all) may go into the file.
+  const common = plan.vars.find((v) => v.name === 'OTEL_EXPORTER_OTLP_HEADERS');
+  if (common && !common.secret && plan.authHeaderNames.length === 0) env[common.name] = common.value;
+  return env;
+}
+
+/** What `cc-otel headers` prints: raw values, auth + common. */
+export function helperHeaders(plan: TelemetryPlan): Record<string, string> {
+  return { ...plan.commonHeaders, ...(plan.authHeaders ?? {}) };
+}

@@ -1,0 +1,73 @@
+/**
+ * makeProgram(): the commander tree for everything but the hot path (src/cli.ts handles `hook`
+ * and `headers` without loading commander). Command modules are small: each declares its options
+ * and help, and lazily imports the domain code it runs.
+ */
+import { Command, CommanderError } from 'commander';
+import { processContext, type Context } from './context.js';
+import { isCcOtelError } from './errors.js';
+import { define as defineEnv } from './commands/env.js';
+import { define as defineCache } from './commands/cache.js';
+
+declare const __CC_OTEL_VERSION__: string | undefined;
+export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
+
+export function makeProgram(getCtx: () => Context): Command {
+  const program = new Command('cc-otel')
+    .description("Get Claude Code's OpenTelemetry to your observability backend, keyed at run time and tagged with engineer/team/org.")
+    .version(VERSION, '-V, --version')
+    .option('--verbose', 'print stack traces and debug lines')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Hot-path commands (run by Claude Code itself):
+  hook <event> [--strict]   a Claude Code hook; session-start writes $CLAUDE_ENV_FILE. Prints nothing, exits 0.
+  headers                   the otelHeadersHelper: prints the auth headers as JSON
+
+Configuration: .cc-otel.json (project), ~/.config/cc-otel/config.json (user), CC_OTEL_* variables, flags.
+Docs: README.md and docs/ in the package.`,
+    );
+  program
+    .command('hook <event>')
+    .description('Claude Code hook (session-start, …): reads the hook JSON on stdin; never prints on stdout')
+    .option('--strict', 'exit non-zero when something failed (default: exit 0, log the failure)')
+    .action(async (event: string, o: { strict?: boolean }) => {
+      const { runHook } = await import('./commands/hook.js');
+      process.exitCode = await runHook({ ctx: getCtx(), event, strict: o.strict === true, cliPath: process.argv[1] ?? '', stdin: process.stdin });
+    });
+  program
+    .command('headers')
+    .description("Claude Code's otelHeadersHelper: prints {\"header\":\"value\"} for the configured backend")
+    .action(async () => {
+      const { runHeaders } = await import('./commands/headers.js');
+      await runHeaders(getCtx(), process.argv[1] ?? '');
+    });
+  defineEnv(program, getCtx);
+  defineCache(program, getCtx);
+  return program;
+}
+
+/** Parse and run; the only place (with cli.ts) that turns errors into exit codes. */
+export async function runProgram(argv: string[]): Promise<void> {
+  const verbose = argv.includes('--verbose');
+  let ctx: Context | undefined;
+  const getCtx = () => (ctx ??= processContext({ verbose }));
+  const program = makeProgram(getCtx);
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (isCcOtelError(e)) {
+      process.stderr.write(`cc-otel: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Config + key chain + pure builder, in one call shared by every command. Returns values; the
+ * caller decides what to print or write.
+ */
+import type { Context } from './context.js';
+import { userDirs, type Dirs } from './config/dirs.js';
+import { loadConfig, type LoadedConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { buildTelemetry, keyRefs, needsKey, type TelemetryPlan } from './otel/build-env.js';
+import { resolveKey, type ChainResult } from './secrets/chain.js';
+import { DEFAULT_POLICY } from './secrets/cache.js';
+
+export const DEFAULT_DEADLINE_MS = 5000;
+
+export interface ResolveOptions {
+  flags?: Config;
+  flagNames?: Record<string, string>;
+  /** 'never': don't touch the key chain; 'if-needed': resolve when the backend takes a key */
+  key: 'never' | 'if-needed';
+  sessionId?: string | undefined;
+  /** a stale cached key was served */
+  onStale?: (ref: string) => void;
+  noCache?: boolean;
+}
+
+export type Resolved =
+  | { inert: true; loaded: LoadedConfig; dirs: Dirs }
+  | { inert: false; loaded: LoadedConfig; dirs: Dirs; plan: TelemetryPlan; chain: ChainResult | undefined };
+
+export function deadlineOf(loaded: LoadedConfig | undefined, env: Context['env']): number {
+  const fromEnv = Number(env.CC_OTEL_DEADLINE_MS);
+  return loaded?.config.deadlineMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_DEADLINE_MS);
+}
+
+export function chainOptions(ctx: Context, loaded: LoadedConfig, dirs: Dirs, opts: Pick<ResolveOptions, 'onStale' | 'noCache'>, deadlineMs: number) {
+  const c = loaded.config.cache ?? {};
+  return {
+    refs: keyRefs(loaded),
+    deadlineMs,
+    projectDir: loaded.projectDir,
+    userConfigDir: loaded.userConfigDir,
+    cache: {
+      dir: dirs.cache,
+      enabled: c.enabled !== false && !opts.noCache && ctx.env.CC_OTEL_NO_CACHE !== '1',
+      policy: {
+        ttlMs: (c.ttlSeconds ?? DEFAULT_POLICY.ttlMs / 1000) * 1000,
+        maxAgeMs: (c.maxAgeSeconds ?? DEFAULT_POLICY.maxAgeMs / 1000) * 1000,
+      },
+    },
+    ...(opts.onStale ? { onStale: opts.onStale } : {}),
+  };
+}
+
+export async function resolveTelemetry(ctx: Context, opts: ResolveOptions): Promise<Resolved> {
+  const dirs = userDirs(ctx);
+  const loaded = loadConfig(ctx, opts.flags, opts.flagNames);
+  if (!loaded.configured) return { inert: true, loaded, dirs };
+  const base = buildTelemetry(loaded, { env: ctx.env, user: ctx.user, sessionId: opts.sessionId });
+  if (opts.key === 'never' || !needsKey(base)) return { inert: false, loaded, dirs, plan: base, chain: undefined };
+  // Leave ~10% of the deadline to build, print and exit.
+  const deadline = Math.floor(deadlineOf(loaded, ctx.env) * 0.9);
+  const chain = await resolveKey(ctx, chainOptions(ctx, loaded, dirs, opts, deadline));
+  if (!chain.key) return { inert: false, loaded, dirs, plan: base, chain };
+  const plan = buildTelemetry(loaded, { env: ctx.env, user: ctx.user, sessionId: opts.sessionId, key: chain.key });
+  return { inert: false, loaded, dirs, plan, chain };
+}
