@@ -34,7 +34,7 @@ Docs: README.md and docs/ in the package.`,
     .option('--strict', 'exit non-zero when something failed (default: exit 0, log the failure)')
     .action(async (event: string, o: { strict?: boolean }) => {
       const { runHook } = await import('./commands/hook.js');
-      process.exitCode = await runHook({ ctx: getCtx(), event, strict: o.strict === true, cliPath: process.argv[1] ?? '', stdin: process.stdin });
+      process.exitCode = await runHook({ ctx: getCtx(), event, strict: o.strict === true, cliPath: process.argv[1] ?? '', stdinFd: 0 });
     });
   program
     .command('headers')

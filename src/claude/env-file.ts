@@ -3,7 +3,7 @@
  * value we write is single-quoted: inside '…' nothing is special except the quote itself, which
  * becomes '\'' . Newlines, $(…), backticks, ; and & are inert.
  */
-import { appendFileSync, chmodSync, closeSync, fsyncSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, fchmodSync, openSync } from 'node:fs';
 import { CcOtelError } from '../errors.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -34,15 +34,15 @@ export function renderDotenv(vars: ReadonlyArray<{ name: string; value: string }
 
 /**
  * Append to the env file (Claude Code creates it 0644; it may carry a key, so 0600). One write
- * call with O_APPEND: another hook appending at the same time cannot split our block.
+ * call with O_APPEND: another hook appending at the same time cannot split our block. No fsync:
+ * Claude Code reads the file moments later from the page cache, and it does not outlive a reboot.
  */
 export function appendEnvFile(path: string, content: string): void {
   const fd = openSync(path, 'a', 0o600);
   try {
+    fchmodSync(fd, 0o600);
     appendFileSync(fd, content);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  chmodSync(path, 0o600);
 }

@@ -1,3 +1,5 @@
+import { fstatSync, read } from 'node:fs';
+
 /**
  * The JSON Claude Code writes on a hook's stdin (claude-code-facts §4). Missing or malformed input
  * is not fatal: the caller logs it and carries on with what it has.
@@ -31,27 +33,43 @@ export function parseHookInput(text: string): ParsedHookInput {
   return { ok: true, input };
 }
 
-/** Read all of stdin, but never wait past `timeoutMs` (a hook must not hang on a TTY or an open pipe). */
-export function readStdin(stdin: NodeJS.ReadableStream & { isTTY?: boolean }, timeoutMs: number, maxBytes = 4 << 20): Promise<string> {
-  if (stdin.isTTY) return Promise.resolve('');
+/**
+ * Read all of stdin (fd 0), but never wait past `timeoutMs`: a hook must not hang on a TTY or a
+ * pipe nobody closes. Uses fs.read on the fd rather than process.stdin, which for a pipe would load
+ * node:net and the stream stack — several ms on the hot path. fs.read runs on the libuv thread
+ * pool, so the event loop (and our deadline) stay alive while it waits.
+ */
+export function readStdinFd(fd: number, timeoutMs: number, maxBytes = 4 << 20): Promise<string> {
+  try {
+    if (fstatSync(fd).isCharacterDevice()) return Promise.resolve(''); // a TTY or /dev/null
+  } catch {
+    return Promise.resolve(''); // no stdin at all
+  }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let finished = false;
     const done = () => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
-      stdin.removeAllListeners('data');
-      stdin.removeAllListeners('end');
-      stdin.removeAllListeners('error');
-      (stdin as NodeJS.ReadStream).pause?.();
-      (stdin as NodeJS.ReadStream).unref?.();
       resolve(Buffer.concat(chunks).toString('utf8'));
     };
     const timer = setTimeout(done, timeoutMs);
-    stdin.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= maxBytes) chunks.push(c);
-    });
-    stdin.on('end', done);
-    stdin.on('error', done);
+    const step = () => {
+      if (finished) return;
+      const buf = Buffer.allocUnsafe(65536);
+      read(fd, buf, 0, buf.length, null, (err, n) => {
+        if (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return void setTimeout(step, 5);
+          return done();
+        }
+        if (n === 0) return done();
+        size += n;
+        if (size <= maxBytes) chunks.push(buf.subarray(0, n));
+        step();
+      });
+    };
+    step();
   });
 }

@@ -31,7 +31,7 @@ export async function runHeaders(ctx: Context, cliPath: string): Promise<void> {
   try {
     const r = await resolveTelemetry(ctx, {
       key: 'if-needed',
-      onStale: (ref) => spawnBackgroundRefresh(cliPath, ref, process.env),
+      onStale: (ref) => void spawnBackgroundRefresh(cliPath, ref, process.env),
     });
     if (r.inert) return writeAndExit('{}\n', 0);
     if (r.chain?.error) {

@@ -12,7 +12,7 @@ import { describeError, isCcOtelError } from '../errors.js';
 import { deadlineOf, resolveTelemetry } from '../resolve-telemetry.js';
 import { userDirs } from '../config/dirs.js';
 import { appendErrorLog } from '../log/error-log.js';
-import { parseHookInput, readStdin, type HookInput } from '../claude/hook-input.js';
+import { parseHookInput, readStdinFd, type HookInput } from '../claude/hook-input.js';
 import { appendEnvFile, renderExports } from '../claude/env-file.js';
 import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
 import { armWatchdog } from './watchdog.js';
@@ -30,7 +30,8 @@ export interface HookRun {
   event: string;
   strict: boolean;
   cliPath: string;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** where the hook JSON comes from (0 = stdin) */
+  stdinFd: number;
 }
 
 export async function runHook(run: HookRun): Promise<number> {
@@ -60,7 +61,7 @@ export async function runHook(run: HookRun): Promise<number> {
     return strict ? 1 : 0;
   });
   try {
-    const parsed = parseHookInput(await readStdin(run.stdin, Math.min(1000, deadline / 4)));
+    const parsed = parseHookInput(await readStdinFd(run.stdinFd, Math.min(1000, deadline / 4)));
     if (!parsed.ok) log(`hook input: ${parsed.problem}`);
     sessionId = parsed.input.session_id ?? ctx.env.CLAUDE_CODE_SESSION_ID;
     if (run.event === 'session-start') await sessionStart(run, parsed.input, sessionId, log);
@@ -81,7 +82,7 @@ async function sessionStart(run: HookRun, _input: HookInput, sessionId: string |
   if (probe.inert) return;
   const includeSecrets = probe.loaded.config.sessionEnv?.includeSecrets === true;
   const r = includeSecrets
-    ? await resolveTelemetry(ctx, { key: 'if-needed', sessionId, onStale: (ref) => spawnBackgroundRefresh(run.cliPath, ref, process.env) })
+    ? await resolveTelemetry(ctx, { key: 'if-needed', sessionId, onStale: (ref) => void spawnBackgroundRefresh(run.cliPath, ref, process.env) })
     : probe;
   if (r.inert) return;
   if (r.chain?.error) log(`${r.chain.error.message} — writing the env file without the key`, r.chain.error.code, r.chain.error.hint);

@@ -5,7 +5,6 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 export interface AtomicWriteOptions {
   mode?: number;
@@ -17,7 +16,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   const mode = opts.mode ?? 0o644;
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: opts.dirMode ?? (mode & 0o077 ? 0o755 : 0o700) });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {
     try {

@@ -13,7 +13,6 @@
  * The key is stored in plaintext at rest, like a .env file (docs/security.md).
  */
 import { closeSync, openSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/atomic-write.js';
 
@@ -38,8 +37,15 @@ export type CacheLookup =
   | { state: 'expired'; entry: CacheEntry; ageMs: number }
   | { state: 'miss' };
 
+/**
+ * File name for an entry: FNV-1a (64-bit) of source + ref. Not a security boundary (refs are not
+ * secret; the directory is 0700) — just a stable, filesystem-safe name without loading node:crypto
+ * on the hot path.
+ */
 export function cacheFile(dir: string, source: string, ref: string): string {
-  return join(dir, `${createHash('sha256').update(`${source}\0${ref}`).digest('hex').slice(0, 32)}.json`);
+  let h = 0xcbf29ce484222325n;
+  for (const b of Buffer.from(`${source}\0${ref}`, 'utf8')) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  return join(dir, `${source}-${h.toString(16).padStart(16, '0')}.json`);
 }
 
 export function readCache(dir: string, source: string, ref: string, now: number, policy: CachePolicy): CacheLookup {

@@ -1,0 +1,25 @@
+/**
+ * The hot path, bundled on its own (dist/hot.js, no chunk fan-out): what Claude Code runs at every
+ * session start and every hook event. No commander, no OTel, no SDKs — those load only from
+ * dist/cli.js or lazily, inside the branch that needs them.
+ */
+import { processContext } from './context.js';
+import { runHeaders } from './commands/headers.js';
+import { runHook } from './commands/hook.js';
+
+export async function runHot(argv: string[], cliPath: string): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'headers') return runHeaders(processContext(), cliPath);
+  if (cmd === 'hook' && rest[0]) {
+    const code = await runHook({ ctx: processContext(), event: rest[0], strict: rest.includes('--strict'), cliPath, stdinFd: 0 });
+    process.exit(code);
+  }
+}
+
+/** Is this invocation for the hot path? (`--help` and unknown shapes go to the full CLI.) */
+export function isHot(argv: string[]): boolean {
+  if (argv.includes('--help') || argv.includes('-h')) return false;
+  const [cmd, ...rest] = argv;
+  if (cmd === 'headers') return rest.length === 0;
+  return cmd === 'hook' && rest[0] !== undefined && !rest[0].startsWith('-');
+}
