@@ -8,6 +8,7 @@ import { processContext, type Context } from './context.js';
 import { isCcOtelError } from './errors.js';
 import { define as defineEnv } from './commands/env.js';
 import { define as defineCache } from './commands/cache.js';
+import { define as defineExec } from './commands/exec.js';
 
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
@@ -17,6 +18,7 @@ export function makeProgram(getCtx: () => Context): Command {
     .description("Get Claude Code's OpenTelemetry to your observability backend, keyed at run time and tagged with engineer/team/org.")
     .version(VERSION, '-V, --version')
     .option('--verbose', 'print stack traces and debug lines')
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -45,6 +47,7 @@ Docs: README.md and docs/ in the package.`,
     });
   defineEnv(program, getCtx);
   defineCache(program, getCtx);
+  defineExec(program, getCtx);
   return program;
 }
 
