@@ -22,12 +22,24 @@ export function renderExports(vars: ReadonlyArray<{ name: string; value: string 
     .join('');
 }
 
+/**
+ * dotenv.parse() has no escape for a quote or a backslash: '…' and `…` are literal (newlines
+ * included), "…" only turns \n and \r into line breaks; a bare \r anywhere becomes \n. So pick a
+ * quote the value does not contain, and refuse what no form carries intact.
+ */
+function dotenvQuote(name: string, value: string): string {
+  if (value.includes('\0')) throw new CcOtelError('IO', `the value of ${name} contains a NUL byte and cannot be written to a .env file`);
+  if (!value.includes('\r') && !value.includes("'")) return `'${value}'`;
+  if (!value.includes('\r') && !value.includes('`')) return `\`${value}\``;
+  if (!value.includes('"') && !/\\[nr]/.test(value)) return `"${value.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+  throw new CcOtelError('IO', `the value of ${name} cannot be written to a .env file intact (it mixes quote characters with a carriage return or a backslash escape); use --format shell or json`);
+}
+
 export function renderDotenv(vars: ReadonlyArray<{ name: string; value: string }>): string {
-  // dotenv: single quotes are literal (no expansion); a value with a newline or ' needs double quotes.
   return vars
     .map(({ name, value }) => {
-      if (!/[\n'"]/.test(value)) return `${name}='${value}'\n`;
-      return `${name}="${value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"\n`;
+      if (!NAME.test(name)) throw new CcOtelError('IO', `"${name}" is not a valid variable name`);
+      return `${name}=${dotenvQuote(name, value)}\n`;
     })
     .join('');
 }

@@ -1,4 +1,4 @@
-import { fstatSync, read } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 
 /**
  * The JSON Claude Code writes on a hook's stdin (claude-code-facts §4). Missing or malformed input
@@ -34,42 +34,53 @@ export function parseHookInput(text: string): ParsedHookInput {
 }
 
 /**
- * Read all of stdin (fd 0), but never wait past `timeoutMs`: a hook must not hang on a TTY or a
- * pipe nobody closes. Uses fs.read on the fd rather than process.stdin, which for a pipe would load
- * node:net and the stream stack — several ms on the hot path. fs.read runs on the libuv thread
- * pool, so the event loop (and our deadline) stay alive while it waits.
+ * Read all of stdin (or `fd`, which this then owns and closes), but never wait past `timeoutMs`: a hook must not hang on a TTY or on a pipe
+ * nobody closes.
+ *  - TTY, /dev/null, no stdin → ''
+ *  - a regular file → read it directly
+ *  - a pipe or socket → a stream on the event loop (process.stdin for fd 0). NOT fs.read:
+ *    a read blocked on a pipe sits in the libuv thread pool, and process.exit() then hangs joining
+ *    that thread (found by the "stdin never closed" test).
  */
-export function readStdinFd(fd: number, timeoutMs: number, maxBytes = 4 << 20): Promise<string> {
+export async function readStdinFd(fd: number, timeoutMs: number, maxBytes = 4 << 20): Promise<string> {
+  let st: ReturnType<typeof fstatSync>;
   try {
-    if (fstatSync(fd).isCharacterDevice()) return Promise.resolve(''); // a TTY or /dev/null
+    st = fstatSync(fd);
   } catch {
-    return Promise.resolve(''); // no stdin at all
+    return '';
   }
+  if (st.isCharacterDevice()) return '';
+  if (st.isFile()) {
+    try {
+      return readFileSync(fd).subarray(0, maxBytes).toString('utf8');
+    } catch {
+      return '';
+    }
+  }
+  const stdin: NodeJS.ReadableStream & { unref?: () => void } =
+    fd === 0 ? process.stdin : new (await import('node:net')).Socket({ fd, readable: true, writable: false });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let finished = false;
     const done = () => {
-      if (finished) return;
-      finished = true;
       clearTimeout(timer);
+      stdin.removeListener('data', onData);
+      stdin.removeListener('end', done);
+      stdin.removeListener('error', done);
+      stdin.pause();
+      stdin.unref?.();
+      // A non-stdin fd is owned by its reader: close it through the stream (closing it behind
+      // libuv's back leaves a stale epoll registration).
+      if (fd !== 0) (stdin as NodeJS.ReadableStream & { destroy: () => void }).destroy();
       resolve(Buffer.concat(chunks).toString('utf8'));
     };
-    const timer = setTimeout(done, timeoutMs);
-    const step = () => {
-      if (finished) return;
-      const buf = Buffer.allocUnsafe(65536);
-      read(fd, buf, 0, buf.length, null, (err, n) => {
-        if (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return void setTimeout(step, 5);
-          return done();
-        }
-        if (n === 0) return done();
-        size += n;
-        if (size <= maxBytes) chunks.push(buf.subarray(0, n));
-        step();
-      });
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size <= maxBytes) chunks.push(c);
     };
-    step();
+    const timer = setTimeout(done, timeoutMs);
+    stdin.on('data', onData);
+    stdin.once('end', done);
+    stdin.once('error', done);
   });
 }

@@ -55,11 +55,88 @@ export function findProjectFile(startDir: string): string | undefined {
   }
 }
 
-/** Line and column of a JSON.parse error, from V8's "… at position N" message. */
+/**
+ * Index of the first character a JSON parser rejects (text.length for a premature end), or -1.
+ * Only a fallback for V8 messages that carry no position ("Unexpected token 'x', … is not valid
+ * JSON", "Unexpected end of JSON input" — Node 20 gives none for a bare word or an empty file).
+ */
+export function jsonErrorIndex(t: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const ws = () => {
+    while (t[i] === ' ' || t[i] === '\t' || t[i] === '\n' || t[i] === '\r') i++;
+  };
+  const expect = (c: string) => (t[i] === c ? i++ : fail());
+  const str = () => {
+    expect('"');
+    for (;;) {
+      const c = t[i];
+      if (c === undefined || c < ' ') fail();
+      i++;
+      if (c === '"') return;
+      if (c === '\\') {
+        if (t[i] === 'u') {
+          i++;
+          for (let k = 0; k < 4; k++) /[0-9a-fA-F]/.test(t[i] ?? '') ? i++ : fail();
+        } else if ('"\\/bfnrt'.includes(t[i] ?? 'x')) i++;
+        else fail();
+      }
+    }
+  };
+  const value = (): void => {
+    ws();
+    const c = t[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (t[i] === close) return void i++;
+      for (;;) {
+        if (c === '{') {
+          ws();
+          str();
+          ws();
+          expect(':');
+        }
+        value();
+        ws();
+        if (t[i] === ',') i++;
+        else return void expect(close);
+      }
+    }
+    if (c === '"') return str();
+    for (const word of ['true', 'false', 'null']) if (t.startsWith(word, i)) return void (i += word.length);
+    if (c !== '-' && !/[0-9]/.test(c ?? '')) fail();
+    const digits = () => {
+      if (!/[0-9]/.test(t[i] ?? '')) fail();
+      while (/[0-9]/.test(t[i] ?? '')) i++;
+    };
+    if (t[i] === '-') i++;
+    if (t[i] === '0') i++;
+    else digits();
+    if (t[i] === '.') (i++, digits());
+    if (t[i] === 'e' || t[i] === 'E') {
+      i++;
+      if (t[i] === '+' || t[i] === '-') i++;
+      digits();
+    }
+  };
+  try {
+    value();
+    ws();
+    return i < t.length ? i : -1;
+  } catch (pos) {
+    return pos as number;
+  }
+}
+
+/** Line and column of a JSON.parse error, from V8's "… at position N" message (or jsonErrorIndex). */
 export function jsonErrorLocation(text: string, err: unknown): string {
   const m = /position (\d+)/.exec(err instanceof Error ? err.message : '');
-  if (!m) return '';
-  const pos = Number(m[1]);
+  const pos = m ? Number(m[1]) : jsonErrorIndex(text);
+  if (pos < 0) return '';
   const before = text.slice(0, pos);
   const line = before.split('\n').length;
   const col = pos - before.lastIndexOf('\n');

@@ -32,6 +32,25 @@ export interface Config {
   cache?: { enabled?: boolean; ttlSeconds?: number; maxAgeSeconds?: number };
   deadlineMs?: number;
   events?: { logFile?: string; projectLog?: boolean; rotateBytes?: number; ship?: boolean };
+  verify?: VerifyConfig;
+}
+
+/** Read-back credentials for `cc-otel verify --query` (docs/verify.md). Key fields are key references. */
+export interface VerifyConfig {
+  signoz?: { url?: string; apiKey?: string[] };
+  grafana?: {
+    token?: string[];
+    lokiUrl?: string;
+    lokiUser?: string;
+    prometheusUrl?: string;
+    prometheusUser?: string;
+    tempoUrl?: string;
+    tempoUser?: string;
+  };
+  honeycomb?: { apiKey?: string[]; apiUrl?: string };
+  datadog?: { apiKey?: string[]; applicationKey?: string[] };
+  newrelic?: { apiKey?: string[]; accountId?: string };
+  local?: { dataDir?: string };
 }
 
 type FieldType =
@@ -47,6 +66,8 @@ type FieldType =
 export type FieldSpec = FieldType & { description: string };
 
 const bool = (description: string): FieldSpec => ({ type: 'boolean', description });
+/** Ordered key references (like "key"); a single string is accepted in the file. */
+const keyRefs = (what: string): FieldSpec => ({ type: 'stringArray', description: `key references for ${what}` });
 
 export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
   $schema: { type: 'string', description: 'JSON schema reference (ignored)' },
@@ -121,6 +142,62 @@ export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
       projectLog: bool('write to ${CLAUDE_PROJECT_DIR}/.claude/logs/hooks.jsonl instead'),
       rotateBytes: { type: 'int', min: 4096, max: 1 << 30, description: 'rotate the log at this size (default 10 MiB)' },
       ship: bool('ship events as OTLP logs (default true when a backend is configured)'),
+    },
+  },
+  verify: {
+    type: 'object',
+    description: 'read-back credentials for `cc-otel verify --query` (docs/verify.md); key fields are key references like "key", resolved through the same chain',
+    fields: {
+      signoz: {
+        type: 'object',
+        description: 'SigNoz query API',
+        fields: {
+          url: { type: 'url', description: 'the SigNoz instance (UI) URL, e.g. https://acme.signoz.cloud — not the ingest host' },
+          apiKey: keyRefs('a Service Account API key (Settings → Service Accounts); the ingestion key cannot read'),
+        },
+      },
+      grafana: {
+        type: 'object',
+        description: 'Grafana Cloud Loki / Prometheus / Tempo (each has its own user ID)',
+        fields: {
+          token: keyRefs('an access-policy token with logs:read, metrics:read, traces:read'),
+          lokiUrl: { type: 'url', description: 'Loki URL from the portal, e.g. https://logs-prod-012.grafana.net' },
+          lokiUser: { type: 'string', description: 'Loki user (numeric ID)' },
+          prometheusUrl: { type: 'url', description: 'Prometheus URL, e.g. https://prometheus-prod-24-prod-eu-west-2.grafana.net/api/prom' },
+          prometheusUser: { type: 'string', description: 'Prometheus user (numeric ID)' },
+          tempoUrl: { type: 'url', description: 'Tempo URL, e.g. https://tempo-prod-10-prod-eu-west-2.grafana.net/tempo' },
+          tempoUser: { type: 'string', description: 'Tempo user (numeric ID)' },
+        },
+      },
+      honeycomb: {
+        type: 'object',
+        description: 'Honeycomb API (proves the dataset was written after the probe)',
+        fields: {
+          apiKey: keyRefs('a Configuration key (an Ingest key cannot read datasets)'),
+          apiUrl: { type: 'url', description: 'default https://api.honeycomb.io, or https://api.eu1.honeycomb.io for region eu' },
+        },
+      },
+      datadog: {
+        type: 'object',
+        description: 'Datadog API (site from "site")',
+        fields: {
+          apiKey: keyRefs('the API key (default: the ingest key from "key")'),
+          applicationKey: keyRefs('an application key with logs_read_data / timeseries_query (without it only the API key is checked)'),
+        },
+      },
+      newrelic: {
+        type: 'object',
+        description: 'New Relic NerdGraph (region from "region")',
+        fields: {
+          apiKey: keyRefs('a User key (NRAK-…), not the ingest License key'),
+          accountId: { type: 'string', description: 'the account ID (numeric)' },
+        },
+      },
+      local: {
+        type: 'object',
+        description: 'a `cc-otel collect` data directory (default for backend local; set it to read back from a collector behind another preset)',
+        fields: { dataDir: { type: 'string', description: 'default $CC_OTEL_DATA_DIR or the user data dir' } },
+      },
     },
   },
 };
@@ -212,7 +289,28 @@ export function validateConfig(raw: unknown): { config: Config; problems: Valida
   }
   const obj = { ...(raw as Record<string, unknown>) };
   if (typeof obj.key === 'string') obj.key = [obj.key];
+  normalizeVerifyRefs(obj);
   validateObject(obj, CONFIG_FIELDS, '', problems);
   delete obj.$schema;
   return { config: obj as Config, problems };
+}
+
+/** `verify.<backend>.<keyField>` may be one reference in the file, like "key": normalised to a list (copies, never mutates the input). */
+function normalizeVerifyRefs(obj: Record<string, unknown>): void {
+  const v = obj.verify;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return;
+  const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+  for (const [name, spec] of Object.entries(verifyFields())) {
+    const section = out[name];
+    if (spec.type !== 'object' || typeof section !== 'object' || section === null || Array.isArray(section)) continue;
+    const copy: Record<string, unknown> = { ...(section as Record<string, unknown>) };
+    for (const [k, f] of Object.entries(spec.fields)) if (f.type === 'stringArray' && typeof copy[k] === 'string') copy[k] = [copy[k]];
+    out[name] = copy;
+  }
+  obj.verify = out;
+}
+
+function verifyFields(): Readonly<Record<string, FieldSpec>> {
+  const f = CONFIG_FIELDS.verify;
+  return f && f.type === 'object' ? f.fields : {};
 }

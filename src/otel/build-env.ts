@@ -126,7 +126,7 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
 
   const accepted = preset.availableSignals?.(pcfg) ?? [...preset.signals];
   const wanted = config.signals ?? accepted;
-  for (const s of wanted) if (!preset.signals.includes(s)) problems.push(`${preset.name} does not accept ${s}; it takes ${preset.signals.join(', ')}`);
+  for (const s of wanted) if (!preset.signals.includes(s)) problems.push(`"signals": ${preset.name} does not accept ${s}; it takes ${preset.signals.join(', ')}`);
   const signals = SIGNALS.filter((s) => wanted.includes(s) && accepted.includes(s));
   if (!signals.length && !problems.length) problems.push('no signal left to export: check "signals" (and "datasets" for axiom)');
 
@@ -154,7 +154,8 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
   } else if (preset.key === 'none') authHeaders = {};
   const commonHeaders = preset.staticHeaders?.(pcfg) ?? {};
   const signalHeaders = preset.signalHeaders?.(pcfg) ?? {};
-  const keyNeeded = preset.key === 'optional' && preset.name === 'otlp' && !config.header ? 'none' : preset.key;
+  // Generic otlp: no `header` → no auth at all; a configured auth header without its key only earns 401s.
+  const keyNeeded = preset.name === 'otlp' ? (config.header ? 'required' : 'none') : preset.key;
   const authCount = keyNeeded === 'none' ? 0 : authHeaderNames.length;
   const helperUsable = isHttp(protocol) || authCount === 0;
   if (!helperUsable)
@@ -186,7 +187,12 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
   const existing = opts.env.OTEL_RESOURCE_ATTRIBUTES;
   if (existing) {
     try {
-      for (const [k, v] of Object.entries(parseResourceAttributes(existing))) put(k, v, 'env OTEL_RESOURCE_ATTRIBUTES (yours wins)');
+      for (const [k, v] of Object.entries(parseResourceAttributes(existing))) {
+        // An entry we could not re-render safely (e.g. too long once encoded) must not fail the whole build.
+        const bad = attributeProblems({ [k]: v });
+        if (bad.length) warnings.push(`ignored "${k}" from your OTEL_RESOURCE_ATTRIBUTES: ${bad.map((p) => p.problem).join('; ')}`);
+        else put(k, v, 'env OTEL_RESOURCE_ATTRIBUTES (yours wins)');
+      }
     } catch (e) {
       warnings.push(`ignored your OTEL_RESOURCE_ATTRIBUTES: ${(e as Error).message} (the OTel SDK would discard all of it)`);
     }

@@ -18,8 +18,7 @@ export function isHttp(p: Protocol): boolean {
 /** base + v1/<signal>, with exactly one slash between them. */
 export function signalUrl(base: string, signal: Signal): string {
   const u = new URL(base);
-  const path = u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`;
-  u.pathname = `${path}v1/${signal}`;
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/v1/${signal}`;
   return stripDefaultDecorations(u);
 }
 

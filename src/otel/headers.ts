@@ -6,8 +6,8 @@
  *    exporters send them verbatim [measured, 2.1.197: `authorization=Basic%20abc%3D%3D` arrived as
  *    `Basic%20abc%3D%3D`; its grpc exporter decodes]. A raw value with spaces, `=`, `+`, `/` is
  *    read identically by both kinds of parser, so raw is the only form right for all of them;
- *    only `,` (the separator) and `%` (decoders choke or alter it) cannot be carried — see
- *    headerEnvProblems().
+ *    only `,` (the separator), `%` (decoders choke or alter it) and `;` (the baggage parser
+ *    drops everything after it as a property) cannot be carried — see headerEnvProblems().
  */
 export type Headers = Readonly<Record<string, string>>;
 
@@ -23,6 +23,8 @@ export function headerEnvProblems(headers: Headers): string[] {
   for (const [k, v] of Object.entries(headers)) {
     if (v.includes(',')) out.push(`header ${k}: its value contains ",", which OTEL_EXPORTER_OTLP_HEADERS cannot carry`);
     else if (v.includes('%')) out.push(`header ${k}: its value contains "%", which SDKs that percent-decode will alter or reject`);
+    // W3C-baggage parsers (the JS SDK's parseKeyPairsIntoRecord) cut the value at ";" (property separator)
+    else if (v.includes(';')) out.push(`header ${k}: its value contains ";", which SDKs that parse the baggage format cut off there`);
   }
   return out;
 }

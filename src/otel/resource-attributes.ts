@@ -15,13 +15,26 @@ export interface AttributeProblem {
   problem: string;
 }
 
+/** Encoded length, or undefined when the string cannot be encoded (a lone UTF-16 surrogate: URIError). */
+function encodedLength(s: string): number | undefined {
+  try {
+    return percentEncode(s).length;
+  } catch {
+    return undefined;
+  }
+}
+
 export function attributeProblems(attrs: Readonly<Record<string, string>>): AttributeProblem[] {
   const out: AttributeProblem[] = [];
   for (const [k, v] of Object.entries(attrs)) {
     if (k.trim() === '') out.push({ key: k, problem: 'empty attribute key' });
     else if (k !== k.trim()) out.push({ key: k, problem: 'attribute key has leading/trailing whitespace' });
-    if (percentEncode(k).length > MAX_ATTRIBUTE_LENGTH) out.push({ key: k, problem: `key longer than ${MAX_ATTRIBUTE_LENGTH} characters once encoded` });
-    if (percentEncode(v).length > MAX_ATTRIBUTE_LENGTH)
+    const kl = encodedLength(k);
+    const vl = encodedLength(v);
+    if (kl === undefined) out.push({ key: k, problem: 'key is not valid Unicode (a lone surrogate)' });
+    else if (kl > MAX_ATTRIBUTE_LENGTH) out.push({ key: k, problem: `key longer than ${MAX_ATTRIBUTE_LENGTH} characters once encoded` });
+    if (vl === undefined) out.push({ key: k, problem: 'value is not valid Unicode (a lone surrogate)' });
+    else if (vl > MAX_ATTRIBUTE_LENGTH)
       out.push({ key: k, problem: `value longer than ${MAX_ATTRIBUTE_LENGTH} characters once percent-encoded (the SDK would drop every attribute)` });
   }
   return out;
@@ -49,6 +62,9 @@ export function parseResourceAttributes(raw: string): Record<string, string> {
     const key = decodeURIComponent((parts[0] ?? '').trim());
     const value = decodeURIComponent((parts[1] ?? '').trim());
     if (key === '') throw new Error(`"${entry}" has an empty key`);
+    // EnvDetector._MAX_LENGTH, applied to the decoded key and value like the current SDK does
+    if (key.length > MAX_ATTRIBUTE_LENGTH || value.length > MAX_ATTRIBUTE_LENGTH)
+      throw new Error(`"${key}": longer than ${MAX_ATTRIBUTE_LENGTH} characters`);
     out[key] = value;
   }
   return out;

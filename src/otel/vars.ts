@@ -24,7 +24,7 @@ export const OTEL_OUTPUTS: readonly OutputVar[] = [
   { name: 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', description: 'full metrics URL ending in /v1/metrics (HTTP)' },
   { name: 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', description: 'full logs URL ending in /v1/logs (HTTP)' },
   { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', description: 'full traces URL ending in /v1/traces (HTTP)' },
-  { name: 'OTEL_EXPORTER_OTLP_HEADERS', description: 'auth and common headers, `k=v,k=v`, values percent-encoded', secret: true },
+  { name: 'OTEL_EXPORTER_OTLP_HEADERS', description: 'auth and common headers, `k=v,k=v` with raw values (Claude Code\'s HTTP exporters do not percent-decode them — measured)', secret: true },
   { name: 'OTEL_EXPORTER_OTLP_METRICS_HEADERS', description: 'non-secret metrics-only headers (e.g. a dataset); merged with the common ones' },
   { name: 'OTEL_EXPORTER_OTLP_LOGS_HEADERS', description: 'non-secret logs-only headers' },
   { name: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', description: 'non-secret traces-only headers' },
