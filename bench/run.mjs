@@ -4,12 +4,12 @@
 // Interleaved round-robin (every scenario once per round, shuffled), so machine drift hits all
 // scenarios alike; median wall time per scenario; peak RSS with GNU time (%M) when available.
 // Targets (issue 2): hook session-start and headers (warm cache) ≤ 1.3× and ≤ 80 MB.
-// Further scenario files (bench/*.mjs exporting `scenarios(ctx)`) are picked up automatically.
+// Then every other bench/*.mjs (hook events, collector) runs as its own process; their JSON is included.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'cc-otel.js');
@@ -51,12 +51,9 @@ const scenarios = [
   { name: 'headers (warm cache, op source)', args: [cli, 'headers'], env: baseEnv, cwd: opProj, target: { ratio: 1.3, rssMb: 80 }, expect: /signoz-ingestion-key/ },
 ];
 
-// Scenario plug-ins from other parts of the product (hook events, collector, …).
-for (const f of readdirSync(join(root, 'bench'))) {
-  if (f === 'run.mjs' || !f.endsWith('.mjs')) continue;
-  const mod = await import(pathToFileURL(join(root, 'bench', f)).href);
-  if (typeof mod.scenarios === 'function') scenarios.push(...(await mod.scenarios({ cli, tmp, baseEnv, proj })));
-}
+// The other benchmarks (bench/*.mjs: hook events, collector) are standalone scripts printing JSON;
+// they run after this one, each in its own process.
+const others = readdirSync(join(root, 'bench')).filter((f) => f !== 'run.mjs' && f.endsWith('.mjs')).sort();
 
 function once(s) {
   const t0 = process.hrtime.bigint();
@@ -109,8 +106,21 @@ const results = scenarios
 for (const s of scenarios) if (s.report) results.push(...(await s.report()));
 rmSync(tmp, { recursive: true, force: true });
 
+const extra = [];
+for (const f of others) {
+  if (!asJson) process.stderr.write(`running bench/${f} …\n`);
+  const r = spawnSync(process.execPath, [join(root, 'bench', f)], { encoding: 'utf8', cwd: root, maxBuffer: 64 << 20 });
+  let parsed;
+  try {
+    parsed = JSON.parse(r.stdout);
+  } catch {
+    parsed = { error: `exit ${r.status}`, stdout: r.stdout.slice(-2000), stderr: r.stderr.slice(-2000) };
+  }
+  extra.push({ script: `bench/${f}`, exitCode: r.status, result: parsed });
+}
+
 if (asJson) {
-  process.stdout.write(`${JSON.stringify({ rounds, baselineMs: +base.toFixed(1), results }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ rounds, baselineMs: +base.toFixed(1), results, other: extra }, null, 2)}\n`);
 } else {
   console.log(`baseline node -e 0: ${base.toFixed(1)} ms (median of ${rounds} interleaved rounds)\n`);
   console.log(`${'scenario'.padEnd(44)} ${'median'.padStart(9)} ${'ratio'.padStart(6)} ${'peak RSS'.padStart(9)}  target`);
@@ -118,4 +128,5 @@ if (asJson) {
     const t = r.target ? `${r.target.ratio ? `≤${r.target.ratio}×` : ''}${r.target.rssMb ? ` ≤${r.target.rssMb} MB` : ''}${r.target.text ?? ''} ${r.ok === null ? '' : r.ok ? 'ok' : 'MISSED'}` : '';
     console.log(`${r.name.padEnd(44)} ${String(r.medianMs ?? r.value ?? '').padStart(6)} ms ${String(r.ratio ?? '').padStart(5)}× ${String(r.peakRssMb ?? '-').padStart(6)} MB  ${t}`);
   }
+  for (const e of extra) console.log(`\n${e.script} (exit ${e.exitCode}):\n${JSON.stringify(e.result, null, 2)}`);
 }

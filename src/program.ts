@@ -9,6 +9,12 @@ import { isCcOtelError } from './errors.js';
 import { define as defineEnv } from './commands/env.js';
 import { define as defineCache } from './commands/cache.js';
 import { define as defineExec } from './commands/exec.js';
+import { define as defineCollect } from './commands/collect.js';
+import { define as defineReport } from './commands/report.js';
+import { define as defineInstall } from './commands/install.js';
+import { define as defineUninstall } from './commands/uninstall.js';
+import { define as defineStatus } from './commands/status.js';
+import { define as defineFlush } from './commands/flush.js';
 
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
@@ -48,6 +54,12 @@ Docs: README.md and docs/ in the package.`,
   defineEnv(program, getCtx);
   defineCache(program, getCtx);
   defineExec(program, getCtx);
+  defineCollect(program, getCtx);
+  defineReport(program, getCtx);
+  defineInstall(program, getCtx);
+  defineUninstall(program, getCtx);
+  defineStatus(program, getCtx);
+  defineFlush(program, getCtx);
   return program;
 }
 

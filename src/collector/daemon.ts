@@ -1,0 +1,146 @@
+/**
+ * `collect --detach`, `collect status`, `collect stop`: a background collector is a normal
+ * foreground one started detached, with its output in <dataDir>/collector.log. It announces itself
+ * through <dataDir>/collector.pid (the writer lock) and <dataDir>/collector.json (ports, start time).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CcOtelError } from '../errors.js';
+import { ensurePrivateDir } from '../fs/atomic-write.js';
+import { STATE_FILE, type CollectorState } from './collector.js';
+import { isAlive, listSegments, LOCK_FILE } from './store.js';
+
+export const LOG_FILE = 'collector.log';
+
+export interface CollectorStatus {
+  dataDir: string;
+  running: boolean;
+  pid: number | undefined;
+  /** a pid file whose process is gone (crashed or killed; the next start replaces it) */
+  stale: boolean;
+  state: CollectorState | undefined;
+  segments: number;
+  bytesOnDisk: number;
+}
+
+function readPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dataDir, LOCK_FILE), 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readState(dataDir: string): CollectorState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, STATE_FILE), 'utf8')) as CollectorState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readCollectorStatus(dataDir: string): CollectorStatus {
+  const pid = readPid(dataDir);
+  const running = pid !== undefined && isAlive(pid);
+  const state = readState(dataDir);
+  const segs = listSegments(dataDir);
+  let bytes = 0;
+  for (const s of segs) {
+    for (const f of [s.raw, s.idx]) {
+      try {
+        bytes += statSync(f).size;
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+  }
+  return {
+    dataDir,
+    running,
+    pid,
+    stale: pid !== undefined && !running,
+    state: running && state?.pid === pid ? state : undefined,
+    segments: segs.length,
+    bytesOnDisk: bytes,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface StopResult {
+  wasRunning: boolean;
+  pid: number | undefined;
+}
+
+/** SIGTERM the collector writing `dataDir` and wait until it has exited (it drains first). */
+export async function stopCollector(dataDir: string, opts: { timeoutMs?: number } = {}): Promise<StopResult> {
+  const pid = readPid(dataDir);
+  if (pid === undefined || !isAlive(pid)) return { wasRunning: false, pid };
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch (e) {
+    throw new CcOtelError('IO', `cannot signal the collector (pid ${pid}): ${(e as Error).message}`, { cause: e });
+  }
+  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return { wasRunning: true, pid };
+    await sleep(50);
+  }
+  throw new CcOtelError('IO', `the collector (pid ${pid}) did not exit within ${Math.round((opts.timeoutMs ?? 15_000) / 1000)} s`, {
+    hint: `kill -9 ${pid} is safe: everything it acknowledged is already on disk`,
+  });
+}
+
+export interface DetachOptions {
+  dataDir: string;
+  /** how to run this CLI: [node, script] (the command passes process.execPath and process.argv[1]) */
+  entry: readonly string[];
+  /** arguments after `collect`, without --detach */
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+function logTail(dataDir: string): string {
+  try {
+    const text = readFileSync(join(dataDir, LOG_FILE), 'utf8').trim().split('\n');
+    return text.slice(-5).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Start a collector in the background and wait until it listens; returns its state. */
+export async function spawnDetached(opts: DetachOptions): Promise<CollectorState> {
+  const running = readCollectorStatus(opts.dataDir);
+  if (running.running) {
+    throw new CcOtelError('IO', `a collector (pid ${running.pid}) is already running for ${opts.dataDir}`, { hint: '`cc-otel collect status`, or `cc-otel collect stop`' });
+  }
+  ensurePrivateDir(opts.dataDir);
+  const [cmd, ...pre] = opts.entry;
+  if (!cmd) throw new CcOtelError('IO', 'cannot tell how to start cc-otel in the background');
+  const log = openSync(join(opts.dataDir, LOG_FILE), 'a', 0o600);
+  let exited: number | null | undefined;
+  let child;
+  try {
+    child = spawn(cmd, [...pre, 'collect', ...opts.args], { detached: true, stdio: ['ignore', log, log], env: opts.env });
+  } finally {
+    closeSync(log);
+  }
+  child.on('exit', (code) => (exited = code));
+  child.unref();
+  const pid = child.pid;
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  while (Date.now() < deadline) {
+    if (exited !== undefined) break;
+    const state = readState(opts.dataDir);
+    if (state && state.pid === pid) return state;
+    await sleep(50);
+  }
+  const tail = logTail(opts.dataDir);
+  throw new CcOtelError('IO', exited !== undefined ? `the background collector exited (code ${exited})` : 'the background collector did not start in time', {
+    hint: tail ? `${join(opts.dataDir, LOG_FILE)} says:\n${tail}` : `see ${join(opts.dataDir, LOG_FILE)}`,
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * OTLP/HTTP (https://opentelemetry.io/docs/specs/otlp/#otlphttp): POST /v1/{traces,metrics,logs},
+ * protobuf or JSON, optionally gzip/deflate/br-compressed.
+ *
+ *   200  stored and fsynced; empty Export*ServiceResponse in the request's encoding
+ *   400  not a valid request (google.rpc.Status) — nothing stored
+ *   404  unknown path · 405 not POST
+ *   413  body (compressed, or once decompressed) over the limit
+ *   415  unsupported Content-Type or Content-Encoding
+ *   503  the store failed (retryable)
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brotliDecompress, gunzip, inflate, type InputType, type ZlibOptions, type BrotliOptions } from 'node:zlib';
+import type { Signal } from '../otel/endpoint.js';
+import { BadPayload, ingest, type BodyEncoding } from './ingest.js';
+import { encodeStatus, GRPC_CODE, SIGNAL_PROTO } from './otlp-proto.js';
+import type { Store } from './store.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+const PATHS: ReadonlyMap<string, Signal> = new Map(
+  (Object.keys(SIGNAL_PROTO) as Signal[]).map((s) => [SIGNAL_PROTO[s].httpPath, s] as const),
+);
+
+export interface HttpReceiverEvents {
+  /** called after each request is answered */
+  onRequest?(e: { signal: Signal | undefined; status: number; records: number }): void;
+}
+
+type Decompress = (buf: InputType, opts: ZlibOptions & BrotliOptions, cb: (err: Error | null, out: Buffer) => void) => void;
+
+const DECOMPRESS: Readonly<Record<string, Decompress | null>> = {
+  '': null,
+  identity: null,
+  gzip: gunzip as Decompress,
+  'x-gzip': gunzip as Decompress,
+  deflate: inflate as Decompress,
+  br: brotliDecompress as Decompress,
+};
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function encodingOf(contentType: string): BodyEncoding | undefined {
+  if (contentType === 'application/x-protobuf' || contentType === 'application/protobuf') return 'protobuf';
+  if (contentType === 'application/json') return 'json';
+  return undefined;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > limit) {
+        done = true;
+        reject(new HttpError(413, `request body over ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!done) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on('error', (e) => {
+      if (!done) reject(e);
+      done = true;
+    });
+    // The client went away mid-body (no 'end' will come).
+    req.on('close', () => {
+      if (!done && !req.complete) reject(new HttpError(400, 'the request body was cut short'));
+      done = true;
+    });
+  });
+}
+
+function decompress(fn: Decompress, body: Buffer, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    fn(body, { maxOutputLength: limit }, (err, out) => {
+      if (!err) return resolve(out);
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) reject(new HttpError(413, `decompressed body over ${limit} bytes`));
+      else reject(new HttpError(400, `cannot decompress the body: ${err.message}`));
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, encoding: BodyEncoding, body: Uint8Array | string, extra: Record<string, string> = {}): void {
+  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.writeHead(status, {
+    'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf',
+    'content-length': String(buf.length),
+    ...extra,
+  });
+  res.end(buf);
+}
+
+function sendStatus(res: ServerResponse, status: number, encoding: BodyEncoding, message: string, extra: Record<string, string> = {}): void {
+  const code = status === 400 ? GRPC_CODE.INVALID_ARGUMENT : status === 413 ? GRPC_CODE.RESOURCE_EXHAUSTED : status === 503 ? GRPC_CODE.UNAVAILABLE : GRPC_CODE.INTERNAL;
+  const body = encoding === 'json' ? JSON.stringify({ code, message }) : encodeStatus(code, message);
+  send(res, status, encoding, body, extra);
+}
+
+export function createHttpHandler(store: Store, opts: { maxBodyBytes?: number } & HttpReceiverEvents = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return (req, res) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) sendStatus(res, 500, 'protobuf', 'internal error');
+      else res.destroy();
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const signal = PATHS.get(path);
+    const contentType = mediaType(req.headers['content-type']);
+    const replyEncoding: BodyEncoding = encodingOf(contentType) ?? (/json/.test(String(req.headers.accept ?? '')) ? 'json' : 'protobuf');
+    const fail = (status: number, message: string, extra: Record<string, string> = {}) => {
+      // Unread body: let the client finish sending, then drop the connection.
+      if (!req.complete) {
+        extra = { ...extra, connection: 'close' };
+        req.resume();
+      }
+      sendStatus(res, status, replyEncoding, message, extra);
+      opts.onRequest?.({ signal, status, records: 0 });
+    };
+    if (!signal) return fail(404, `no OTLP endpoint at ${path} (use /v1/traces, /v1/metrics or /v1/logs)`);
+    if (req.method !== 'POST') return fail(405, `${req.method} not allowed; OTLP/HTTP uses POST`, { allow: 'POST' });
+    const encoding = encodingOf(contentType);
+    if (!encoding) return fail(415, `unsupported Content-Type "${contentType}" (use application/x-protobuf or application/json)`);
+    const ce = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    const unzip = DECOMPRESS[ce];
+    if (unzip === undefined) return fail(415, `unsupported Content-Encoding "${ce}" (use gzip or none)`);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return fail(413, `request body of ${declared} bytes is over the ${limit}-byte limit`);
+
+    let result;
+    try {
+      let body = await readBody(req, limit);
+      if (unzip) body = await decompress(unzip, body, limit);
+      result = await ingest(store, signal, body, encoding);
+    } catch (e) {
+      if (e instanceof HttpError) return fail(e.status, e.message);
+      if (e instanceof BadPayload) return fail(400, e.message);
+      return fail(503, `cannot store the data: ${(e as Error).message}`, { 'retry-after': '5' });
+    }
+    // Full success: an Export*ServiceResponse with partial_success unset encodes to zero bytes.
+    send(res, 200, encoding, encoding === 'json' ? '{}' : new Uint8Array(0));
+    opts.onRequest?.({ signal, status: 200, records: result.records });
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * One request, whatever the transport: decode with the official definitions, index, append to the
+ * store, and only then report success. Shared by the HTTP and gRPC receivers.
+ */
+import type { Signal } from '../otel/endpoint.js';
+import { buildIndex, countRecords } from './index-builder.js';
+import { OtlpJsonError, parseOtlpJson } from './otlp-json.js';
+import { SIGNAL_PROTO, type ExportRequestMsg } from './otlp-proto.js';
+import type { Store } from './store.js';
+
+export type BodyEncoding = 'protobuf' | 'json';
+
+/** The payload is not a valid Export*ServiceRequest (→ HTTP 400 / gRPC INVALID_ARGUMENT). */
+export class BadPayload extends Error {
+  override readonly name = 'BadPayload';
+}
+
+export interface Decoded {
+  message: ExportRequestMsg;
+  /** protobuf bytes to store (the body itself for protobuf; re-encoded for JSON) */
+  bytes: Uint8Array;
+  records: number;
+}
+
+/**
+ * protobufjs skips unknown fields, groups included, so some non-protobuf bodies (JSON sent with a
+ * protobuf content type starts with `{`, which reads as a group start) would decode as an empty
+ * request and be acknowledged. OTLP uses no groups, so the top level is checked for field 0 and
+ * wire types 3, 4, 6 and 7.
+ */
+function checkTopLevelWireFormat(body: Uint8Array): void {
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; shift < 64; shift += 7) {
+      const b = body[pos++];
+      if (b === undefined) throw new BadPayload('invalid protobuf: truncated varint');
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+    throw new BadPayload('invalid protobuf: varint too long');
+  };
+  while (pos < body.length) {
+    const tag = varint();
+    const wire = tag % 8;
+    if (tag < 8 || wire === 3 || wire === 4 || wire > 5) throw new BadPayload(`invalid protobuf: unexpected tag ${tag} at byte ${pos}`);
+    if (wire === 0) varint();
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else {
+      const len = varint(); // not `pos += varint()`: that would add to pos as it was before the length
+      pos += len;
+    }
+    if (pos > body.length) throw new BadPayload('invalid protobuf: field runs past the end of the body');
+  }
+}
+
+export function decodeRequest(signal: Signal, body: Buffer, encoding: BodyEncoding): Decoded {
+  const type = SIGNAL_PROTO[signal].request;
+  let message: ExportRequestMsg;
+  let bytes: Uint8Array;
+  if (encoding === 'protobuf') {
+    try {
+      checkTopLevelWireFormat(body);
+      message = type.decode(body);
+    } catch (e) {
+      if (e instanceof BadPayload) throw new BadPayload(`${e.message.replace('invalid protobuf', `invalid protobuf ${signal} request`)}`);
+      throw new BadPayload(`invalid protobuf ${signal} request: ${(e as Error).message}`);
+    }
+    bytes = body;
+  } else {
+    try {
+      message = type.fromObject(parseOtlpJson(body.toString('utf8')));
+      bytes = type.encode(message).finish();
+    } catch (e) {
+      if (e instanceof OtlpJsonError) throw new BadPayload(`invalid OTLP/JSON ${signal} request: ${e.message}`);
+      throw new BadPayload(`invalid OTLP/JSON ${signal} request: ${(e as Error).message}`);
+    }
+  }
+  return { message, bytes, records: countRecords(signal, message) };
+}
+
+export interface IngestResult {
+  records: number;
+  stored: boolean;
+}
+
+/** Decode and store one request. Resolves after the data is durable; throws BadPayload or a store error. */
+export async function ingest(store: Store, signal: Signal, body: Buffer, encoding: BodyEncoding): Promise<IngestResult> {
+  const d = decodeRequest(signal, body, encoding);
+  // An empty request is a success with nothing to keep (the spec asks servers to accept it).
+  if (d.records === 0) return { records: 0, stored: false };
+  await store.append(signal, d.bytes, (dict, receivedAt) => buildIndex(signal, d.message, dict, receivedAt));
+  return { records: d.records, stored: true };
+}

@@ -1,0 +1,94 @@
+/**
+ * Read a data dir while (or after) a collector writes it. Each file is read up to its current end;
+ * a torn or half-written last frame is skipped (segment-format.ts).
+ */
+import { closeSync, openSync, readFileSync, readSync, fstatSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import type { Signal } from '../otel/endpoint.js';
+import {
+  FRAME_HEADER,
+  IDX_MAGIC,
+  MAX_FRAME,
+  parseIndexPayload,
+  parseRawPayload,
+  RAW_MAGIC,
+  walkFrames,
+  type IndexFrameView,
+  type RawFrameView,
+} from './segment-format.js';
+import { listSegments, type SegmentFiles } from './store.js';
+
+function readIfExists(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Visit every index frame of one segment, in write order. */
+export function forEachIndexFrame(seg: SegmentFiles, visit: (f: IndexFrameView) => void): void {
+  const buf = readIfExists(seg.idx);
+  if (!buf) return;
+  walkFrames(buf, IDX_MAGIC, (payload) => visit(parseIndexPayload(payload)));
+}
+
+/**
+ * Visit raw frames of one segment. `offsets` restricts the walk to those frame offsets (from the
+ * index), read with positional reads instead of loading the whole file.
+ */
+export function forEachRawFrame(seg: SegmentFiles, visit: (f: RawFrameView, offset: number) => void, offsets?: readonly number[]): void {
+  let fd: number;
+  try {
+    fd = openSync(seg.raw, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const magic = Buffer.alloc(RAW_MAGIC.length);
+    if (readSync(fd, magic, 0, magic.length, 0) !== magic.length || !magic.equals(RAW_MAGIC)) return;
+    const head = Buffer.alloc(FRAME_HEADER);
+    const readAt = (off: number): boolean => {
+      if (off + FRAME_HEADER > size || readSync(fd, head, 0, FRAME_HEADER, off) !== FRAME_HEADER) return false;
+      const len = head.readUInt32LE(0);
+      if (len > MAX_FRAME || off + FRAME_HEADER + len > size) return false;
+      const payload = Buffer.allocUnsafe(len);
+      if (readSync(fd, payload, 0, len, off + FRAME_HEADER) !== len) return false;
+      if (crc32(payload) >>> 0 !== head.readUInt32LE(4)) return false;
+      visit(parseRawPayload(payload), off);
+      off += FRAME_HEADER + len;
+      return true;
+    };
+    if (offsets) {
+      for (const off of offsets) readAt(off);
+      return;
+    }
+    let off = RAW_MAGIC.length;
+    while (off + FRAME_HEADER <= size) {
+      if (!readAt(off)) break;
+      off += FRAME_HEADER + head.readUInt32LE(0);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Which signals hold a record carrying the attribute `cc_otel.probe_id` = `probeId` (on the
+ * resource, the scope, or the record itself). Reads only the index, newest segment first.
+ */
+export async function findProbe(dataDir: string, probeId: string): Promise<Signal[]> {
+  const found = new Set<Signal>();
+  const segs = listSegments(dataDir).reverse();
+  for (const seg of segs) {
+    forEachIndexFrame(seg, (f) => {
+      if (f.header.p?.includes(probeId)) found.add(f.signal);
+    });
+    if (found.size === 3) break;
+  }
+  const order: Signal[] = ['traces', 'metrics', 'logs'];
+  return order.filter((s) => found.has(s));
+}

@@ -1,0 +1,144 @@
+/**
+ * `cc-otel collect [status|stop]`: the embedded local backend (docs/collect.md).
+ */
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { CcOtelError } from '../errors.js';
+import { userDirs } from '../config/dirs.js';
+
+interface CollectOptions {
+  port: number;
+  grpcPort: number;
+  grpc: boolean;
+  listen?: string;
+  dataDir?: string;
+  detach?: boolean;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new CcOtelError('USAGE', `"${value}" is not a port number (0–65535)`);
+  return n;
+}
+
+function dataDirOf(ctx: Context, opt: string | undefined): string {
+  return opt ?? ctx.env.CC_OTEL_DATA_DIR ?? userDirs(ctx).data;
+}
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+export function define(program: Command, getCtx: () => Context): void {
+  const collect = program
+    .command('collect')
+    .description('run a local OTLP receiver that stores telemetry on this machine (the `local` preset)')
+    .option('--port <port>', 'OTLP/HTTP port (0 = any free port)', parsePort, 4318)
+    .option('--grpc-port <port>', 'OTLP/gRPC port (0 = any free port)', parsePort, 4317)
+    .option('--no-grpc', 'do not listen for OTLP/gRPC')
+    .option('--listen <addr>', 'listen on this address instead of 127.0.0.1 (there is no authentication: required, explicitly, for anything but loopback)')
+    .option('--data-dir <dir>', 'where to store the data (default: $CC_OTEL_DATA_DIR or the user data dir)')
+    .option('--detach', 'run in the background (pid file and log in the data dir)')
+    .addHelpText(
+      'after',
+      `
+Receives OTLP/HTTP (/v1/traces, /v1/metrics, /v1/logs; protobuf or JSON; gzip) and OTLP/gRPC, and
+appends what arrives to segment files in the data dir; it answers 200 only once the data is on disk.
+Read it back with \`cc-otel report\`. Point Claude Code here with the \`local\` preset.
+
+Examples:
+  cc-otel collect                      foreground, Ctrl-C to stop
+  cc-otel collect --detach             background; then \`cc-otel collect status\` / \`stop\`
+  cc-otel collect --listen 0.0.0.0     a shared collector for a team (no auth: trusted networks only)`,
+    )
+    .action(async (opts: CollectOptions) => {
+      const ctx = getCtx();
+      const dataDir = dataDirOf(ctx, opts.dataDir);
+      const host = opts.listen ?? '127.0.0.1';
+      const { isLoopback } = await import('../collector/collector.js');
+      if (opts.listen !== undefined && !isLoopback(opts.listen)) {
+        ctx.log.warn(`listening on ${opts.listen}: anyone who can reach this address can write telemetry (no authentication)`);
+      }
+      if (opts.detach) {
+        const { spawnDetached } = await import('../collector/daemon.js');
+        const args = ['--port', String(opts.port), '--data-dir', dataDir];
+        if (opts.grpc) args.push('--grpc-port', String(opts.grpcPort));
+        else args.push('--no-grpc');
+        if (opts.listen !== undefined) args.push('--listen', opts.listen);
+        const script = process.argv[1];
+        if (!script) throw new CcOtelError('IO', 'cannot tell how this CLI was started, so cannot start it in the background');
+        const state = await spawnDetached({ dataDir, entry: [process.execPath, ...process.execArgv, script], args, env: { ...ctx.env } as NodeJS.ProcessEnv });
+        process.stdout.write(
+          `cc-otel collect: started in the background (pid ${state.pid}): http ${state.host}:${state.httpPort}` +
+            (state.grpcPort !== null ? `, grpc ${state.host}:${state.grpcPort}` : '') +
+            ` → ${dataDir}\n`,
+        );
+        return;
+      }
+
+      const { startCollector } = await import('../collector/collector.js');
+      const c = await startCollector({ dataDir, host, allowNonLoopback: opts.listen !== undefined, httpPort: opts.port, grpcPort: opts.grpc ? opts.grpcPort : null, now: ctx.now });
+      const where = `http ${c.httpUrl}` + (c.grpcPort !== undefined ? `, grpc ${host.includes(':') ? `[${host}]` : host}:${c.grpcPort}` : '');
+      const tty = process.stdout.isTTY === true;
+      const line = () => {
+        const s = c.stats();
+        return `cc-otel collect: ${where} → ${dataDir} · ${s.requests.toLocaleString('en-US')} requests, ${s.records.toLocaleString('en-US')} records${s.rejected ? `, ${s.rejected} rejected` : ''}`;
+      };
+      process.stdout.write(tty ? `${line()}  (Ctrl-C to stop)` : `${line()}\n`);
+      const timer = tty ? setInterval(() => process.stdout.write(`\r\x1b[K${line()}`), 1000) : undefined;
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      if (timer) clearInterval(timer);
+      await c.close();
+      process.stdout.write(tty ? `\r\x1b[K${line()} · stopped\n` : `cc-otel collect: stopped\n`);
+    });
+
+  collect
+    .command('status')
+    .description('is a collector running for the data dir, and on which ports')
+    .option('--data-dir <dir>', 'data dir (default: $CC_OTEL_DATA_DIR or the user data dir)')
+    .option('--json', 'print JSON')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ dataDir?: string; json?: boolean }>();
+      const ctx = getCtx();
+      const { readCollectorStatus } = await import('../collector/daemon.js');
+      const st = readCollectorStatus(dataDirOf(ctx, opts.dataDir));
+      if (opts.json) process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+      else if (st.running) {
+        const s = st.state;
+        process.stdout.write(
+          `running (pid ${st.pid})` +
+            (s ? `: http ${s.host}:${s.httpPort}${s.grpcPort !== null ? `, grpc ${s.host}:${s.grpcPort}` : ''}, since ${s.startedAt}` : '') +
+            `\ndata: ${st.dataDir} (${st.segments} segments, ${fmtBytes(st.bytesOnDisk)})\n`,
+        );
+      } else {
+        process.stdout.write(
+          `not running${st.stale ? ` (stale pid file for pid ${st.pid}: it crashed or was killed; acknowledged data is safe)` : ''}\n` +
+            `data: ${st.dataDir} (${st.segments} segments, ${fmtBytes(st.bytesOnDisk)})\n`,
+        );
+      }
+      process.exitCode = st.running ? 0 : 1;
+    });
+
+  collect
+    .command('stop')
+    .description('stop the background collector for the data dir (it finishes what it is writing first)')
+    .option('--data-dir <dir>', 'data dir (default: $CC_OTEL_DATA_DIR or the user data dir)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ dataDir?: string }>();
+      const ctx = getCtx();
+      const { stopCollector } = await import('../collector/daemon.js');
+      const r = await stopCollector(dataDirOf(ctx, opts.dataDir));
+      process.stdout.write(r.wasRunning ? `stopped (pid ${r.pid})\n` : 'not running\n');
+    });
+}

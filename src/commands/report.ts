@@ -1,0 +1,61 @@
+/**
+ * `cc-otel report`: Claude Code usage from what `cc-otel collect` stored.
+ */
+import { Option, type Command } from 'commander';
+import type { Context } from '../context.js';
+import { userDirs } from '../config/dirs.js';
+
+interface ReportCliOptions {
+  since: string;
+  until?: string;
+  by: 'engineer' | 'team' | 'org' | 'model' | 'day' | 'session';
+  json?: boolean;
+  csv?: boolean;
+  utc?: boolean;
+  dataDir?: string;
+}
+
+export function define(program: Command, getCtx: () => Context): void {
+  program
+    .command('report')
+    .description('sessions, tokens, cost, lines, commits, PRs, decisions and API errors from the local collector')
+    .option('--since <when>', 'from: a duration back from now (90m, 12h, 7d, 2w), a date (2025-06-01), or "all"', '7d')
+    .option('--until <when>', 'up to (exclusive), same forms as --since (default: now)')
+    .addOption(new Option('--by <group>', 'group rows by').choices(['engineer', 'team', 'org', 'model', 'day', 'session']).default('engineer'))
+    .option('--json', 'print JSON')
+    .option('--csv', 'print CSV')
+    .option('--utc', 'cut days at UTC midnight for --by day (default: local time)')
+    .option('--data-dir <dir>', 'data dir of the collector (default: $CC_OTEL_DATA_DIR or the user data dir)')
+    .addHelpText(
+      'after',
+      `
+Reads the data dir directly (the collector may be running). Token and cost totals are exact for
+delta and cumulative metrics alike; engineer/team/org come from the resource attributes cc-otel sets.
+
+Examples:
+  cc-otel report                       last 7 days by engineer
+  cc-otel report --by day --since 30d
+  cc-otel report --by model --csv > usage.csv`,
+    )
+    .action(async (opts: ReportCliOptions) => {
+      const ctx = getCtx();
+      const { CcOtelError } = await import('../errors.js');
+      if (opts.json && opts.csv) throw new CcOtelError('USAGE', '--json and --csv are exclusive');
+      const { parseSince } = await import('../report/since.js');
+      const { buildReport } = await import('../report/build.js');
+      const render = await import('../report/render.js');
+      const now = ctx.now();
+      const since = parseSince(opts.since, now);
+      const until = opts.until === undefined ? undefined : parseSince(opts.until, now);
+      const dataDir = opts.dataDir ?? ctx.env.CC_OTEL_DATA_DIR ?? userDirs(ctx).data;
+      const report = buildReport({ dataDir, since, until, by: opts.by, dayBoundary: opts.utc ? 'utc' : 'local' });
+      if (opts.json) process.stdout.write(render.renderJson(report));
+      else if (opts.csv) process.stdout.write(render.renderCsv(report));
+      else if (report.rows.length === 0) {
+        process.stdout.write(
+          `No Claude Code telemetry in ${dataDir}${since !== undefined ? ` since ${new Date(since).toISOString()}` : ''}.\n` +
+            `Start a collector with \`cc-otel collect\` and point Claude Code at it (the \`local\` preset).\n`,
+        );
+      } else process.stdout.write(render.renderTable(report));
+    });
+}

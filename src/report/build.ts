@@ -1,0 +1,438 @@
+/**
+ * `cc-otel report`: Claude Code usage from the collector's index, grouped and totalled.
+ *
+ * Counters (Claude Code's metrics are all monotonic Sums) are turned into increments per series
+ * before anything is added up, so delta and cumulative data give the same totals:
+ *  - a series is resource + scope + metric + data point attributes, across all segments;
+ *  - within a series, points are ordered by (start time, time); exact repeats (a client retry after
+ *    a lost 200) are dropped;
+ *  - delta: each point is its own increment;
+ *  - cumulative: the first point of a run (one start time) counts in full — the counter started at
+ *    start time — and each later point counts its difference from the previous one; a drop without
+ *    a new start time is a reset and counts in full.
+ * An increment is attributed to its point's time, so `since` cuts cumulative series correctly too.
+ */
+import { statSync } from 'node:fs';
+import type { Attrs, AttrValue } from '../collector/attributes.js';
+import { attrsKey } from '../collector/attributes.js';
+import { forEachIndexFrame } from '../collector/reader.js';
+import { PF_NO_VALUE, POINT_ROW, type CtxDef } from '../collector/segment-format.js';
+import { listSegments } from '../collector/store.js';
+
+export const GROUP_BY = ['engineer', 'team', 'org', 'model', 'day', 'session'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+export const TOKEN_TYPES = ['input', 'output', 'cacheRead', 'cacheCreation'] as const;
+export type TokenType = (typeof TOKEN_TYPES)[number];
+
+/** Where engineer/team/org come from: the first attribute present (data point/event, then resource). */
+export const DEFAULT_ATTRIBUTE_KEYS: Readonly<Record<'engineer' | 'team' | 'org', readonly string[]>> = {
+  engineer: ['engineer', 'user.name', 'enduser.id', 'user.email', 'user.id'],
+  team: ['team', 'team.name', 'team.id', 'department'],
+  org: ['org', 'org.name', 'organization.name', 'organization.id'],
+};
+
+export const NONE = '(none)';
+
+export interface ReportOptions {
+  dataDir: string;
+  /** inclusive lower bound, epoch ms (default: everything) */
+  since?: number;
+  /** exclusive upper bound, epoch ms (default: no bound) */
+  until?: number;
+  by?: GroupBy;
+  /** how `--by day` cuts days (default utc) */
+  dayBoundary?: 'utc' | 'local';
+  attributeKeys?: Partial<Record<'engineer' | 'team' | 'org', readonly string[]>>;
+}
+
+export interface ReportRow {
+  key: string;
+  sessions: number;
+  activeTimeSeconds: number;
+  tokens: Record<TokenType, number> & { total: number };
+  costUsd: number;
+  linesAdded: number;
+  linesRemoved: number;
+  commits: number;
+  pullRequests: number;
+  decisions: { accept: number; reject: number };
+  apiErrors: number;
+}
+
+export interface Report {
+  by: GroupBy;
+  since: string | null;
+  until: string | null;
+  rows: ReportRow[];
+  totals: ReportRow;
+  meta: {
+    segments: number;
+    series: number;
+    dataPoints: number;
+    events: number;
+    /** tool decisions come from tool_decision events when there are any, else from code_edit_tool.decision */
+    decisionsFrom: 'events' | 'metric';
+    /** distinct session.id values, or the claude_code.session.count metric when no session.id is recorded */
+    sessionsFrom: 'session.id' | 'session.count';
+  };
+}
+
+// ---- accumulator slots (one Float64Array per row; a series knows its slot up front) ----
+const S_INPUT = 0; // + token type index: input, output, cacheRead, cacheCreation
+const S_COST = 4;
+const S_ACTIVE = 5;
+const S_ADDED = 6;
+const S_REMOVED = 7;
+const S_COMMITS = 8;
+const S_PRS = 9;
+const S_EDIT_ACCEPT = 10;
+const S_EDIT_REJECT = 11;
+const S_SESSION_COUNT = 12;
+const S_EV_ACCEPT = 13;
+const S_EV_REJECT = 14;
+const S_API_ERRORS = 15;
+const SLOTS = 16;
+
+const TOKEN_INDEX: Readonly<Record<string, number>> = { input: 0, output: 1, cacheRead: 2, cacheCreation: 3 };
+
+/** The slot a series of a reported metric adds to, from its data point attributes; -1 = not reported. */
+function slotOf(metric: string, a: Attrs): number {
+  const type = str(a.type);
+  switch (metric) {
+    case 'claude_code.token.usage': {
+      const i = TOKEN_INDEX[type ?? ''];
+      return i === undefined ? -1 : S_INPUT + i;
+    }
+    case 'claude_code.cost.usage':
+      return S_COST;
+    case 'claude_code.active_time.total':
+      return S_ACTIVE;
+    case 'claude_code.lines_of_code.count':
+      return type === 'added' ? S_ADDED : type === 'removed' ? S_REMOVED : -1;
+    case 'claude_code.commit.count':
+      return S_COMMITS;
+    case 'claude_code.pull_request.count':
+      return S_PRS;
+    case 'claude_code.code_edit_tool.decision': {
+      const d = str(a.decision);
+      return d === 'accept' ? S_EDIT_ACCEPT : d === 'reject' ? S_EDIT_REJECT : -1;
+    }
+    case 'claude_code.session.count':
+      return S_SESSION_COUNT;
+    default:
+      return -1;
+  }
+}
+
+const EVENT_API_ERROR = 1;
+const EVENT_TOOL_DECISION = 2;
+const EVENTS: Readonly<Record<string, number>> = {
+  api_error: EVENT_API_ERROR,
+  'claude_code.api_error': EVENT_API_ERROR,
+  tool_decision: EVENT_TOOL_DECISION,
+  'claude_code.tool_decision': EVENT_TOOL_DECISION,
+};
+
+interface SeriesInfo {
+  slot: number;
+  cumulative: boolean;
+  monotonic: boolean;
+  /** group key for every grouping except day */
+  group: string;
+  session: string | undefined;
+  /** the row this series last added to (its session is already in that row's set) */
+  row: Acc | undefined;
+}
+
+interface Acc {
+  key: string;
+  sessions: Set<string>;
+  v: Float64Array;
+}
+
+function str(v: AttrValue | undefined): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+const TWO_32 = 4294967296;
+
+export function buildReport(opts: ReportOptions): Report {
+  const by = opts.by ?? 'engineer';
+  const byDay = by === 'day';
+  const keys = { ...DEFAULT_ATTRIBUTE_KEYS, ...opts.attributeKeys };
+  const sinceNs = opts.since === undefined ? -Infinity : opts.since * 1e6;
+  const untilNs = opts.until === undefined ? Infinity : opts.until * 1e6;
+  const local = opts.dayBoundary === 'local';
+
+  const groupOf = (a: Attrs, r: Attrs): string => {
+    const get = (k: string) => str(a[k]) ?? str(r[k]);
+    switch (by) {
+      case 'engineer':
+      case 'team':
+      case 'org':
+        for (const k of keys[by]) {
+          const v = get(k);
+          if (v !== undefined) return v;
+        }
+        return NONE;
+      case 'model':
+        return get('model') ?? NONE;
+      case 'session':
+        return get('session.id') ?? NONE;
+      default:
+        return NONE; // day: decided per point
+    }
+  };
+
+  const dayCache = new Map<number, string>();
+  const dayOf = (ns: number): string => {
+    // Cache per 15 minutes: every time zone offset is a multiple of 15 minutes.
+    const bucket = Math.floor(ns / 900e9);
+    let d = dayCache.get(bucket);
+    if (d === undefined) {
+      const date = new Date(bucket * 900_000);
+      d = local
+        ? `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`
+        : date.toISOString().slice(0, 10);
+      dayCache.set(bucket, d);
+    }
+    return d;
+  };
+
+  const rows = new Map<string, Acc>();
+  const rowFor = (key: string): Acc => {
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { key, sessions: new Set(), v: new Float64Array(SLOTS) }));
+    return r;
+  };
+
+  const segments = listSegments(opts.dataDir);
+  // Every point is a 32-byte row of some index file, so their total size bounds the count: sizing
+  // the columns once avoids the copies (and the peak memory) of growing them.
+  let idxBytes = 0;
+  for (const seg of segments) {
+    try {
+      idxBytes += statSync(seg.idx).size;
+    } catch {
+      /* no index yet */
+    }
+  }
+  let cap = Math.max(1024, Math.ceil(idxBytes / POINT_ROW));
+  // Columns of points: series, start/time (ns as float64 — exact to 256 ns), value.
+  let G = new Int32Array(cap);
+  let S = new Float64Array(cap);
+  let T = new Float64Array(cap);
+  let V = new Float64Array(cap);
+  let n = 0;
+  const grow = () => {
+    cap *= 2;
+    const g = new Int32Array(cap);
+    g.set(G);
+    G = g;
+    const copy = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    S = copy(S);
+    T = copy(T);
+    V = copy(V);
+  };
+
+  // ---- pass 1: read the index ----
+  const series: SeriesInfo[] = [];
+  const globalSeries = new Map<string, number>();
+  let events = 0;
+  let sawDecisionEvents = false;
+  const seenEvents = new Set<string>();
+
+  for (const seg of segments) {
+    const ctxs = new Map<number, CtxDef & { key: string }>();
+    const local2global: number[] = [];
+    const names = new Map<number, number>(); // name id → event code (0 = not reported)
+    forEachIndexFrame(seg, (f) => {
+      for (const d of f.header.d) {
+        if (d.k === 'c') ctxs.set(d.i, { ...d, key: `${attrsKey(d.r)}\u0000${d.s}\u0000${d.sv}` });
+        else if (d.k === 'n') names.set(d.i, EVENTS[d.n] ?? 0);
+        else {
+          const slot = d.t === 'sum' ? slotOf(d.m, d.a) : -1;
+          if (slot < 0) {
+            local2global[d.i] = -1;
+            continue;
+          }
+          // Series identity across segments (a collector restart starts a new segment mid-series).
+          const ctx = ctxs.get(d.c);
+          const gkey = `${ctx?.key ?? ''}\u0000${d.m}\u0000${d.u}\u0000${d.tp}${d.mono ? 1 : 0}\u0000${attrsKey(d.a)}`;
+          let gi = globalSeries.get(gkey);
+          if (gi === undefined) {
+            const r = ctx?.r ?? {};
+            gi = series.length;
+            globalSeries.set(gkey, gi);
+            series.push({
+              slot,
+              cumulative: d.tp === 2,
+              monotonic: d.mono,
+              group: groupOf(d.a, r),
+              session: str(d.a['session.id']) ?? str(r['session.id']),
+              row: undefined,
+            });
+          }
+          local2global[d.i] = gi;
+        }
+      }
+      const b = f.buf;
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      for (let i = 0, o = f.pointsAt; i < f.nPoints; i++, o += POINT_ROW) {
+        const gi = local2global[dv.getUint32(o, true)] ?? -1;
+        if (gi < 0 || dv.getUint32(o + 4, true) & PF_NO_VALUE) continue;
+        if (n === cap) grow();
+        G[n] = gi;
+        S[n] = dv.getUint32(o + 12, true) * TWO_32 + dv.getUint32(o + 8, true);
+        T[n] = dv.getUint32(o + 20, true) * TWO_32 + dv.getUint32(o + 16, true);
+        V[n] = dv.getFloat64(o + 24, true);
+        n++;
+      }
+      let o = f.eventsAt;
+      for (let i = 0; i < f.nEvents; i++) {
+        const ctxId = dv.getUint32(o, true);
+        const code = names.get(dv.getUint32(o + 4, true)) ?? 0;
+        const t = dv.getUint32(o + 12, true) * TWO_32 + dv.getUint32(o + 8, true);
+        const len = dv.getUint32(o + 16, true);
+        const jsonAt = o + 20;
+        o = jsonAt + len;
+        events++;
+        if (code === 0 || t < sinceNs || t >= untilNs) continue;
+        const json = b.toString('utf8', jsonAt, jsonAt + len);
+        const ctx = ctxs.get(ctxId);
+        const dedup = `${t}\u0000${code}\u0000${ctx?.key ?? ''}\u0000${json}`;
+        if (seenEvents.has(dedup)) continue; // a retried request
+        seenEvents.add(dedup);
+        const a = JSON.parse(json) as Attrs;
+        const r = ctx?.r ?? {};
+        const row = rowFor(byDay ? dayOf(t) : groupOf(a, r));
+        const session = str(a['session.id']) ?? str(r['session.id']);
+        if (session) row.sessions.add(session);
+        if (code === EVENT_API_ERROR) row.v[S_API_ERRORS]!++;
+        else {
+          sawDecisionEvents = true;
+          const decision = str(a.decision);
+          if (decision === 'accept') row.v[S_EV_ACCEPT]!++;
+          else if (decision === 'reject') row.v[S_EV_REJECT]!++;
+        }
+      }
+    });
+  }
+
+  // ---- pass 2: order each series' points by (start, time), then difference ----
+  const counts = new Int32Array(series.length + 1);
+  for (let i = 0; i < n; i++) counts[G[i]! + 1]!++;
+  for (let i = 1; i <= series.length; i++) counts[i]! += counts[i - 1]!;
+  const starts = counts.slice();
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[counts[G[i]!]!++] = i;
+
+  for (let gi = 0; gi < series.length; gi++) {
+    const from = starts[gi]!;
+    const to = starts[gi + 1]!;
+    if (from === to) continue;
+    let sorted = true;
+    for (let k = from + 1; k < to; k++) {
+      const a = order[k - 1]!;
+      const b = order[k]!;
+      if (S[a]! > S[b]! || (S[a] === S[b] && T[a]! > T[b]!)) {
+        sorted = false;
+        break;
+      }
+    }
+    if (!sorted) {
+      const slice = Array.from(order.subarray(from, to)).sort((a, b) => S[a]! - S[b]! || T[a]! - T[b]!);
+      order.set(slice, from);
+    }
+    const si = series[gi]!;
+    const { slot, cumulative, monotonic, session } = si;
+    let prevS = NaN;
+    let prevT = NaN;
+    let prevV = 0;
+    for (let k = from; k < to; k++) {
+      const p = order[k]!;
+      const s = S[p]!;
+      const t = T[p]!;
+      const v = V[p]!;
+      if (s === prevS && t === prevT) continue; // the same point again (a retry)
+      let inc: number;
+      if (!cumulative) inc = v;
+      else if (s !== prevS) inc = v; // a new run: the counter started at s
+      else {
+        inc = v - prevV;
+        if (monotonic && inc < 0) inc = v; // a reset without a new start time
+      }
+      prevS = s;
+      prevT = t;
+      prevV = v;
+      if (t < sinceNs || t >= untilNs) continue;
+      let row = si.row;
+      if (byDay) {
+        const r = rowFor(dayOf(t));
+        if (r !== row) {
+          if (session) r.sessions.add(session);
+          si.row = row = r;
+        }
+      } else if (!row) {
+        si.row = row = rowFor(si.group);
+        if (session) row.sessions.add(session);
+      }
+      row!.v[slot]! += inc;
+    }
+  }
+
+  // ---- rows ----
+  const decisionsFrom: 'events' | 'metric' = sawDecisionEvents ? 'events' : 'metric';
+  const anySessionIds = [...rows.values()].some((r) => r.sessions.size > 0);
+  // Float sums carry noise in the last bits (0.1 + 0.05 = 0.15000000000000002); 1e-9 is far below
+  // any unit reported (USD, seconds).
+  const round = (x: number) => Math.round(x * 1e9) / 1e9;
+  const toRow = (key: string, v: Float64Array, sessions: number): ReportRow => {
+    const [input, output, cacheRead, cacheCreation] = [v[S_INPUT]!, v[S_INPUT + 1]!, v[S_INPUT + 2]!, v[S_INPUT + 3]!];
+    return {
+      key,
+      sessions,
+      activeTimeSeconds: round(v[S_ACTIVE]!),
+      tokens: { input, output, cacheRead, cacheCreation, total: input + output + cacheRead + cacheCreation },
+      costUsd: round(v[S_COST]!),
+      linesAdded: v[S_ADDED]!,
+      linesRemoved: v[S_REMOVED]!,
+      commits: v[S_COMMITS]!,
+      pullRequests: v[S_PRS]!,
+      decisions: decisionsFrom === 'events' ? { accept: v[S_EV_ACCEPT]!, reject: v[S_EV_REJECT]! } : { accept: v[S_EDIT_ACCEPT]!, reject: v[S_EDIT_REJECT]! },
+      apiErrors: v[S_API_ERRORS]!,
+    };
+  };
+  const out = [...rows.values()].map((a) => toRow(a.key, a.v, anySessionIds ? a.sessions.size : a.v[S_SESSION_COUNT]!));
+  if (byDay) out.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  else out.sort((x, y) => y.costUsd - x.costUsd || y.tokens.total - x.tokens.total || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+
+  const total = new Float64Array(SLOTS);
+  const allSessions = new Set<string>();
+  for (const a of rows.values()) {
+    for (const s of a.sessions) allSessions.add(s);
+    for (let i = 0; i < SLOTS; i++) total[i]! += a.v[i]!;
+  }
+
+  return {
+    by,
+    since: opts.since === undefined ? null : new Date(opts.since).toISOString(),
+    until: opts.until === undefined ? null : new Date(opts.until).toISOString(),
+    rows: out,
+    totals: toRow('total', total, anySessionIds ? allSessions.size : total[S_SESSION_COUNT]!),
+    meta: {
+      segments: segments.length,
+      series: series.length,
+      dataPoints: n,
+      events,
+      decisionsFrom,
+      sessionsFrom: anySessionIds ? 'session.id' : 'session.count',
+    },
+  };
+}

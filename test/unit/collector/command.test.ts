@@ -1,0 +1,105 @@
+// The collect command end to end: --detach starts a background collector (a real process running
+// the command's foreground action), `collect status` sees it, data sent to it is reported, and
+// `collect stop` shuts it down cleanly (SIGTERM → drain → pid file removed).
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { build } from 'esbuild';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
+import { makeContext } from '../../../src/context.js';
+import { define as defineCollect } from '../../../src/commands/collect.js';
+import { define as defineReport } from '../../../src/commands/report.js';
+import { readCollectorStatus, spawnDetached, stopCollector } from '../../../src/collector/daemon.js';
+import { metricsRequest, post } from '../report/fixtures.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const OUT = join(ROOT, '.tmp', `collect-cli-${process.pid}`);
+let tmp: TempDir;
+
+beforeAll(async () => {
+  tmp = makeTempDir('cc-otel-collect-cmd');
+  mkdirSync(OUT, { recursive: true });
+  await build({
+    entryPoints: [join(import.meta.dirname, 'cli-entry.ts')],
+    outfile: join(OUT, 'cli.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['@grpc/grpc-js', 'otlp-proto', 'otlp-proto/*', '@opentelemetry/*'],
+    banner: { js: "import{createRequire as __ccr}from'node:module';const require=__ccr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await stopCollector(tmp.path).catch(() => undefined);
+  rmSync(OUT, { recursive: true, force: true });
+  tmp?.cleanup();
+});
+
+async function run(argv: string[]): Promise<{ out: string; exitCode: number | undefined }> {
+  const program = new Command('cc-otel').exitOverride();
+  const ctx = makeContext({ env: { HOME: tmp.path }, now: () => Date.UTC(2025, 5, 11) });
+  defineCollect(program, () => ctx);
+  defineReport(program, () => ctx);
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['node', 'cc-otel', ...argv]);
+    return { out, exitCode: process.exitCode as number | undefined };
+  } finally {
+    spy.mockRestore();
+    process.exitCode = before;
+  }
+}
+
+describe('cc-otel collect --detach / status / stop', () => {
+  it('runs in the background, reports, and stops', async () => {
+    const dataDir = join(tmp.path, 'data');
+    const state = await spawnDetached({ dataDir, entry: [process.execPath, join(OUT, 'cli.mjs')], args: ['--port', '0', '--grpc-port', '0', '--data-dir', dataDir], env: { ...process.env } });
+    expect(state.pid).toBeGreaterThan(0);
+    expect(state.httpPort).toBeGreaterThan(0);
+    expect(state.grpcPort).toBeGreaterThan(0);
+
+    const status = await run(['collect', 'status', '--data-dir', dataDir]);
+    expect(status.exitCode).toBe(0);
+    expect(status.out).toContain(`running (pid ${state.pid})`);
+    expect(status.out).toContain(`http 127.0.0.1:${state.httpPort}`);
+    const json = JSON.parse((await run(['collect', 'status', '--data-dir', dataDir, '--json'])).out);
+    expect(json).toMatchObject({ running: true, pid: state.pid });
+
+    const T = Date.UTC(2025, 5, 10, 12);
+    const body = metricsRequest({ engineer: 'ada', team: 'core' }, [
+      { name: 'claude_code.cost.usage', unit: 'USD', temporality: 'delta', points: [{ attrs: { model: 'opus', 'session.id': 's1' }, start: T, time: T + 1000, value: 1.25 }] },
+    ]);
+    expect(await post(`http://127.0.0.1:${state.httpPort}`, 'metrics', body)).toBe(200);
+
+    const report = JSON.parse((await run(['report', '--data-dir', dataDir, '--json', '--since', '7d'])).out);
+    expect(report.rows).toEqual([expect.objectContaining({ key: 'ada', costUsd: 1.25, sessions: 1 })]);
+
+    const again = await spawnDetached({ dataDir, entry: [process.execPath, join(OUT, 'cli.mjs')], args: ['--port', '0', '--data-dir', dataDir], env: { ...process.env } }).catch((e: unknown) => e);
+    expect(String((again as Error).message)).toMatch(/already running/);
+
+    const stop = await run(['collect', 'stop', '--data-dir', dataDir]);
+    expect(stop.out).toBe(`stopped (pid ${state.pid})\n`);
+    expect(existsSync(join(dataDir, 'collector.pid'))).toBe(false);
+    expect(readCollectorStatus(dataDir)).toMatchObject({ running: false, stale: false, segments: 1 });
+    const after = await run(['collect', 'status', '--data-dir', dataDir]);
+    expect(after.exitCode).toBe(1);
+    expect(after.out).toMatch(/^not running\n/);
+    expect((await run(['collect', 'stop', '--data-dir', dataDir])).out).toBe('not running\n');
+  }, 30_000);
+
+  it('a failing background start reports the log tail', async () => {
+    const dataDir = join(tmp.path, 'bad');
+    const err = await spawnDetached({ dataDir, entry: [process.execPath, join(OUT, 'cli.mjs')], args: ['--listen', '0.0.0.0', '--port', 'x', '--data-dir', dataDir], env: { ...process.env } }).catch((e: unknown) => e);
+    expect(String((err as Error).message)).toMatch(/exited/);
+  }, 30_000);
+});
