@@ -9,6 +9,7 @@ import { isCcOtelError } from './errors.js';
 import { define as defineEnv } from './commands/env.js';
 import { define as defineCache } from './commands/cache.js';
 import { define as defineExec } from './commands/exec.js';
+import { define as defineVerify } from './commands/verify.js';
 import { define as defineCollect } from './commands/collect.js';
 import { define as defineReport } from './commands/report.js';
 import { define as defineInstall } from './commands/install.js';
@@ -54,6 +55,7 @@ Docs: README.md and docs/ in the package.`,
   defineEnv(program, getCtx);
   defineCache(program, getCtx);
   defineExec(program, getCtx);
+  defineVerify(program, getCtx);
   defineCollect(program, getCtx);
   defineReport(program, getCtx);
   defineInstall(program, getCtx);

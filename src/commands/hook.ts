@@ -6,6 +6,11 @@
  * session-start: append shell-safe `export K='v'` lines to $CLAUDE_ENV_FILE, which Claude Code
  * sources before each Bash command — the only way OTel config reaches tools run from Bash, since
  * Claude Code strips OTEL_* from its children (claude-code-facts §3).
+ *
+ * Every event (session-start included, and names we don't know yet): one line in the local event
+ * log, then — if shipping is on and no shipper is running — a detached background shipper. The hook
+ * itself never touches the network (docs/events.md). PreToolUse and PermissionRequest exit 0 with
+ * no output whatever happens, even with --strict: recording must never allow, deny or ask.
  */
 import type { Context } from '../context.js';
 import { describeError, isCcOtelError } from '../errors.js';
@@ -16,13 +21,12 @@ import { parseHookInput, readStdinFd, type HookInput } from '../claude/hook-inpu
 import { appendEnvFile, renderExports } from '../claude/env-file.js';
 import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
 import { armWatchdog } from './watchdog.js';
+import { DECISION_EVENTS, eventNameOf } from '../events/hook-events.js';
+import { recordHookEvent } from '../events/hook-recorder.js';
 
 /** kebab-case command argument ↔ Claude Code's event name */
 export function eventName(arg: string): string {
-  return arg
-    .split('-')
-    .map((p) => (p ? p[0]!.toUpperCase() + p.slice(1) : p))
-    .join('');
+  return eventNameOf(arg);
 }
 
 export interface HookRun {
@@ -35,7 +39,10 @@ export interface HookRun {
 }
 
 export async function runHook(run: HookRun): Promise<number> {
-  const { ctx, strict } = run;
+  const { ctx } = run;
+  const startedAt = ctx.now();
+  // Recording must never change a decision Claude Code takes from this hook's exit code.
+  const strict = run.strict && !DECISION_EVENTS.has(eventNameOf(run.event));
   const stateDir = userDirs(ctx).state;
   let sessionId: string | undefined;
   const problems: string[] = [];
@@ -64,6 +71,13 @@ export async function runHook(run: HookRun): Promise<number> {
     const parsed = parseHookInput(await readStdinFd(run.stdinFd, Math.min(1000, deadline / 4)));
     if (!parsed.ok) log(`hook input: ${parsed.problem}`);
     sessionId = parsed.input.session_id ?? ctx.env.CLAUDE_CODE_SESSION_ID;
+    // Record first: it takes a millisecond, and a hung key source in session-start must not cost the event.
+    const input = sessionId && parsed.input.session_id === undefined ? { ...parsed.input, session_id: sessionId } : parsed.input;
+    try {
+      await recordHookEvent({ ctx, arg: run.event, input, startedAt, cliPath: run.cliPath, log });
+    } catch (e) {
+      log(`recording the event failed: ${describeError(e)} (please report)`);
+    }
     if (run.event === 'session-start') await sessionStart(run, parsed.input, sessionId, log);
   } catch (e) {
     if (isCcOtelError(e)) log(e.message, e.code, e.hint);

@@ -67,7 +67,7 @@ export type FieldSpec = FieldType & { description: string };
 
 const bool = (description: string): FieldSpec => ({ type: 'boolean', description });
 /** Ordered key references (like "key"); a single string is accepted in the file. */
-const keyRefs = (what: string): FieldSpec => ({ type: 'stringArray', description: `key references for ${what}` });
+const keyRefs = (what: string): FieldSpec => ({ type: 'stringArray', description: `key reference, or a list tried in order (env:NAME, op://…), for ${what}` });
 
 export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
   $schema: { type: 'string', description: 'JSON schema reference (ignored)' },

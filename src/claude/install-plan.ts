@@ -1,0 +1,387 @@
+/**
+ * `cc-otel install` / `uninstall` as plans: from the telemetry plan (src/otel/build-env.ts) and a
+ * scope to one settings edit (settings-edit.ts), plus what the other scopes will do to it. Reads
+ * files, writes nothing; `applyInstall` / `applyUninstall` do the one write (style.md habit 6).
+ *
+ * What install puts in a settings file (docs/install.md):
+ *  - `env`: the non-secret OTEL set (`settingsEnv`), plus the config flags given to install as
+ *    CC_OTEL_* variables — the helper and the hooks read the configuration again at run time, and
+ *    Claude Code passes the settings env to them, so they see what install saw;
+ *  - `otelHeadersHelper`: `<node> <cc-otel> headers` when the backend takes a key (HTTP protocols);
+ *  - hooks: SessionStart (`hook session-start`, the $CLAUDE_ENV_FILE channel) and any `--events`.
+ * Commands use absolute paths (process.execPath, the cc-otel script), quoted where needed, so they
+ * run whatever PATH Claude Code has (claude-code-facts §1, §4).
+ *
+ * A secret never goes into a settings file, with one exception asked for by name: grpc with an
+ * auth header (Claude Code ignores otelHeadersHelper with grpc) and `--allow-secret-in-settings`.
+ * Then the file and its install record are mode 0600 (user/local/--output), the project scope is
+ * refused (the file is meant to be committed), and a managed drop-in keeps its mode (every user who
+ * runs Claude Code must read it) with a loud warning.
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, posix, resolve, win32 } from 'node:path';
+import { CcOtelError } from '../errors.js';
+import type { HookEventSpec } from '../events/hook-events.js';
+import { HOOK_EVENTS } from '../events/hook-events.js';
+import { settingsEnv } from '../otel/build-env.js';
+import type { TelemetryPlan } from '../otel/build-env.js';
+import { renderResourceAttributes } from '../otel/resource-attributes.js';
+import { buildSettingsStatus, loadScopes } from './effective-settings.js';
+import type { CcOtelPresence, LoadScopesOptions, SettingsLayer, SettingsWarning } from './effective-settings.js';
+import { eventHook, isCcOtelHeadersCommand, isCcOtelHookCommand, sessionStartHook } from './hook-entries.js';
+import type { HookSpec } from './hook-entries.js';
+import { applySettingsEdit, planSettingsEdit } from './settings-edit.js';
+import type { SettingsEditPlan } from './settings-edit.js';
+import { fileMeta, readSettingsFile, readText } from './settings-file.js';
+import { backupPath, installRecordPath, settingsFilePath } from './settings-paths.js';
+import type { PathContext, ScopePathOptions, SettingsScope } from './settings-paths.js';
+
+// ---------------------------------------------------------------------------------------------
+// Command lines
+
+/** Quote one word for the shell Claude Code runs hook and helper commands with. */
+export function quoteArg(arg: string, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return /^[A-Za-z0-9_\\/.:@+=-]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '\\"')}"`;
+  if (/^[A-Za-z0-9_/.,:@%+=-]+$/.test(arg)) return arg;
+  if (!arg.includes("'")) return `'${arg}'`;
+  // A path with a single quote: double quotes when nothing in it is special there (a simple form
+  // that settings readers, cc-otel's own marker check included, split the same way as the shell).
+  if (!/["$`\\!]/.test(arg)) return `"${arg}"`;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface Runner {
+  /** the node binary (process.execPath) */
+  execPath: string;
+  /** the cc-otel script as it was run (process.argv[1]) */
+  script: string;
+  platform: NodeJS.Platform;
+}
+
+/**
+ * `<node> <cc-otel script>`, both absolute. Run as `node dist/cli.js` (a checkout), the entries
+ * still point at the bin shim: it is what takes the fast path for `hook` and `headers`.
+ */
+export function ccOtelCommandPrefix(r: Runner): string {
+  const p = r.platform === 'win32' ? win32 : posix;
+  let script = p.resolve(r.script);
+  if (basename(script) === 'cli.js' && basename(dirname(script)) === 'dist') {
+    const bin = join(dirname(dirname(script)), 'bin', 'cc-otel.js');
+    if (existsSync(bin)) script = bin;
+  }
+  return `${quoteArg(r.execPath, r.platform)} ${quoteArg(script, r.platform)}`;
+}
+
+/** Warnings about a command prefix that will not keep working. */
+export function prefixWarnings(prefix: string): string[] {
+  const out: string[] = [];
+  if (/[/\\]_npx[/\\]/.test(prefix))
+    out.push(`cc-otel runs from npx's cache (${prefix}); the entries break when that cache is cleaned — install cc-otel (npm i -g cc-otel, or as a devDependency) and run install again`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What goes into the file
+
+/** Config flags given to install, persisted as CC_OTEL_* so the helper and hooks see them too. */
+export interface InstallFlags {
+  backend?: string;
+  endpoint?: string;
+  protocol?: string;
+  region?: string;
+  team?: string;
+  org?: string;
+  engineer?: string;
+  key?: string[];
+  /** --config, absolute */
+  config?: string;
+}
+
+const FLAG_VARS: ReadonlyArray<[keyof InstallFlags, string]> = [
+  ['config', 'CC_OTEL_CONFIG'],
+  ['backend', 'CC_OTEL_BACKEND'],
+  ['endpoint', 'CC_OTEL_ENDPOINT'],
+  ['protocol', 'CC_OTEL_PROTOCOL'],
+  ['region', 'CC_OTEL_REGION'],
+  ['key', 'CC_OTEL_KEY'],
+  ['engineer', 'CC_OTEL_ENGINEER'],
+  ['team', 'CC_OTEL_TEAM'],
+  ['org', 'CC_OTEL_ORG'],
+];
+
+export function flagsEnv(flags: InstallFlags): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, name] of FLAG_VARS) {
+    const v = flags[k];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) {
+      const bad = v.find((ref) => ref.includes(','));
+      if (bad) throw new CcOtelError('USAGE', `--key ${JSON.stringify(bad)} contains a comma, which CC_OTEL_KEY cannot carry`, { hint: 'put the key references in the config file ("key": [...]) instead' });
+      env[name] = v.join(',');
+    } else env[name] = v;
+  }
+  return env;
+}
+
+export interface InstallRequest {
+  scope: SettingsScope;
+  paths: ScopePathOptions;
+  /** `<node> <cc-otel>` (ccOtelCommandPrefix) or the user's --command */
+  prefix: string;
+  /** hook events besides SessionStart (from --events) */
+  events: readonly HookEventSpec[];
+  flags: InstallFlags;
+  force: boolean;
+  allowSecretInSettings: boolean;
+}
+
+export interface InstallContent {
+  env: Record<string, string>;
+  otelHeadersHelper: string | undefined;
+  hooks: HookSpec[];
+  /** env keys that hold the key (only with --allow-secret-in-settings) */
+  secretKeys: string[];
+  /** values that must never be printed */
+  secrets: string[];
+  notes: string[];
+}
+
+/** Where the engineer attribute came from when nobody set it: it names whoever ran install. */
+const IMPLICIT_ENGINEER = /^(?:env (?:USER|USERNAME|LOGNAME)|OS user)$/;
+
+/** The error for grpc + a secret auth header, without --allow-secret-in-settings. */
+export function grpcSecretError(plan: TelemetryPlan, scope: SettingsScope): CcOtelError {
+  const http = plan.preset.protocols.includes('http/protobuf');
+  return new CcOtelError(
+    'PROTOCOL_UNSUPPORTED',
+    `protocol grpc with a secret auth header (${plan.authHeaderNames.join(', ')}): Claude Code calls otelHeadersHelper only with http/protobuf and http/json, ` +
+      'so with grpc the key could reach its exporter only as a static OTEL_EXPORTER_OTLP_HEADERS in the settings file — and cc-otel does not write keys into settings files',
+    {
+      hint:
+        (http
+          ? `use http/protobuf (${plan.backend} accepts it): \`cc-otel install --protocol http/protobuf\`, or "protocol": "http/protobuf" in the config. `
+          : `${plan.backend} takes ${plan.preset.protocols.join(', ')} only. `) +
+        'Or keep grpc for runs started through `cc-otel exec -- claude …` (the key stays in that process), ' +
+        `or write the key into the file anyway with --allow-secret-in-settings${scope === 'project' ? ' (not for the project scope: use --scope local or user)' : ' (the file becomes mode 0600)'}`,
+    },
+  );
+}
+
+export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): InstallContent {
+  const notes: string[] = [];
+  const env: Record<string, string> = { ...settingsEnv(plan) };
+  const shared = req.scope === 'project' || req.scope === 'managed';
+
+  // The engineer attribute of a shared file would name the installer for everyone who uses it.
+  const engSource = plan.attributeSources.engineer;
+  if (shared && plan.resourceAttributes.engineer !== undefined && engSource && IMPLICIT_ENGINEER.test(engSource)) {
+    const attrs = { ...plan.resourceAttributes };
+    delete attrs.engineer;
+    const rendered = renderResourceAttributes(attrs);
+    if (rendered) env.OTEL_RESOURCE_ATTRIBUTES = rendered;
+    else delete env.OTEL_RESOURCE_ATTRIBUTES;
+    notes.push(
+      `left engineer=${plan.resourceAttributes.engineer} (from ${engSource}) out of OTEL_RESOURCE_ATTRIBUTES: a ${req.paths.outputFile ? 'managed package' : `${req.scope} settings file`} is shared, ` +
+        "and Claude Code's own user.* attributes identify each person; set engineer explicitly (--engineer) if you mean it",
+    );
+  }
+
+  for (const [k, v] of Object.entries(flagsEnv(req.flags))) env[k] = v;
+
+  const secrets: string[] = [];
+  const secretKeys: string[] = [];
+  const needsAuth = plan.authHeaderNames.length > 0;
+  let helper: string | undefined;
+  if (needsAuth && plan.helperUsable) helper = `${req.prefix} headers`;
+  else if (needsAuth) {
+    if (!req.allowSecretInSettings) throw grpcSecretError(plan, req.scope);
+    if (req.scope === 'project')
+      throw new CcOtelError('USAGE', '--allow-secret-in-settings is refused for --scope project: .claude/settings.json is meant to be committed', {
+        hint: 'use --scope local (.claude/settings.local.json, not committed) or --scope user',
+      });
+    const headers = plan.vars.find((v) => v.name === 'OTEL_EXPORTER_OTLP_HEADERS');
+    if (!plan.authHeaders || !headers) throw new CcOtelError('KEY_NOT_FOUND', 'the key is needed to write static headers, but the key chain gave none', { hint: '`cc-otel env --explain` shows the key chain' });
+    env[headers.name] = headers.value;
+    secretKeys.push(headers.name);
+    secrets.push(headers.value, ...Object.values(plan.authHeaders));
+  }
+
+  const hooks: HookSpec[] = [];
+  const start = HOOK_EVENTS.find((e) => e.event === 'SessionStart');
+  hooks.push(sessionStartHook(`${req.prefix} hook ${start?.arg ?? 'session-start'}`, start?.timeout));
+  for (const e of req.events) {
+    if (e.event === 'SessionStart') continue;
+    hooks.push(eventHook(e.event, `${req.prefix} hook ${e.arg}`, { ...(e.matcher !== undefined ? { matcher: e.matcher } : {}), timeout: e.timeout }));
+  }
+  return { env, otelHeadersHelper: helper, hooks, secretKeys, secrets: secrets.filter((s) => s.length >= 4), notes };
+}
+
+/** The events (besides SessionStart) whose cc-otel hooks are in `path` now: kept by a plain re-install. */
+export function installedEvents(path: string): HookEventSpec[] {
+  const r = readSettingsFile(path);
+  if (r.status !== 'ok') return [];
+  const hooks = r.settings.hooks;
+  if (typeof hooks !== 'object' || hooks === null || Array.isArray(hooks)) return [];
+  const out: HookEventSpec[] = [];
+  for (const [event, groups] of Object.entries(hooks as Record<string, unknown>)) {
+    if (event === 'SessionStart' || !Array.isArray(groups)) continue;
+    const spec = HOOK_EVENTS.find((e) => e.event === event);
+    if (!spec) continue;
+    const ours = groups.some((g) => {
+      const list = (g as { hooks?: unknown } | null)?.hooks;
+      return Array.isArray(list) && list.some((h) => typeof (h as { command?: unknown } | null)?.command === 'string' && isCcOtelHookCommand((h as { command: string }).command));
+    });
+    if (ours) out.push(spec);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans
+
+export interface InstallPlan {
+  action: 'install';
+  scope: SettingsScope;
+  /** an MDM package file (--output): no sidecars, not one of this machine's scopes */
+  output: boolean;
+  content: InstallContent;
+  edit: SettingsEditPlan;
+  /** what the other scopes do to what this install writes (empty for --output) */
+  overrides: SettingsWarning[];
+  /** things to tell the user (besides the edit's and the telemetry plan's warnings) */
+  notes: string[];
+}
+
+export function planInstall(ctx: PathContext, telemetry: TelemetryPlan, req: InstallRequest): InstallPlan {
+  if (!isCcOtelHeadersCommand(`${req.prefix} headers`))
+    throw new CcOtelError('USAGE', `the command ${JSON.stringify(req.prefix)} does not run cc-otel`, { hint: 'the command must name the cc-otel program (e.g. /usr/local/bin/cc-otel, or node /opt/cc-otel/bin/cc-otel.js)' });
+  const output = req.paths.outputFile !== undefined;
+  const content = buildInstallContent(telemetry, req);
+  const path = settingsFilePath(ctx, req.scope, req.paths);
+  let edit = planSettingsEdit(path, {
+    action: 'install',
+    env: content.env,
+    ...(content.otelHeadersHelper !== undefined ? { otelHeadersHelper: content.otelHeadersHelper } : {}),
+    hooks: content.hooks,
+    force: req.force,
+    ...(output ? { sidecars: false } : {}),
+  });
+  const notes = [...content.notes, ...prefixWarnings(req.prefix)];
+
+  if (content.secretKeys.length) {
+    const restrict = req.scope !== 'managed' || output;
+    edit = restrict ? restrictMode(edit) : edit;
+    notes.push(
+      restrict
+        ? `SECRET IN SETTINGS FILE: ${content.secretKeys.join(', ')} in ${edit.path} holds the backend key in plain text (--allow-secret-in-settings); the file and its install record are mode 0600`
+        : `SECRET IN SETTINGS FILE: ${content.secretKeys.join(', ')} in ${edit.path} holds the backend key in plain text (--allow-secret-in-settings), readable by every user of this machine (managed settings must be readable by whoever runs Claude Code)`,
+    );
+  }
+  if (req.scope === 'project' && !output)
+    notes.push(`the commands in ${edit.path} use paths on this machine (${req.prefix}); teammates need cc-otel there too, or --command naming how they run it`);
+
+  const overrides = output ? [] : simulateOverrides(ctx, req.paths, edit);
+  return { action: 'install', scope: req.scope, output, content, edit, overrides, notes };
+}
+
+/** The settings file and its install record (which holds the same values) at mode 0600. */
+function restrictMode(edit: SettingsEditPlan): SettingsEditPlan {
+  const record = installRecordPath(edit.target);
+  const ops = edit.ops.map((o) => (o.op === 'write' && (o.path === edit.target || o.path === record) ? { ...o, mode: 0o600 } : o));
+  const meta = fileMeta(edit.target);
+  // Nothing else to write, but the file is readable by others: rewrite it as it is, at 0600.
+  if (edit.after !== null && edit.after === edit.before && meta && (meta.mode & 0o077) !== 0 && !ops.some((o) => o.op === 'write' && o.path === edit.target))
+    ops.push({ op: 'write', path: edit.target, content: edit.after, mode: 0o600, owner: { uid: meta.uid, gid: meta.gid } });
+  return { ...edit, ops, changed: edit.changed || ops.length > 0 };
+}
+
+/** The scopes as they will be once `edit` is applied, and what buildSettingsStatus says of them. */
+export function simulateOverrides(ctx: PathContext, paths: LoadScopesOptions, edit: SettingsEditPlan): SettingsWarning[] {
+  const scopes = loadScopes(ctx, paths);
+  let settings: Record<string, unknown> | null = null;
+  try {
+    settings = edit.after === null ? null : (JSON.parse(edit.after) as Record<string, unknown>);
+  } catch {
+    settings = null;
+  }
+  const at = scopes.layers.findIndex((l) => resolve(l.path) === resolve(edit.path));
+  const layer: SettingsLayer = {
+    source: at >= 0 ? (scopes.layers[at] as SettingsLayer).source : 'managed',
+    path: edit.path,
+    status: settings ? 'ok' : 'missing',
+    settings,
+    problem: null,
+    record: null,
+  };
+  if (at >= 0) scopes.layers[at] = layer;
+  else {
+    // A new managed drop-in: drop-ins are listed Z→A (later names win), then managed-settings.json.
+    const name = basename(edit.path);
+    const i = scopes.layers.findIndex((l) => l.source !== 'managed' || basename(l.path) === 'managed-settings.json' || basename(l.path) < name);
+    scopes.layers.splice(i < 0 ? scopes.layers.length : i, 0, layer);
+  }
+  return buildSettingsStatus(scopes).warnings;
+}
+
+export function applyInstall(plan: InstallPlan): { wrote: string[]; removed: string[] } {
+  return applySettingsEdit(plan.edit);
+}
+
+export interface UninstallRequest {
+  scope: SettingsScope;
+  paths: ScopePathOptions;
+  /** the env cc-otel would write now: removes matching keys from a file without an install record */
+  expectedEnv?: Readonly<Record<string, string>>;
+}
+
+export interface UninstallPlan {
+  action: 'uninstall';
+  scope: SettingsScope;
+  output: boolean;
+  edit: SettingsEditPlan;
+  /** cc-otel's entries in the other scopes (untouched by this uninstall) */
+  elsewhere: CcOtelPresence[];
+}
+
+export function planUninstall(ctx: PathContext, req: UninstallRequest): UninstallPlan {
+  const path = settingsFilePath(ctx, req.scope, req.paths);
+  const edit = restoreMode(planSettingsEdit(path, { action: 'uninstall', ...(req.expectedEnv ? { expectedEnv: req.expectedEnv } : {}) }));
+  const output = req.paths.outputFile !== undefined;
+  const elsewhere = buildSettingsStatus(loadScopes(ctx, req.paths)).installs.filter((i) => resolve(i.path) !== resolve(path));
+  return { action: 'uninstall', scope: req.scope, output, edit, elsewhere };
+}
+
+/**
+ * `install --allow-secret-in-settings` made the file 0600; when uninstall puts back exactly the
+ * content of the backup (taken with the file's mode before cc-otel first changed it), it puts back
+ * that mode too.
+ */
+function restoreMode(edit: SettingsEditPlan): SettingsEditPlan {
+  const now = fileMeta(edit.target);
+  const bak = fileMeta(backupPath(edit.target));
+  if (!now || !bak || now.mode !== 0o600 || bak.mode === 0o600 || edit.after === null) return edit;
+  let backup: string | null;
+  try {
+    backup = readText(backupPath(edit.target));
+  } catch {
+    return edit;
+  }
+  if (backup !== edit.after) return edit;
+  return { ...edit, ops: edit.ops.map((o) => (o.op === 'write' && o.path === edit.target ? { ...o, mode: bak.mode } : o)) };
+}
+
+export function applyUninstall(plan: UninstallPlan): { wrote: string[]; removed: string[] } {
+  return applySettingsEdit(plan.edit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output helpers
+
+/** Replace every secret (and its JSON-escaped form) in `text`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    for (const form of new Set([s, JSON.stringify(s).slice(1, -1)])) if (form) out = out.split(form).join('<redacted>');
+  }
+  return out;
+}

@@ -1,0 +1,193 @@
+/**
+ * `cc-otel install` — write what makes Claude Code's own exporter (and its Bash tools) get
+ * telemetry into one settings file: the env block, otelHeadersHelper, the SessionStart hook (and
+ * `--events` hooks). The plan is built by src/claude/install-plan.ts; this prints it and applies it.
+ * docs/install.md has the scopes, what is written, and the ownership rule uninstall follows.
+ */
+import { Option, type Command } from 'commander';
+import type { Context } from '../context.js';
+import { CcOtelError } from '../errors.js';
+import type { SettingsScope } from '../claude/settings-paths.js';
+import type { SettingsWarning } from '../claude/effective-settings.js';
+import type { HookEventSpec } from '../events/hook-events.js';
+import type { InstallFlags } from '../claude/install-plan.js';
+import { addConfigFlags, envWithConfigFlag, flagsToConfig, type ConfigFlagValues } from './config-flags.js';
+import { NOT_CONFIGURED_HINT } from './env.js';
+
+export interface ScopeFlagValues {
+  scope: SettingsScope;
+  projectDir?: string;
+  managedDir?: string;
+  dropIn?: string;
+  output?: string;
+}
+
+/** --scope and the options that place each scope's file (shared by install, uninstall). */
+export function addScopeFlags(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--scope <scope>', 'user: ~/.claude/settings.json ($CLAUDE_CONFIG_DIR); project: .claude/settings.json; local: .claude/settings.local.json; managed: a managed-settings.d drop-in')
+        .choices(['user', 'project', 'local', 'managed'])
+        .default('user'),
+    )
+    .option('--project-dir <dir>', 'project root for --scope project|local (default: the current directory)')
+    .option('--managed-dir <dir>', "directory of managed-settings.json, for the managed scope and the override check (default: the platform's, e.g. /etc/claude-code)")
+    .option('--drop-in <name>', 'managed scope: the drop-in file name in managed-settings.d/ (default cc-otel → cc-otel.json)')
+    .option('--output <file>', 'managed scope: write this file instead (an MDM package); no backup or install record beside it');
+}
+
+export function scopePaths(o: ScopeFlagValues): { projectDir?: string; managedDir?: string; dropInName?: string; outputFile?: string } {
+  if (o.output !== undefined && o.scope !== 'managed' && o.scope !== 'user')
+    throw new CcOtelError('USAGE', `--output is for managed settings packages, not --scope ${o.scope}`, { hint: 'use --scope managed --output <file>' });
+  if (o.dropIn !== undefined && o.scope !== 'managed')
+    throw new CcOtelError('USAGE', `--drop-in names the managed scope's file, not --scope ${o.scope}'s`, { hint: 'add --scope managed' });
+  return {
+    ...(o.projectDir !== undefined ? { projectDir: o.projectDir } : {}),
+    ...(o.managedDir !== undefined ? { managedDir: o.managedDir } : {}),
+    ...(o.dropIn !== undefined ? { dropInName: o.dropIn } : {}),
+    ...(o.output !== undefined ? { outputFile: o.output } : {}),
+  };
+}
+
+/** --output implies the managed scope. */
+export function effectiveScope(o: ScopeFlagValues): SettingsScope {
+  return o.output !== undefined ? 'managed' : o.scope;
+}
+
+interface InstallOptions extends ConfigFlagValues, ScopeFlagValues {
+  events?: string | boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  force?: boolean;
+  allowSecretInSettings?: boolean;
+  command?: string;
+}
+
+export function define(program: Command, getCtx: () => Context): void {
+  addConfigFlags(
+    addScopeFlags(
+      program
+        .command('install')
+        .description("write cc-otel's telemetry settings into a Claude Code settings file: env block, otelHeadersHelper, SessionStart hook")
+        .option('--events [events]', 'also record hook events: the default set, "all", or a comma-separated list (pre-tool-use,stop,…)')
+        .option('--no-events', 'remove the event hooks a previous install --events added (the SessionStart hook stays)')
+        .option('--dry-run', 'show the diff and what would be written; write nothing')
+        .option('--json', 'print the plan (and what was written) as JSON')
+        .option('--force', 'overwrite values cc-otel did not write (they are kept, and uninstall puts them back)')
+        .option('--allow-secret-in-settings', 'grpc only: write the key into the file as a static OTEL_EXPORTER_OTLP_HEADERS (user/local/--output files become mode 0600)')
+        .option('--command <cmd>', 'how the entries run cc-otel (default: absolute node + this cc-otel, e.g. "/usr/bin/node /opt/cc-otel/bin/cc-otel.js")'),
+    ).addHelpText(
+      'after',
+      '\nExamples:\n  cc-otel install --dry-run                 # the diff, nothing written\n  cc-otel install --scope project --events  # .claude/settings.json, with hook events\n  cc-otel install --scope managed --output cc-otel.json   # a drop-in for an MDM package\n\nConfig flags given to install (--backend, --team, --config, …) are written into the env block as\nCC_OTEL_* variables, so the helper and the hooks see them at run time too.\nUndo with `cc-otel uninstall` (same --scope): it removes exactly what install added. See docs/install.md.',
+    ),
+  ).action(async (o: InstallOptions) => {
+    const base = getCtx();
+    const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
+    const { resolve } = await import('node:path');
+    const { resolveTelemetry } = await import('../resolve-telemetry.js');
+    const { selectHookEvents } = await import('../events/hook-events.js');
+    const ip = await import('../claude/install-plan.js');
+
+    const scope = effectiveScope(o);
+    const paths = scopePaths(o);
+    const { flags, flagNames } = flagsToConfig(o);
+    let r = await resolveTelemetry(ctx, { flags, flagNames, key: 'never' });
+    if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to install', { hint: NOT_CONFIGURED_HINT });
+    if (!r.plan.helperUsable && o.allowSecretInSettings) {
+      r = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed' });
+      if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to install', { hint: NOT_CONFIGURED_HINT });
+      if (r.chain?.error) throw r.chain.error;
+    }
+    const plan = r.plan;
+
+    const path = (await import('../claude/settings-paths.js')).settingsFilePath(ctx, scope, paths);
+    let events: readonly HookEventSpec[];
+    if (o.events === false) events = [];
+    else if (o.events === undefined) events = ip.installedEvents(path);
+    else {
+      const sel = selectHookEvents(o.events === true ? undefined : o.events.split(','));
+      if (sel.unknown.length) throw new CcOtelError('USAGE', `unknown hook event${sel.unknown.length > 1 ? 's' : ''}: ${sel.unknown.join(', ')}`, { hint: 'use event names (PreToolUse) or their kebab-case (pre-tool-use), or "all"; see docs/events.md' });
+      events = sel.events;
+    }
+
+    const prefix = o.command ?? ip.ccOtelCommandPrefix({ execPath: process.execPath, script: process.argv[1] ?? '', platform: ctx.platform });
+    const install = ip.planInstall(ctx, plan, {
+      scope,
+      paths,
+      prefix,
+      events,
+      flags: { ...flags, ...(o.config !== undefined ? { config: resolve(ctx.cwd, o.config) } : {}) } as InstallFlags,
+      force: o.force === true,
+      allowSecretInSettings: o.allowSecretInSettings === true,
+    });
+    const secrets = install.content.secrets;
+    const red = (s: string) => ip.redact(s, secrets);
+    const { edit } = install;
+    const warnings = [...plan.warnings.filter((w) => !(install.content.secretKeys.length && w.startsWith('protocol grpc'))), ...edit.warnings, ...install.notes];
+    if (scope === 'user' && r.loaded.files.some((f) => f.kind === 'project'))
+      warnings.push(
+        `the env block was built with the project config ${r.loaded.files.find((f) => f.kind === 'project')?.path}, but user settings apply in every project; the helper and hooks read the config of wherever Claude Code runs`,
+      );
+
+    let applied: { wrote: string[]; removed: string[] } = { wrote: [], removed: [] };
+    const refuse = edit.conflicts.length > 0;
+    if (!o.dryRun && !refuse) applied = ip.applyInstall(install);
+
+    if (o.json) {
+      process.stdout.write(
+        `${red(
+          JSON.stringify(
+            {
+              action: 'install',
+              scope,
+              path: edit.path,
+              target: edit.target,
+              output: install.output,
+              dryRun: o.dryRun === true,
+              changed: edit.changed,
+              applied: applied.wrote.length + applied.removed.length > 0,
+              diff: edit.diff,
+              env: install.content.env,
+              otelHeadersHelper: install.content.otelHeadersHelper ?? null,
+              hooks: install.content.hooks.map((h) => ({ event: h.event, matcher: h.matcher ?? null, command: h.hook.command, timeout: h.hook.timeout ?? null })),
+              secretInSettings: install.content.secretKeys,
+              conflicts: edit.conflicts.map((c) => ({ key: c.key, message: c.message })),
+              warnings,
+              overrides: install.overrides,
+              files: applied,
+            },
+            null,
+            2,
+          ),
+        )}\n`,
+      );
+    } else {
+      let out = `cc-otel install → ${scope}${install.output ? ' package' : ''}: ${edit.path}${edit.target !== edit.path ? ` (→ ${edit.target})` : ''}\n`;
+      if (edit.diff) out += `\n${red(edit.diff)}\n`;
+      if (!edit.changed) out += `\nNothing to change: ${edit.path} already has cc-otel's settings.\n`;
+      else if (refuse) out += `\n${o.dryRun ? 'Would refuse' : 'Refused'}: ${edit.conflicts.map((c) => c.message).join('; ')}.\n`;
+      else if (o.dryRun) out += `\nDry run: nothing written. Run without --dry-run to apply.\n`;
+      else out += `\nWrote ${applied.wrote.join(', ')}${applied.removed.length ? `; removed ${applied.removed.join(', ')}` : ''}.\nUndo with: cc-otel uninstall --scope ${scope}${undoFlags(o)}\n`;
+      process.stdout.write(out);
+      for (const w of warnings) ctx.log.warn(`warning: ${red(w)}`);
+      for (const w of install.overrides) ctx.log.warn(`override: ${overrideLine(w)}`);
+    }
+    if (refuse)
+      throw new CcOtelError('SETTINGS_WRITE', `${o.dryRun ? 'install would refuse' : 'refusing'} to overwrite what cc-otel did not write in ${edit.path}`, {
+        hint: 'rerun with --force to overwrite; cc-otel keeps the old values and uninstall puts them back',
+      });
+  });
+}
+
+function undoFlags(o: ScopeFlagValues): string {
+  return [
+    o.projectDir !== undefined ? ` --project-dir '${o.projectDir}'` : '',
+    o.managedDir !== undefined ? ` --managed-dir '${o.managedDir}'` : '',
+    o.dropIn !== undefined ? ` --drop-in ${o.dropIn}` : '',
+    o.output !== undefined ? ` --output '${o.output}'` : '',
+  ].join('');
+}
+
+export function overrideLine(w: SettingsWarning): string {
+  return `${w.message} [${w.code}]`;
+}

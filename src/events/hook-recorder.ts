@@ -1,0 +1,72 @@
+/**
+ * What `cc-otel hook <event>` does for every event: build the record, append it to the local log,
+ * and — when shipping is on — make sure a background shipper will pick it up. Runs on the hook's hot
+ * path: config is read (cheap: a few small JSON files) but no key, no OTel, no network.
+ *
+ * Unconfigured (no config file, no CC_OTEL_BACKEND), cc-otel stays inert: nothing is recorded. A
+ * config that exists but is broken still records (with defaults): the user meant cc-otel to run.
+ */
+import type { Context } from '../context.js';
+import { describeError, isCcOtelError } from '../errors.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { appendEventLine } from './event-log.js';
+import { eventNameOf, isEventName } from './hook-events.js';
+import { eventLogFile, eventLogPaths, shipEnabled } from './paths.js';
+import { buildEventRecord, fitLine, newEventId, recordAttributes } from './record.js';
+import { triggerShipper, type TriggerOutcome } from './ship-trigger.js';
+
+export interface RecordHookEventInput {
+  ctx: Context;
+  /** the command argument, e.g. pre-tool-use */
+  arg: string;
+  input: Readonly<Record<string, unknown>>;
+  /** when the hook started (the event's timestamp) */
+  startedAt: number;
+  cliPath: string;
+  log: (message: string, code?: string, hint?: string) => void;
+}
+
+export interface RecordedEvent {
+  id: string;
+  event: string;
+  path: string;
+  shipper: TriggerOutcome | 'off';
+}
+
+export async function recordHookEvent(r: RecordHookEventInput): Promise<RecordedEvent | undefined> {
+  const { ctx } = r;
+  let config: Config = {};
+  let configured = false;
+  let projectDir: string | undefined;
+  try {
+    const loaded = loadConfig(ctx);
+    ({ config, configured, projectDir } = loaded);
+    // No config file and no CC_OTEL_BACKEND: cc-otel is inert and the hook writes nothing anywhere.
+    if (!configured) return undefined;
+  } catch (e) {
+    // A broken config must not cost the event: record it with defaults, report the config.
+    if (isCcOtelError(e)) r.log(`${e.message} — event recorded with default settings`, e.code, e.hint);
+    else r.log(`cannot load the config: ${describeError(e)} — event recorded with default settings`);
+  }
+  const event = isEventName(r.input.hook_event_name) ? r.input.hook_event_name : eventNameOf(r.arg);
+  const id = newEventId(r.startedAt);
+  const rec = buildEventRecord(r.input, {
+    event,
+    now: r.startedAt,
+    id,
+    attributes: recordAttributes(config, ctx.env, ctx.user),
+    privacy: config.privacy ?? {},
+  });
+  const path = eventLogFile(config, ctx, projectDir);
+  try {
+    appendEventLine(path, fitLine(rec), { rotateBytes: config.events?.rotateBytes, now: ctx.now() });
+  } catch (e) {
+    r.log(`cannot append to the event log ${path}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the directory is writable, or set "events": {"logFile": …}');
+    return undefined;
+  }
+  if (!shipEnabled(config, configured)) return { id, event, path, shipper: 'off' };
+  const shipper = await triggerShipper({ paths: eventLogPaths(path), now: ctx.now(), force: event === 'SessionEnd', cliPath: r.cliPath, env: ctx.env });
+  if (shipper === 'spawn-failed') r.log('could not start the background shipper; events stay in the local log', 'IO', 'run `cc-otel flush`');
+  return { id, event, path, shipper };
+}

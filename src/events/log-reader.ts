@@ -1,0 +1,141 @@
+/**
+ * Reading the event log for shipping: every log file (rotated ones too), from the shipped offset to
+ * the last complete line. A line without its newline is still being written: it waits for the next
+ * pass. Lines that are not cc-otel records (another tool writing hooks.jsonl, a torn line after a
+ * full disk) are skipped and counted, and the offset moves past them.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { listLogFiles } from './event-log.js';
+import { MAX_LINE_BYTES, RECORD_VERSION, type EventRecord } from './record.js';
+import type { ShipState } from './ship-state.js';
+
+export interface LogFileView {
+  path: string;
+  /** fingerprint of the first line (ship-state.ts) */
+  fp: string;
+  size: number;
+  /** shipped so far */
+  offset: number;
+}
+
+export interface Batch {
+  file: LogFileView;
+  start: number;
+  /** offset after the batch's last line */
+  end: number;
+  records: EventRecord[];
+  /** lines in [start, end) that are not cc-otel records */
+  skipped: number;
+}
+
+export interface BatchLimits {
+  maxRecords: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_LIMITS: BatchLimits = { maxRecords: 500, maxBytes: 1 << 20 };
+
+function readAt(fd: number, pos: number, len: number): Buffer {
+  const buf = Buffer.allocUnsafe(len);
+  let got = 0;
+  while (got < len) {
+    const n = readSync(fd, buf, got, len - got, pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+/** The fingerprint of a log file: its first line, hashed. Undefined while that line is incomplete. */
+export function fingerprintOf(head: Buffer): string | undefined {
+  const nl = head.indexOf(0x0a);
+  // No newline in a full line's worth of bytes: not our format — fingerprint the bytes we have.
+  const first = nl >= 0 ? head.subarray(0, nl) : head.length > MAX_LINE_BYTES ? head : undefined;
+  return first ? createHash('sha256').update(first).digest('hex').slice(0, 24) : undefined;
+}
+
+/** Every log file with its size and shipped offset, oldest first, each file once. */
+export function scanLogFiles(log: string, state: ShipState): LogFileView[] {
+  const views: LogFileView[] = [];
+  const seen = new Set<string>();
+  for (const path of listLogFiles(log)) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      continue; // rotated away since the listing: the next pass finds it under its new name
+    }
+    try {
+      const st = fstatSync(fd);
+      const id = `${st.dev}:${st.ino}`;
+      if (seen.has(id) || st.size === 0) continue;
+      seen.add(id);
+      const fp = fingerprintOf(readAt(fd, 0, Math.min(st.size, MAX_LINE_BYTES + 1)));
+      if (!fp) continue;
+      const known = state.files[fp]?.offset ?? 0;
+      views.push({ path, fp, size: st.size, offset: known <= st.size ? known : 0 });
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return views;
+}
+
+export function parseRecordLine(line: string): EventRecord | undefined {
+  try {
+    const v = JSON.parse(line) as Partial<EventRecord> | null;
+    if (v && typeof v === 'object' && v.v === RECORD_VERSION && typeof v.id === 'string' && typeof v.event === 'string' && typeof v.time === 'string') return v as EventRecord;
+  } catch {
+    /* not JSON */
+  }
+  return undefined;
+}
+
+/** Batches of complete lines from `view.offset` up to `view.size`. */
+export function* readBatches(view: LogFileView, limits: BatchLimits = DEFAULT_LIMITS): Generator<Batch> {
+  const fd = openSync(view.path, 'r');
+  try {
+    let pos = view.offset;
+    const chunkSize = Math.max(limits.maxBytes, MAX_LINE_BYTES + 1);
+    while (pos < view.size) {
+      const chunk = readAt(fd, pos, Math.min(chunkSize, view.size - pos));
+      const batch: Batch = { file: view, start: pos, end: pos, records: [], skipped: 0 };
+      let at = 0;
+      while (batch.records.length < limits.maxRecords) {
+        const nl = chunk.indexOf(0x0a, at);
+        if (nl < 0) break;
+        const rec = parseRecordLine(chunk.toString('utf8', at, nl));
+        if (rec) batch.records.push(rec);
+        else if (nl > at) batch.skipped++;
+        at = nl + 1;
+      }
+      if (at === 0) {
+        // No complete line in a chunk that could hold the longest line: garbage without newlines.
+        if (chunk.length >= chunkSize) {
+          batch.skipped++;
+          at = chunk.length;
+        } else return; // the last line is still being written
+      }
+      batch.end = pos + at;
+      pos = batch.end;
+      yield batch;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Complete, unshipped lines across all files (for reports). */
+export function countPending(log: string, state: ShipState): number {
+  let n = 0;
+  for (const view of scanLogFiles(log, state)) for (const b of readBatches(view, { maxRecords: Number.MAX_SAFE_INTEGER, maxBytes: 1 << 20 })) n += b.records.length;
+  return n;
+}
+
+export function hasPending(log: string, state: ShipState): boolean {
+  return scanLogFiles(log, state).some((v) => v.size > v.offset);
+}
+
+export const viewName = (v: LogFileView): string => basename(v.path);

@@ -1,0 +1,459 @@
+// `cc-otel install` / `uninstall` as real processes of bin/cc-otel.js with a cleared environment, a
+// temp HOME, project dir and managed-settings root. The settings-file rules themselves (ownership,
+// byte-for-byte round trips on odd files, conflicts) are tested in test/unit/claude; here: what the
+// commands write, print and exit with.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { describeCcOtel, runCcOtel, type CcOtelRun } from '../helpers/cc-otel.js';
+import { REPO_ROOT } from '../helpers/claude.js';
+import { makeTempDir, writeTree } from '../helpers/tmp.js';
+
+const KEY = 'sk-install-test-4f1e2d3c';
+const CONFIG = {
+  backend: 'otlp',
+  endpoint: 'http://127.0.0.1:4318',
+  header: 'authorization',
+  headerValue: 'Bearer {key}',
+  key: ['env:TEST_KEY'],
+  team: 'platform',
+  org: 'acme',
+};
+const ORIGINAL = `{
+    "model": "opus",
+    "permissions": { "allow": ["Bash(npm test)"] },
+    "env": {
+        "HTTPS_PROXY": "http://proxy:3128"
+    },
+    "hooks": {
+        "SessionStart": [
+            { "matcher": "startup", "hooks": [{ "type": "command", "command": "echo hi" }] }
+        ]
+    }
+}`; // 4-space indent, no final newline
+
+const dirs: Array<{ cleanup(): void }> = [];
+afterAll(() => {
+  for (const d of dirs) d.cleanup();
+});
+
+const sq = (s: string) => (/^[A-Za-z0-9_/.,:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const NODE = sq(process.execPath);
+const BIN = join(REPO_ROOT, 'bin', 'cc-otel.js');
+
+interface World {
+  root: string;
+  home: string;
+  proj: string;
+  managed: string;
+  userSettings: string;
+  env: Record<string, string>;
+  run(args: string[], extra?: Record<string, string | undefined>): Promise<CcOtelRun>;
+}
+
+/** A temp world: HOME with the user-level cc-otel config, a project, a managed-settings root. */
+function world(config: Record<string, unknown> | null = CONFIG, files: Record<string, string> = {}): World {
+  const dir = makeTempDir('cc-otel-install');
+  dirs.push(dir);
+  const root = dir.path;
+  writeTree(root, {
+    'home/.keep': '',
+    'proj/README.md': 'a project\n',
+    ...(config ? { 'home/.config/cc-otel/config.json': `${JSON.stringify(config, null, 2)}\n` } : {}),
+    ...files,
+  });
+  const home = join(root, 'home');
+  const proj = join(root, 'proj');
+  const managed = join(root, 'managed');
+  const env = { HOME: home, USER: 'ada', TEST_KEY: KEY };
+  return {
+    root,
+    home,
+    proj,
+    managed,
+    userSettings: join(home, '.claude', 'settings.json'),
+    env,
+    run: (args, extra = {}) => runCcOtel([...args, '--managed-dir', managed], { cwd: proj, env: { ...env, ...extra } }),
+  };
+}
+
+/** Every file under `dir` with its bytes and mode, for "nothing changed" checks. */
+function snapshot(dir: string): Record<string, string> {
+  if (!existsSync(dir)) return {};
+  const out: Record<string, string> = {};
+  for (const p of (readdirSync(dir, { recursive: true }) as string[]).sort()) {
+    const abs = join(dir, p);
+    const st = statSync(abs);
+    if (st.isFile()) out[p] = `${(st.mode & 0o777).toString(8)} ${st.mtimeMs} ${readFileSync(abs, 'utf8')}`;
+  }
+  return out;
+}
+
+const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<string, any>;
+const modeOf = (p: string) => statSync(p).mode & 0o777;
+
+/** What `cc-otel env --format settings` prints for this world (the install's env block). */
+async function settingsEnvOf(w: World): Promise<Record<string, string>> {
+  const r = await runCcOtel(['env', '--format', 'settings'], { cwd: w.proj, env: w.env });
+  expect(r.code, describeCcOtel(r)).toBe(0);
+  return (JSON.parse(r.stdout) as { env: Record<string, string> }).env;
+}
+
+/** Run a settings command line the way Claude Code does: through a shell, with a useless PATH. */
+function runLikeClaude(command: string, env: Record<string, string>, input = ''): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('/bin/sh', ['-c', command], { env: { ...env, PATH: '/nonexistent' }, input, encoding: 'utf8', timeout: 20_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('cc-otel install (real process)', () => {
+  test('--dry-run shows the diff and writes nothing', async () => {
+    const w = world(CONFIG, { 'home/.claude/settings.json': ORIGINAL });
+    const before = snapshot(w.home);
+    const r = await w.run(['install', '--dry-run']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(r.stdout).toContain(`--- ${w.userSettings}\n+++ ${w.userSettings}\n@@ `);
+    expect(r.stdout).toMatch(/^\+ {4}"otelHeadersHelper": /m);
+    expect(r.stdout).toContain('+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"');
+    expect(r.stdout).toContain('Dry run: nothing written');
+    expect(r.stdout).not.toContain(KEY);
+    expect(snapshot(w.home)).toEqual(before);
+
+    // A missing file: the diff is against /dev/null, and not even the directory appears.
+    const w2 = world();
+    const r2 = await w2.run(['install', '--dry-run']);
+    expect(r2.code, describeCcOtel(r2)).toBe(0);
+    expect(r2.stdout).toContain(`--- /dev/null\n+++ ${w2.userSettings}`);
+    expect(existsSync(join(w2.home, '.claude'))).toBe(false);
+  });
+
+  test('writes the env block, otelHeadersHelper and the SessionStart hook with absolute, quoted paths that run with any PATH', async () => {
+    const w = world();
+    // cc-otel reached through a directory with a space in its name
+    const odd = join(w.root, 'tools dir', 'cc-otel');
+    mkdirSync(join(w.root, 'tools dir'));
+    symlinkSync(REPO_ROOT, odd);
+    const oddBin = join(odd, 'bin', 'cc-otel.js');
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [oddBin, 'install', '--managed-dir', w.managed], { cwd: w.proj, env: { ...w.env, PATH: process.env.PATH ?? '' } });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d) => (stdout += d));
+      c.stderr.on('data', (d) => (stderr += d));
+      c.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+
+    const s = readJson(w.userSettings);
+    const prefix = `${NODE} '${oddBin}'`;
+    expect(s.env).toEqual(await settingsEnvOf(w));
+    expect(s.env).toMatchObject({ CLAUDE_CODE_ENABLE_TELEMETRY: '1', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_RESOURCE_ATTRIBUTES: 'engineer=ada,team=platform,org=acme' });
+    for (const v of Object.values(s.env)) expect(typeof v).toBe('string');
+    expect(s.env.OTEL_EXPORTER_OTLP_HEADERS).toBeUndefined();
+    expect(s.otelHeadersHelper).toBe(`${prefix} headers`);
+    expect(s.hooks).toEqual({
+      SessionStart: [{ matcher: 'startup|resume|clear|compact', hooks: [{ type: 'command', command: `${prefix} hook session-start`, timeout: 10 }] }],
+    });
+    expect(readFileSync(w.userSettings, 'utf8')).not.toContain(KEY);
+    expect(modeOf(w.userSettings)).toBe(0o644);
+    expect(r.stdout).toContain(`Wrote `);
+    expect(r.stdout).toContain('Undo with: cc-otel uninstall --scope user');
+
+    // The helper, run as Claude Code runs it (a shell, PATH useless, the settings env added), prints the header.
+    const helper = runLikeClaude(s.otelHeadersHelper, { HOME: w.home, TEST_KEY: KEY, ...s.env });
+    expect(helper.status, helper.stderr).toBe(0);
+    expect(JSON.parse(helper.stdout)).toEqual({ authorization: `Bearer ${KEY}` });
+    // The hook too: it writes the OTel set into $CLAUDE_ENV_FILE.
+    const envFile = join(w.root, 'session.env');
+    const hookCmd = s.hooks.SessionStart[0].hooks[0].command as string;
+    const hook = runLikeClaude(hookCmd, { HOME: w.home, CLAUDE_ENV_FILE: envFile, CLAUDE_PROJECT_DIR: w.proj }, JSON.stringify({ session_id: 's-1', hook_event_name: 'SessionStart', source: 'startup' }));
+    expect(hook.status, hook.stderr).toBe(0);
+    expect(hook.stdout).toBe('');
+    expect(readFileSync(envFile, 'utf8')).toContain("export OTEL_EXPORTER_OTLP_PROTOCOL='http/protobuf'");
+  });
+
+  test('re-install changes nothing: same bytes, same mtime, no sidecar rewritten', async () => {
+    const w = world(CONFIG, { 'home/.claude/settings.json': ORIGINAL });
+    const first = await w.run(['install']);
+    expect(first.code, describeCcOtel(first)).toBe(0);
+    const after = snapshot(w.home);
+    const again = await w.run(['install']);
+    expect(again.code, describeCcOtel(again)).toBe(0);
+    expect(again.stdout).toContain('Nothing to change');
+    expect(again.stdout).not.toContain('@@');
+    expect(snapshot(w.home)).toEqual(after);
+    const json = await w.run(['install', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ changed: false, applied: false, diff: '', files: { wrote: [], removed: [] } });
+  });
+
+  test('--json: the plan and what was written', async () => {
+    const w = world();
+    const r = await w.run(['install', '--json', '--events', 'pre-tool-use,stop']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j)).toEqual(['action', 'scope', 'path', 'target', 'output', 'dryRun', 'changed', 'applied', 'diff', 'env', 'otelHeadersHelper', 'hooks', 'secretInSettings', 'conflicts', 'warnings', 'overrides', 'files']);
+    const prefix = `${NODE} ${BIN}`;
+    expect(j).toMatchObject({
+      action: 'install',
+      scope: 'user',
+      path: w.userSettings,
+      target: w.userSettings,
+      output: false,
+      dryRun: false,
+      changed: true,
+      applied: true,
+      env: await settingsEnvOf(w),
+      otelHeadersHelper: `${prefix} headers`,
+      secretInSettings: [],
+      conflicts: [],
+      overrides: [],
+      files: { wrote: [`${w.userSettings}.cc-otel.record`, w.userSettings], removed: [] },
+    });
+    expect(j.hooks).toEqual([
+      { event: 'SessionStart', matcher: 'startup|resume|clear|compact', command: `${prefix} hook session-start`, timeout: 10 },
+      { event: 'PreToolUse', matcher: '*', command: `${prefix} hook pre-tool-use`, timeout: 10 },
+      { event: 'Stop', matcher: null, command: `${prefix} hook stop`, timeout: 10 },
+    ]);
+    expect(j.diff).toMatch(/^--- \/dev\/null\n\+\+\+ /);
+    expect(readJson(w.userSettings).hooks.Stop).toEqual([{ hooks: [{ type: 'command', command: `${prefix} hook stop`, timeout: 10 }] }]);
+  });
+
+  test('--events: kept by a plain re-install, removed by --no-events; unknown events are a usage error', async () => {
+    const w = world();
+    expect((await w.run(['install', '--events'])).code).toBe(0);
+    const events = Object.keys(readJson(w.userSettings).hooks);
+    expect(events).toEqual(expect.arrayContaining(['SessionStart', 'PreToolUse', 'PostToolUse', 'Stop', 'SessionEnd']));
+    expect(events).not.toContain('Setup'); // not in the default set
+    expect((await w.run(['install'])).stdout).toContain('Nothing to change');
+    expect(Object.keys(readJson(w.userSettings).hooks)).toEqual(events);
+    expect((await w.run(['install', '--no-events'])).code).toBe(0);
+    expect(Object.keys(readJson(w.userSettings).hooks)).toEqual(['SessionStart']);
+    const bad = await w.run(['install', '--events', 'pre-tool-use,nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown hook event: nope');
+  });
+
+  test('grpc with a secret header: refused with the explanation; --allow-secret-in-settings writes it 0600 and warns', async () => {
+    const w = world({ ...CONFIG, protocol: 'grpc' }, { 'home/.claude/settings.json': ORIGINAL });
+    const before = snapshot(w.home);
+    const refused = await w.run(['install']);
+    expect(refused.code, describeCcOtel(refused)).toBe(2);
+    expect(refused.stderr).toContain('otelHeadersHelper only with http/protobuf and http/json');
+    expect(refused.stderr).toContain('cc-otel install --protocol http/protobuf');
+    expect(refused.stderr).toContain('--allow-secret-in-settings');
+    expect(snapshot(w.home)).toEqual(before);
+
+    // The project file is meant to be committed: never, even when asked.
+    const project = await w.run(['install', '--scope', 'project', '--allow-secret-in-settings']);
+    expect(project.code).toBe(2);
+    expect(project.stderr).toContain('refused for --scope project');
+    expect(existsSync(join(w.proj, '.claude'))).toBe(false);
+
+    // Asked for by name: written, 0600 (file and record), key never printed, a loud warning.
+    const r = await w.run(['install', '--allow-secret-in-settings']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(KEY);
+    expect(r.stdout).toContain('"OTEL_EXPORTER_OTLP_HEADERS": "<redacted>"');
+    expect(r.stderr).toContain('SECRET IN SETTINGS FILE: OTEL_EXPORTER_OTLP_HEADERS');
+    const s = readJson(w.userSettings);
+    expect(s.env.OTEL_EXPORTER_OTLP_HEADERS).toBe(`authorization=Bearer ${KEY}`); // raw: see src/otel/headers.ts
+    expect(s.env.OTEL_EXPORTER_OTLP_PROTOCOL).toBe('grpc');
+    expect(s.otelHeadersHelper).toBeUndefined(); // useless with grpc
+    expect(modeOf(w.userSettings)).toBe(0o600);
+    expect(modeOf(`${w.userSettings}.cc-otel.record`)).toBe(0o600);
+    const j = JSON.parse((await w.run(['install', '--allow-secret-in-settings', '--json'])).stdout);
+    expect(j).toMatchObject({ changed: false, secretInSettings: ['OTEL_EXPORTER_OTLP_HEADERS'], env: { OTEL_EXPORTER_OTLP_HEADERS: '<redacted>' } });
+    // someone made it readable again: a re-install with nothing else to change still puts it back to 0600
+    chmodSync(w.userSettings, 0o644);
+    expect((await w.run(['install', '--allow-secret-in-settings'])).code).toBe(0);
+    expect(modeOf(w.userSettings)).toBe(0o600);
+
+    // uninstall: the original bytes AND the original mode
+    const u = await w.run(['uninstall']);
+    expect(u.code, describeCcOtel(u)).toBe(0);
+    expect(readFileSync(w.userSettings, 'utf8')).toBe(ORIGINAL);
+    expect(modeOf(w.userSettings)).toBe(0o644);
+    expect(readdirSync(join(w.home, '.claude'))).toEqual(['settings.json']);
+  });
+
+  test('a value cc-otel did not write is a conflict: exit 1, nothing written; --force overwrites and uninstall puts it back', async () => {
+    const mine = '{\n  "env": {\n    "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"\n  }\n}\n';
+    const w = world(CONFIG, { 'home/.claude/settings.json': mine });
+    const r = await w.run(['install']);
+    expect(r.code, describeCcOtel(r)).toBe(1);
+    expect(r.stdout).toContain('Refused: env.OTEL_EXPORTER_OTLP_PROTOCOL is already "http/json"');
+    expect(r.stderr).toContain('--force');
+    expect(readFileSync(w.userSettings, 'utf8')).toBe(mine);
+    const dry = await w.run(['install', '--dry-run', '--json']);
+    expect(dry.code).toBe(1);
+    expect(JSON.parse(dry.stdout).conflicts).toEqual([{ key: 'env.OTEL_EXPORTER_OTLP_PROTOCOL', message: 'env.OTEL_EXPORTER_OTLP_PROTOCOL is already "http/json"' }]);
+
+    const forced = await w.run(['install', '--force']);
+    expect(forced.code, describeCcOtel(forced)).toBe(0);
+    expect(forced.stderr).toContain('overwrote env.OTEL_EXPORTER_OTLP_PROTOCOL');
+    expect(readJson(w.userSettings).env.OTEL_EXPORTER_OTLP_PROTOCOL).toBe('http/protobuf');
+    expect((await w.run(['uninstall'])).code).toBe(0);
+    expect(readFileSync(w.userSettings, 'utf8')).toBe(mine);
+  });
+
+  test('scopes: CLAUDE_CONFIG_DIR for user; project and local files; install → uninstall is byte-for-byte in each', async () => {
+    const w = world(CONFIG, {
+      'claude-cfg/settings.json': ORIGINAL,
+      'proj/.claude/settings.json': '{\r\n  "model": "sonnet"\r\n}\r\n',
+      'proj/.claude/settings.local.json': '{\n\t"permissions": {\n\t\t"deny": []\n\t}\n}\n',
+    });
+    const cases: Array<[string[], string, Record<string, string>]> = [
+      [['--scope', 'user'], join(w.root, 'claude-cfg', 'settings.json'), { CLAUDE_CONFIG_DIR: join(w.root, 'claude-cfg') }],
+      [['--scope', 'project'], join(w.proj, '.claude', 'settings.json'), {}],
+      [['--scope', 'local'], join(w.proj, '.claude', 'settings.local.json'), {}],
+    ];
+    for (const [flags, file, extra] of cases) {
+      const original = readFileSync(file, 'utf8');
+      const r = await w.run(['install', ...flags], extra);
+      expect(r.code, describeCcOtel(r)).toBe(0);
+      expect(r.stdout).toContain(`: ${file}\n`);
+      expect(readJson(file).otelHeadersHelper).toBe(`${NODE} ${BIN} headers`);
+      const u = await w.run(['uninstall', ...flags], extra);
+      expect(u.code, describeCcOtel(u)).toBe(0);
+      expect(readFileSync(file, 'utf8'), file).toBe(original);
+      expect(existsSync(`${file}.cc-otel.record`) || existsSync(`${file}.cc-otel.bak`)).toBe(false);
+    }
+    expect(existsSync(join(w.home, '.claude'))).toBe(false); // CLAUDE_CONFIG_DIR was respected
+  });
+
+  test('project scope: no engineer taken from $USER (the file is shared), a note about machine paths', async () => {
+    const w = world();
+    const r = await w.run(['install', '--scope', 'project']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    const s = readJson(join(w.proj, '.claude', 'settings.json'));
+    expect(s.env.OTEL_RESOURCE_ATTRIBUTES).toBe('team=platform,org=acme');
+    expect(r.stderr).toContain('left engineer=ada (from env USER) out of OTEL_RESOURCE_ATTRIBUTES');
+    expect(r.stderr).toContain('teammates need cc-otel there too');
+    // an engineer someone set on purpose stays, and the flag is kept for the helper and the hook
+    const r2 = await w.run(['install', '--scope', 'project', '--engineer', 'grace']);
+    expect(r2.code, describeCcOtel(r2)).toBe(0);
+    expect(readJson(join(w.proj, '.claude', 'settings.json')).env).toMatchObject({ OTEL_RESOURCE_ATTRIBUTES: 'engineer=grace,team=platform,org=acme', CC_OTEL_ENGINEER: 'grace' });
+  });
+
+  test('user scope built from a project config: a warning that the helper and hooks read the config of wherever Claude Code runs', async () => {
+    const w = world(null, { 'proj/.cc-otel.json': JSON.stringify(CONFIG) });
+    const r = await w.run(['install']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(r.stderr).toContain(`the env block was built with the project config ${join(w.proj, '.cc-otel.json')}, but user settings apply in every project`);
+  });
+
+  test('config flags are persisted as CC_OTEL_* so the helper and the hook see what install saw', async () => {
+    const w = world(null);
+    const cfg = join(w.root, 'elsewhere.json');
+    writeFileSync(cfg, JSON.stringify({ ...CONFIG, team: 'from-file' }));
+    const r = await w.run(['install', '--config', cfg, '--team', 'sre']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    const s = readJson(w.userSettings);
+    expect(s.env).toMatchObject({ CC_OTEL_CONFIG: cfg, CC_OTEL_TEAM: 'sre', OTEL_RESOURCE_ATTRIBUTES: 'engineer=ada,team=sre,org=acme' });
+    // The helper finds the config only through the env block (no config in HOME).
+    const helper = runLikeClaude(s.otelHeadersHelper, { HOME: w.home, TEST_KEY: KEY, ...s.env });
+    expect(JSON.parse(helper.stdout)).toEqual({ authorization: `Bearer ${KEY}` });
+  });
+
+  test('managed: a drop-in under a temp managed root; --output: a package file with no sidecars', async () => {
+    const w = world();
+    writeTree(w.managed, { 'managed-settings.json': '{"permissions":{"deny":["WebFetch"]}}\n' });
+    const r = await w.run(['install', '--scope', 'managed']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    const dropIn = join(w.managed, 'managed-settings.d', 'cc-otel.json');
+    const s = readJson(dropIn);
+    expect(s.otelHeadersHelper).toBe(`${NODE} ${BIN} headers`);
+    expect(s.env.OTEL_RESOURCE_ATTRIBUTES).toBe('team=platform,org=acme');
+    expect(modeOf(dropIn)).toBe(0o644); // every user who runs Claude Code reads it
+    // nothing beside it ends in .json (Claude Code would load it as one more drop-in)
+    expect(readdirSync(join(w.managed, 'managed-settings.d')).filter((f) => f.endsWith('.json'))).toEqual(['cc-otel.json']);
+    expect(readFileSync(join(w.managed, 'managed-settings.json'), 'utf8')).toBe('{"permissions":{"deny":["WebFetch"]}}\n');
+    const named = await w.run(['install', '--scope', 'managed', '--drop-in', '50-otel', '--dry-run']);
+    expect(named.stdout).toContain(join(w.managed, 'managed-settings.d', '50-otel.json'));
+    const u = await w.run(['uninstall', '--scope', 'managed']);
+    expect(u.code, describeCcOtel(u)).toBe(0);
+    expect(existsSync(join(w.managed, 'managed-settings.d'))).toBe(false);
+    expect(readdirSync(w.managed)).toEqual(['managed-settings.json']);
+
+    const out = join(w.root, 'pkg', 'cc-otel.json');
+    const p = await w.run(['install', '--scope', 'managed', '--output', out]);
+    expect(p.code, describeCcOtel(p)).toBe(0);
+    expect(readdirSync(join(w.root, 'pkg'))).toEqual(['cc-otel.json']);
+    expect(readJson(out)).toMatchObject({ otelHeadersHelper: `${NODE} ${BIN} headers`, env: { CLAUDE_CODE_ENABLE_TELEMETRY: '1' } });
+    const again = await w.run(['install', '--output', out]); // --output implies managed
+    expect(again.stdout).toContain('Nothing to change');
+    const bad = await w.run(['install', '--scope', 'project', '--output', out]);
+    expect(bad.code).toBe(2);
+  });
+
+  test('--command replaces the <node> <script> prefix; one that does not run cc-otel is refused', async () => {
+    const w = world();
+    const r = await w.run(['install', '--command', 'cc-otel']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    const s = readJson(w.userSettings);
+    expect(s.otelHeadersHelper).toBe('cc-otel headers');
+    expect(s.hooks.SessionStart[0].hooks[0].command).toBe('cc-otel hook session-start');
+    const bad = await w.run(['install', '--command', '/usr/bin/true']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('does not run cc-otel');
+  });
+
+  test('not configured: exit 2 with how to configure; nothing written', async () => {
+    const w = world(null);
+    const r = await w.run(['install']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not configured');
+    expect(existsSync(join(w.home, '.claude'))).toBe(false);
+  });
+
+  test('install warns when a higher scope overrides what it writes', async () => {
+    const w = world(CONFIG, {
+      'proj/.claude/settings.json': JSON.stringify({ env: { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://other:4318/v1/logs', OTEL_RESOURCE_ATTRIBUTES: 'team=web' } }),
+      'proj/.claude/settings.local.json': JSON.stringify({ env: { CLAUDE_CODE_ENABLE_TELEMETRY: '0' } }),
+    });
+    const r = await w.run(['install', '--dry-run']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(r.stderr).toContain('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT="http://other:4318/v1/logs" from project');
+    expect(r.stderr).toContain('[ENDPOINT_SHADOWED]');
+    expect(r.stderr).toContain('[RESOURCE_ATTRIBUTES_REPLACED]');
+    expect(r.stderr).toContain('CLAUDE_CODE_ENABLE_TELEMETRY="0" from local');
+    const j = JSON.parse((await w.run(['install', '--dry-run', '--json'])).stdout);
+    expect(j.overrides.map((o: { code: string }) => o.code).sort()).toEqual(['ENDPOINT_SHADOWED', 'ENV_SHADOWED', 'RESOURCE_ATTRIBUTES_REPLACED', 'TELEMETRY_DISABLED']);
+  });
+});
+
+describe('cc-otel uninstall (real process)', () => {
+  test('removes exactly what install added: the original bytes come back; a file install created goes, with its directory', async () => {
+    const w = world(CONFIG, { 'home/.claude/settings.json': ORIGINAL });
+    expect((await w.run(['install', '--events'])).code).toBe(0);
+    const dry = await w.run(['uninstall', '--dry-run']);
+    expect(dry.code, describeCcOtel(dry)).toBe(0);
+    expect(dry.stdout).toMatch(/^- {4}"otelHeadersHelper": /m);
+    expect(readFileSync(w.userSettings, 'utf8')).not.toBe(ORIGINAL);
+    const r = await w.run(['uninstall', '--json']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ action: 'uninstall', scope: 'user', changed: true, applied: true, deleted: false, stillInstalled: [] });
+    expect(readFileSync(w.userSettings, 'utf8')).toBe(ORIGINAL);
+    expect(readdirSync(join(w.home, '.claude'))).toEqual(['settings.json']);
+    const again = await w.run(['uninstall']);
+    expect(again.stdout).toContain('Nothing to remove');
+
+    const w2 = world();
+    expect((await w2.run(['install'])).code).toBe(0);
+    const r2 = await w2.run(['uninstall']);
+    expect(r2.code, describeCcOtel(r2)).toBe(0);
+    expect(existsSync(join(w2.home, '.claude'))).toBe(false);
+  });
+
+  test('says where cc-otel is still installed, and works with a broken config', async () => {
+    const w = world();
+    expect((await w.run(['install'])).code).toBe(0);
+    expect((await w.run(['install', '--scope', 'local'])).code).toBe(0);
+    writeFileSync(join(w.home, '.config', 'cc-otel', 'config.json'), '{ not json');
+    const r = await w.run(['uninstall', '--scope', 'local']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(r.stdout).toContain(`cc-otel is still installed in: user (${w.userSettings})`);
+    expect(existsSync(join(w.proj, '.claude'))).toBe(false);
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, test } from 'vitest';
+import { makeContext } from '../../../src/context.js';
+import { isCcOtelError } from '../../../src/errors.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { buildTelemetry } from '../../../src/otel/build-env.js';
+import { isCcOtelHeadersCommand, isCcOtelHookCommand, commandWords } from '../../../src/claude/hook-entries.js';
+import { buildInstallContent, ccOtelCommandPrefix, flagsEnv, quoteArg, redact } from '../../../src/claude/install-plan.js';
+import type { InstallRequest } from '../../../src/claude/install-plan.js';
+import { HOOK_EVENTS } from '../../../src/events/hook-events.js';
+import { REPO_ROOT } from '../../helpers/claude.js';
+
+describe('quoteArg / ccOtelCommandPrefix', () => {
+  test.each([
+    ['/usr/bin/node', '/usr/bin/node'],
+    ['/opt/my tools/cc-otel.js', "'/opt/my tools/cc-otel.js'"],
+    ["/opt/it's/cc-otel.js", `"/opt/it's/cc-otel.js"`],
+    ["/opt/it's $HOME/cc-otel.js", `'/opt/it'\\''s $HOME/cc-otel.js'`],
+  ])('posix %s', (arg, want) => {
+    expect(quoteArg(arg, 'linux')).toBe(want);
+  });
+
+  test.each(['/opt/my tools', "/opt/it's", '/a b/c d'])('the command is still recognised as cc-otel, and split like a shell would: %s', (dir) => {
+    const prefix = ccOtelCommandPrefix({ execPath: '/usr/local/bin/node', script: `${dir}/bin/cc-otel.js`, platform: 'linux' });
+    expect(isCcOtelHeadersCommand(`${prefix} headers`)).toBe(true);
+    expect(isCcOtelHookCommand(`${prefix} hook session-start`)).toBe(true);
+    expect(commandWords(`${prefix} headers`)).toEqual(['/usr/local/bin/node', `${dir}/bin/cc-otel.js`, 'headers']);
+  });
+
+  test('windows paths are double-quoted', () => {
+    expect(ccOtelCommandPrefix({ execPath: 'C:\\Program Files\\nodejs\\node.exe', script: 'C:\\tools\\cc-otel\\bin\\cc-otel.js', platform: 'win32' })).toBe(
+      '"C:\\Program Files\\nodejs\\node.exe" C:\\tools\\cc-otel\\bin\\cc-otel.js',
+    );
+  });
+
+  test('run as dist/cli.js, the entries still go through the bin shim (the fast path)', () => {
+    expect(ccOtelCommandPrefix({ execPath: '/n', script: `${REPO_ROOT}dist/cli.js`, platform: 'linux' })).toBe(`/n ${REPO_ROOT}bin/cc-otel.js`);
+  });
+});
+
+describe('flagsEnv', () => {
+  test('flags become the CC_OTEL_* variables of the same precedence level', () => {
+    expect(flagsEnv({ backend: 'otlp', key: ['env:A', 'op://v/i/f'], team: 't', config: '/c.json' })).toEqual({
+      CC_OTEL_CONFIG: '/c.json',
+      CC_OTEL_BACKEND: 'otlp',
+      CC_OTEL_KEY: 'env:A,op://v/i/f',
+      CC_OTEL_TEAM: 't',
+    });
+  });
+  test('a key reference with a comma cannot be carried', () => {
+    expect(() => flagsEnv({ key: ['env:A,B'] })).toThrow(/comma/);
+  });
+});
+
+describe('buildInstallContent', () => {
+  const plan = (env: Record<string, string>) => {
+    const ctx = makeContext({ env: { HOME: '/nonexistent-home', USER: 'ada', ...env }, cwd: '/nonexistent-cwd', platform: 'linux' });
+    return buildTelemetry(loadConfig(ctx), { env: ctx.env, key: { value: 'sk-unit-123456', detail: 'env K' } });
+  };
+  const otlp = { CC_OTEL_BACKEND: 'otlp', CC_OTEL_ENDPOINT: 'http://127.0.0.1:4318', CC_OTEL_TEAM: 'platform' };
+  const req = (over: Partial<InstallRequest> = {}): InstallRequest => ({
+    scope: 'user',
+    paths: {},
+    prefix: '/n /x/cc-otel.js',
+    events: [],
+    flags: {},
+    force: false,
+    allowSecretInSettings: false,
+    ...over,
+  });
+
+  test('no auth header: no helper (it would print {}), the hook alone', () => {
+    const c = buildInstallContent(plan(otlp), req());
+    expect(c.otelHeadersHelper).toBeUndefined();
+    expect(c.hooks.map((h) => h.event)).toEqual(['SessionStart']);
+  });
+
+  test('a backend key over HTTP: the helper; never the key', () => {
+    const h = buildInstallContent(plan({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:K' }), req());
+    expect(h.otelHeadersHelper).toBe('/n /x/cc-otel.js headers');
+    expect(JSON.stringify(h)).not.toContain('sk-unit-123456');
+  });
+
+  test('grpc + auth: refused unless asked; asked, the static header and the secret to redact', () => {
+    const p = plan({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_PROTOCOL: 'grpc' });
+    let err: unknown;
+    try {
+      buildInstallContent(p, req());
+    } catch (e) {
+      err = e;
+    }
+    expect(isCcOtelError(err) && err.code).toBe('PROTOCOL_UNSUPPORTED');
+    const c = buildInstallContent(p, req({ allowSecretInSettings: true }));
+    expect(c.otelHeadersHelper).toBeUndefined();
+    expect(c.env.OTEL_EXPORTER_OTLP_HEADERS).toContain('x-honeycomb-team=sk-unit-123456');
+    expect(c.secretKeys).toEqual(['OTEL_EXPORTER_OTLP_HEADERS']);
+    expect(redact(JSON.stringify(c.env), c.secrets)).not.toContain('sk-unit-123456');
+  });
+
+  test('shared scopes leave out an engineer nobody set; events come from the HOOK_EVENTS table', () => {
+    const events = HOOK_EVENTS.filter((e) => ['PreToolUse', 'SessionEnd'].includes(e.event));
+    const c = buildInstallContent(plan(otlp), req({ scope: 'project', events }));
+    expect(c.env.OTEL_RESOURCE_ATTRIBUTES).toBe('team=platform');
+    expect(c.notes.join()).toContain('left engineer=ada');
+    expect(c.hooks.map((h) => [h.event, h.matcher, h.hook.command, h.hook.timeout])).toEqual([
+      ['SessionStart', 'startup|resume|clear|compact', '/n /x/cc-otel.js hook session-start', 10],
+      ['PreToolUse', '*', '/n /x/cc-otel.js hook pre-tool-use', 10],
+      ['SessionEnd', undefined, '/n /x/cc-otel.js hook session-end', 5],
+    ]);
+    expect(buildInstallContent(plan(otlp), req({ scope: 'user' })).env.OTEL_RESOURCE_ATTRIBUTES).toBe('engineer=ada,team=platform');
+  });
+});

@@ -1,0 +1,220 @@
+// The shipper in-process against the independent OTLP receiver (official protos): OTLP mapping,
+// every protocol, progress kept across runs and failures, back-off, the lock, the hand-over.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { makeContext, type Context } from '../../../src/context.js';
+import { runShipper, type ShipOptions } from '../../../src/events/shipper.js';
+import { eventLogPaths } from '../../../src/events/paths.js';
+import { readShipState } from '../../../src/events/ship-state.js';
+import { eventAttributes, resourceAttributesFor, toLogRecord } from '../../../src/events/otlp-records.js';
+import { buildEventRecord, fitLine, newEventId, type EventRecord } from '../../../src/events/record.js';
+import { tryLock } from '../../../src/events/lock.js';
+import { readErrorLog } from '../../../src/log/error-log.js';
+import { userDirs } from '../../../src/config/dirs.js';
+import { decodeOtlpProtobuf, flattenAttributes, startOtlpReceiver, type OtlpReceiver } from '../../helpers/otlp-receiver.js';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
+
+const dirs: TempDir[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.cleanup();
+});
+
+let rx: OtlpReceiver;
+let down = false;
+/** fail every logs request after this many (since the last reset) */
+let failAfter = Infinity;
+beforeAll(async () => {
+  rx = await startOtlpReceiver({ grpc: true, respond: (req) => (down || rx.bySignal('logs').indexOf(req) >= failAfter ? { status: 503 } : undefined) });
+});
+afterAll(() => rx.close());
+
+function world(env: Record<string, string> = {}): { ctx: Context; log: string; home: string } {
+  const d = makeTempDir('cc-otel-ship');
+  dirs.push(d);
+  const home = d.path;
+  const ctx = makeContext({ env: { HOME: home, CC_OTEL_BACKEND: 'local', CC_OTEL_ENDPOINT: rx.url, CC_OTEL_TEAM: 'platform', USER: 'ada', ...env }, cwd: home, homeDir: home });
+  return { ctx, log: join(home, '.claude', 'logs', 'hooks.jsonl'), home };
+}
+
+let seq = 0;
+function record(i: number, extra: Record<string, unknown> = {}): EventRecord {
+  return buildEventRecord(
+    { session_id: 'sess-1', prompt_id: 'prompt-1', tool_name: 'Bash', tool_use_id: `toolu_${i}`, duration_ms: 7, ...extra },
+    { event: 'PostToolUse', now: Date.UTC(2026, 0, 1) + i, id: newEventId(Date.UTC(2026, 0, 1) + i) + String(seq++), attributes: { engineer: 'ada', team: 'platform' }, privacy: {} },
+  );
+}
+function writeEvents(log: string, n: number): string[] {
+  const ids: string[] = [];
+  let text = '';
+  for (let i = 0; i < n; i++) {
+    const r = record(i);
+    ids.push(r.id);
+    text += fitLine(r);
+  }
+  if (!existsSync(join(log, '..'))) spawnSync('mkdir', ['-p', join(log, '..')]);
+  appendFileSync(log, text);
+  return ids;
+}
+const ship = (w: { ctx: Context; log: string }, o: Partial<ShipOptions> = {}) => runShipper({ ctx: w.ctx, log: w.log, mode: 'flush', timeoutMs: 2000, ...o });
+const arrivedIds = (includeRejected = false) => rx.logs({ includeRejected }).filter((l) => l.attributes['hook.event_name']).map((l) => String(l.attributes['log.record.uid']));
+
+describe('OTLP mapping', () => {
+  it('typed attributes joinable with Claude Code\'s events, survives the official serializer', () => {
+    const rec = { ...record(1, { tool_input_bytes: 12 }), truncated: ['tool_response'] };
+    const attrs = eventAttributes(rec);
+    expect(attrs).toMatchObject({
+      'event.name': 'hook.PostToolUse',
+      'hook.event_name': 'PostToolUse',
+      'log.record.uid': rec.id,
+      'session.id': 'sess-1',
+      'prompt.id': 'prompt-1',
+      tool_use_id: 'toolu_1',
+      tool_name: 'Bash',
+      duration_ms: 7,
+      engineer: 'ada',
+    });
+    expect(attrs).not.toHaveProperty('session_id');
+    const resource = resourceFromAttributes(resourceAttributesFor({ team: 'platform' }));
+    const bytes = ProtobufLogsSerializer.serializeRequest([toLogRecord(rec, resource, Date.now())])!;
+    const decoded = decodeOtlpProtobuf('logs', bytes);
+    const lr = decoded.resourceLogs![0]!.scopeLogs![0]!.logRecords![0]!;
+    expect(lr.body?.stringValue).toBe('cc_otel.hook.PostToolUse');
+    expect(lr.eventName).toBe('cc_otel.hook.PostToolUse');
+    expect(String(lr.timeUnixNano)).toBe(String(BigInt(Date.UTC(2026, 0, 1) + 1) * 1_000_000n));
+    const flat = flattenAttributes(lr.attributes);
+    expect(flat.duration_ms).toBe(7);
+    expect(lr.attributes!.find((a) => a.key === 'duration_ms')!.value!.intValue).toBeDefined(); // an int, not a string
+    expect(lr.attributes!.find((a) => a.key === 'truncated')!.value!.arrayValue).toBeDefined();
+    expect(flattenAttributes(decoded.resourceLogs![0]!.resource!.attributes)).toMatchObject({ 'service.name': 'cc-otel', team: 'platform' });
+  });
+});
+
+describe('runShipper', () => {
+  it.each(['http/protobuf', 'http/json', 'grpc'] as const)('%s: ships every event once, remembers, ships nothing twice', async (protocol) => {
+    rx.reset();
+    const w = world({ CC_OTEL_PROTOCOL: protocol, ...(protocol === 'grpc' ? { CC_OTEL_ENDPOINT: rx.grpcUrl! } : {}) });
+    const ids = writeEvents(w.log, 7);
+    const r1 = await ship(w, { limits: { maxRecords: 3, maxBytes: 1 << 20 } });
+    expect(r1).toMatchObject({ status: 'ok', sent: 7, batches: 3, pending: 0, skipped: 0, protocol });
+    expect(arrivedIds().sort()).toEqual([...ids].sort());
+    const rec = rx.logs().find((l) => l.attributes['log.record.uid'] === ids[0])!;
+    expect(rec.record.protocol).toBe(protocol);
+    expect(rec.resource).toMatchObject({ 'service.name': 'cc-otel', team: 'platform', engineer: 'ada' });
+    const r2 = await ship(w);
+    expect(r2).toMatchObject({ status: 'ok', sent: 0, batches: 0 });
+    expect(arrivedIds()).toHaveLength(7);
+    const more = writeEvents(w.log, 2);
+    expect(await ship(w)).toMatchObject({ sent: 2 });
+    expect(arrivedIds().sort()).toEqual([...ids, ...more].sort());
+  });
+
+  it('backend down: nothing advances, back-off recorded, error logged; back up: everything arrives', async () => {
+    rx.reset();
+    const w = world();
+    const ids = writeEvents(w.log, 5);
+    down = true;
+    try {
+      const r = await ship(w, { timeoutMs: 300 });
+      expect(r.status).toBe('failed');
+      expect(r.pending).toBe(5);
+      expect(r.error?.message).toMatch(/failed/);
+    } finally {
+      down = false;
+    }
+    const st = readShipState(eventLogPaths(w.log).state);
+    expect(st.failures).toBe(1);
+    expect(st.retryAt).toBeGreaterThan(Date.now());
+    expect(Object.values(st.files).every((f) => f.offset === 0)).toBe(true);
+    expect(readErrorLog(userDirs(w.ctx).state).at(-1)).toMatchObject({ command: 'flush', code: 'IO' });
+    expect(arrivedIds()).toEqual([]);
+    const r2 = await ship(w);
+    expect(r2).toMatchObject({ status: 'ok', sent: 5 });
+    expect(arrivedIds().sort()).toEqual([...ids].sort());
+    const st2 = readShipState(eventLogPaths(w.log).state);
+    expect(st2.failures).toBe(0);
+    expect(st2.retryAt).toBeUndefined();
+  });
+
+  it('a failure mid-way keeps the acknowledged batches: the next run sends only the rest', async () => {
+    rx.reset();
+    const w = world();
+    const ids = writeEvents(w.log, 6);
+    failAfter = 2; // 2 batches are acknowledged, then the backend fails
+    let r;
+    try {
+      r = await ship(w, { limits: { maxRecords: 2, maxBytes: 1 << 20 }, timeoutMs: 300 });
+    } finally {
+      failAfter = Infinity;
+    }
+    expect(r).toMatchObject({ status: 'failed', sent: 4, pending: 2 });
+    expect(arrivedIds().sort()).toEqual(ids.slice(0, 4).sort());
+    const r2 = await ship(w, { limits: { maxRecords: 2, maxBytes: 1 << 20 } });
+    expect(r2).toMatchObject({ status: 'ok', sent: 2 }); // progress was remembered: only the rest
+    expect(arrivedIds().sort()).toEqual([...ids].sort());
+  });
+
+  it('skips foreign lines (another tool\'s hooks.jsonl) and still ships ours', async () => {
+    rx.reset();
+    const w = world();
+    const ids = writeEvents(w.log, 1);
+    appendFileSync(w.log, '{"ts":"2026-01-01","hook":"Stop"}\nnot json\n');
+    ids.push(...writeEvents(w.log, 1));
+    expect(await ship(w)).toMatchObject({ status: 'ok', sent: 2, skipped: 2 });
+    expect(arrivedIds().sort()).toEqual(ids.sort());
+  });
+
+  it('busy while a live shipper holds the lock; takes over from a dead one', async () => {
+    const w = world();
+    writeEvents(w.log, 1);
+    const paths = eventLogPaths(w.log);
+    tryLock(paths.shipLock, Date.now(), 600_000, process.ppid); // a live "other" shipper
+    expect(await ship(w, { waitForLockMs: 150 })).toMatchObject({ status: 'busy', holder: process.ppid });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(paths.shipLock, JSON.stringify({ pid: dead, at: Date.now() }));
+    expect(await ship(w)).toMatchObject({ status: 'ok', sent: 1 });
+    expect(existsSync(paths.shipLock)).toBe(false);
+  });
+
+  it('background: lingers for lines appended while it runs, then releases the lock', async () => {
+    rx.reset();
+    const w = world();
+    const ids = writeEvents(w.log, 2);
+    const late: string[] = [];
+    setTimeout(() => late.push(...writeEvents(w.log, 3)), 250);
+    const r = await ship(w, { mode: 'background', lingerMs: 600 });
+    expect(r.status).toBe('ok');
+    expect(arrivedIds().sort()).toEqual([...ids, ...late].sort());
+    expect(existsSync(eventLogPaths(w.log).shipLock)).toBe(false);
+  });
+
+  it('no log directory (never written, or deleted with a temp HOME): nothing shipped, nothing created', async () => {
+    const w = world();
+    expect(await ship(w, { mode: 'background', lingerMs: 0 })).toMatchObject({ status: 'ok', sent: 0 });
+    expect(existsSync(join(w.log, '..'))).toBe(false);
+    expect(existsSync(userDirs(w.ctx).state)).toBe(false);
+  });
+
+  it('disabled when not configured, or events.ship is false', async () => {
+    const w = world({ CC_OTEL_BACKEND: '' });
+    writeEvents(w.log, 1);
+    expect(await ship(w)).toMatchObject({ status: 'disabled' });
+    const w2 = world();
+    writeFileSync(join(w2.home, '.cc-otel.json'), JSON.stringify({ events: { ship: false } }));
+    writeEvents(w2.log, 1);
+    expect(await ship(w2)).toMatchObject({ status: 'disabled', error: { message: expect.stringMatching(/events.ship/) } });
+  });
+
+  it('a required key that cannot be resolved: failed with the key error, nothing sent', async () => {
+    rx.reset();
+    const w2 = world({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:NOPE_KEY' });
+    writeEvents(w2.log, 1);
+    const r2 = await ship(w2);
+    expect(r2.status).toBe('failed');
+    expect(r2.error?.code).toMatch(/KEY_/);
+    expect(arrivedIds()).toEqual([]);
+  });
+});
