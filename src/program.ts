@@ -9,6 +9,7 @@ import { isCcOtelError } from './errors.js';
 import { define as defineEnv } from './commands/env.js';
 import { define as defineCache } from './commands/cache.js';
 import { define as defineExec } from './commands/exec.js';
+import { define as defineDemo } from './commands/demo.js';
 import { define as defineVerify } from './commands/verify.js';
 import { define as defineCollect } from './commands/collect.js';
 import { define as defineReport } from './commands/report.js';
@@ -55,6 +56,7 @@ Docs: README.md and docs/ in the package.`,
   defineEnv(program, getCtx);
   defineCache(program, getCtx);
   defineExec(program, getCtx);
+  defineDemo(program, getCtx);
   defineVerify(program, getCtx);
   defineCollect(program, getCtx);
   defineReport(program, getCtx);
