@@ -27,6 +27,8 @@ export function makeProgram(getCtx: () => Context): Command {
     .version(VERSION, '-V, --version')
     .option('--verbose', 'print stack traces and debug lines')
     .enablePositionalOptions()
+    // Before any .command(): subcommands copy this, so their usage errors also reach runProgram (exit 2).
+    .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -73,7 +75,6 @@ export async function runProgram(argv: string[]): Promise<void> {
   let ctx: Context | undefined;
   const getCtx = () => (ctx ??= processContext({ verbose }));
   const program = makeProgram(getCtx);
-  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
