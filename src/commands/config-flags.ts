@@ -3,18 +3,10 @@ import { Option, type Command } from 'commander';
 import { PRESET_NAMES } from '../backends/index.js';
 import { PROTOCOLS } from '../otel/endpoint.js';
 import type { Config } from '../config/schema.js';
+import type { InstallFlags } from '../claude/install-plan.js';
 
-export interface ConfigFlagValues {
-  backend?: string;
-  endpoint?: string;
-  protocol?: string;
-  region?: string;
-  team?: string;
-  org?: string;
-  engineer?: string;
-  key?: string[];
-  config?: string;
-}
+/** The same shape install persists as CC_OTEL_* (one definition, in the core). */
+export type ConfigFlagValues = InstallFlags;
 
 export function addConfigFlags(cmd: Command): Command {
   return cmd
