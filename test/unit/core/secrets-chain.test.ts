@@ -159,8 +159,12 @@ describe('deadlines', () => {
     expect(r.error?.code).toBe('KEY_TIMEOUT');
     expect(r.error?.hint).toMatch(/deadlineMs/);
     expect(state.aborted).toBe(true);
-    expect(r.attempts).toEqual([expect.objectContaining({ ref: 'op://v/i/f', result: 'failed', detail: expect.stringMatching(/did not answer within 1[45]\d ms/) })]);
-    expect(r.attempts[0]?.ms).toBeGreaterThanOrEqual(140);
+    // The source gets what is LEFT of the chain deadline (less on a loaded machine, never more).
+    expect(r.attempts).toEqual([expect.objectContaining({ ref: 'op://v/i/f', result: 'failed', detail: expect.stringMatching(/did not answer within \d+ ms/) })]);
+    const given = Number(/within (\d+) ms/.exec(r.attempts[0]?.detail ?? '')?.[1]);
+    expect(given).toBeGreaterThan(0);
+    expect(given).toBeLessThanOrEqual(150);
+    expect(r.attempts[0]?.ms).toBeGreaterThanOrEqual(given - 5);
   });
 
   it("a source's own shorter timeout applies, and a timeout stops the chain", async () => {
