@@ -209,7 +209,7 @@ describe('fromOnePassword via @1password/sdk (OP_SERVICE_ACCOUNT_TOKEN set)', ()
       fromOnePassword.resolve(opRef(REF), sourceContext({ env: { PATH: emptyPath.path, OP_SERVICE_ACCOUNT_TOKEN: 'not-a-token' } })),
     );
     expect(r).toMatchObject({ status: 'failed', hint: expect.stringContaining('starts with ops_') });
-    expect(ms).toBeLessThan(100);
+    expect(ms).toBeLessThan(500); // "at once"; that the SDK is not loaded is proven by lazy-sdk.test.ts
   });
 
   it('a malformed ops_ token is rejected by the SDK quickly, with the token hint', async () => {
