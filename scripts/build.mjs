@@ -16,7 +16,7 @@ const common = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minify: true,
+  minify: process.env.CC_OTEL_NO_MINIFY !== '1',
   outdir: 'dist',
   external: ['@1password/sdk', '@google-cloud/secret-manager', '@opentelemetry/*', '@grpc/grpc-js', 'otlp-proto', 'otlp-proto/*'],
   // commander/dotenv are CJS; an ESM bundle of CJS needs a real `require`.

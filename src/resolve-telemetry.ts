@@ -21,6 +21,8 @@ export interface ResolveOptions {
   /** a stale cached key was served */
   onStale?: (ref: string) => void;
   noCache?: boolean;
+  /** an already loaded config (the hook loads it once for the event record and the env file) */
+  loaded?: LoadedConfig;
 }
 
 export type Resolved =
@@ -53,7 +55,7 @@ export function chainOptions(ctx: Context, loaded: LoadedConfig, dirs: Dirs, opt
 
 export async function resolveTelemetry(ctx: Context, opts: ResolveOptions): Promise<Resolved> {
   const dirs = userDirs(ctx);
-  const loaded = loadConfig(ctx, opts.flags, opts.flagNames);
+  const loaded = opts.loaded ?? loadConfig(ctx, opts.flags, opts.flagNames);
   if (!loaded.configured) return { inert: true, loaded, dirs };
   const base = buildTelemetry(loaded, { env: ctx.env, user: ctx.user, sessionId: opts.sessionId });
   if (opts.key === 'never' || !needsKey(base)) return { inert: false, loaded, dirs, plan: base, chain: undefined };

@@ -15,9 +15,10 @@
 import type { Context } from '../context.js';
 import { describeError, isCcOtelError } from '../errors.js';
 import { deadlineOf, resolveTelemetry } from '../resolve-telemetry.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { userDirs } from '../config/dirs.js';
 import { appendErrorLog } from '../log/error-log.js';
-import { parseHookInput, readStdinFd, type HookInput } from '../claude/hook-input.js';
+import { parseHookInput, readStdinFd } from '../claude/hook-input.js';
 import { appendEnvFile, renderExports } from '../claude/env-file.js';
 import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
 import { armWatchdog } from './watchdog.js';
@@ -73,12 +74,22 @@ export async function runHook(run: HookRun): Promise<number> {
     sessionId = parsed.input.session_id ?? ctx.env.CLAUDE_CODE_SESSION_ID;
     // Record first: it takes a millisecond, and a hung key source in session-start must not cost the event.
     const input = sessionId && parsed.input.session_id === undefined ? { ...parsed.input, session_id: sessionId } : parsed.input;
+    // Loaded once, for both the event record and the env file.
+    let loaded: LoadedConfig | Error;
     try {
-      await recordHookEvent({ ctx, arg: run.event, input, startedAt, cliPath: run.cliPath, log });
+      loaded = loadConfig(ctx);
+    } catch (e) {
+      loaded = e instanceof Error ? e : new Error(String(e));
+    }
+    try {
+      await recordHookEvent({ ctx, arg: run.event, input, startedAt, cliPath: run.cliPath, log, loaded });
     } catch (e) {
       log(`recording the event failed: ${describeError(e)} (please report)`);
     }
-    if (run.event === 'session-start') await sessionStart(run, parsed.input, sessionId, log);
+    if (run.event === 'session-start') {
+      if (loaded instanceof Error) throw loaded;
+      await sessionStart(run, loaded, sessionId, log);
+    }
   } catch (e) {
     if (isCcOtelError(e)) log(e.message, e.code, e.hint);
     else log(`unexpected error: ${describeError(e)} (please report)`);
@@ -88,15 +99,15 @@ export async function runHook(run: HookRun): Promise<number> {
   return strict && problems.length ? 1 : 0;
 }
 
-async function sessionStart(run: HookRun, _input: HookInput, sessionId: string | undefined, log: (m: string, code?: string, hint?: string) => void): Promise<void> {
+async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: string | undefined, log: (m: string, code?: string, hint?: string) => void): Promise<void> {
   const { ctx } = run;
   const envFile = ctx.env.CLAUDE_ENV_FILE;
   if (!envFile) return; // not run by Claude Code's SessionStart (or an old version): nothing to write
-  const probe = await resolveTelemetry(ctx, { key: 'never', sessionId });
+  const probe = await resolveTelemetry(ctx, { key: 'never', sessionId, loaded });
   if (probe.inert) return;
   const includeSecrets = probe.loaded.config.sessionEnv?.includeSecrets === true;
   const r = includeSecrets
-    ? await resolveTelemetry(ctx, { key: 'if-needed', sessionId, onStale: (ref) => void spawnBackgroundRefresh(run.cliPath, ref, process.env) })
+    ? await resolveTelemetry(ctx, { key: 'if-needed', sessionId, loaded, onStale: (ref) => void spawnBackgroundRefresh(run.cliPath, ref, process.env) })
     : probe;
   if (r.inert) return;
   if (r.chain?.error) log(`${r.chain.error.message} — writing the env file without the key`, r.chain.error.code, r.chain.error.hint);

@@ -8,7 +8,7 @@
  */
 import type { Context } from '../context.js';
 import { describeError, isCcOtelError } from '../errors.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { appendEventLine } from './event-log.js';
 import { eventNameOf, isEventName } from './hook-events.js';
@@ -25,6 +25,8 @@ export interface RecordHookEventInput {
   startedAt: number;
   cliPath: string;
   log: (message: string, code?: string, hint?: string) => void;
+  /** the config the hook already loaded (or the error loading it threw): loaded once per hook */
+  loaded?: LoadedConfig | Error;
 }
 
 export interface RecordedEvent {
@@ -40,7 +42,8 @@ export async function recordHookEvent(r: RecordHookEventInput): Promise<Recorded
   let configured = false;
   let projectDir: string | undefined;
   try {
-    const loaded = loadConfig(ctx);
+    if (r.loaded instanceof Error) throw r.loaded;
+    const loaded = r.loaded ?? loadConfig(ctx);
     ({ config, configured, projectDir } = loaded);
     // No config file and no CC_OTEL_BACKEND: cc-otel is inert and the hook writes nothing anywhere.
     if (!configured) return undefined;
