@@ -12,6 +12,7 @@
 //    default) and reports its time and peak RSS; its totals are checked against what was sent.
 // Targets (issue 6): ingest ≥ 50k records/s, report < 2 s, report RSS < 300 MB.
 import { build } from 'esbuild';
+import { NODE_ESM } from '../scripts/esbuild-options.mjs';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -71,14 +72,8 @@ for (const [name, contents] of Object.entries(entries)) {
   await build({
     stdin: { contents, resolveDir: ROOT, sourcefile: `bench-${name}.ts`, loader: 'ts' },
     outfile: join(OUT, `${name}.mjs`),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
+    ...NODE_ESM,
     minify: true,
-    external: ['@grpc/grpc-js', 'otlp-proto', 'otlp-proto/*', '@opentelemetry/*'],
-    banner: { js: "import{createRequire as __ccr}from'node:module';const require=__ccr(import.meta.url);" },
-    logLevel: 'warning',
   });
 }
 

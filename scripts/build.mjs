@@ -7,22 +7,16 @@
 // through __dirname, so they cannot be bundled — ../shared/docs/secrets-and-startup.md §2.4).
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { NODE_ESM } from './esbuild-options.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 const common = {
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
+  ...NODE_ESM,
   minify: process.env.CC_OTEL_NO_MINIFY !== '1',
   outdir: 'dist',
-  external: ['@1password/sdk', '@google-cloud/secret-manager', '@opentelemetry/*', '@grpc/grpc-js', 'otlp-proto', 'otlp-proto/*'],
-  // commander/dotenv are CJS; an ESM bundle of CJS needs a real `require`.
-  banner: { js: "import{createRequire as __ccr}from'node:module';const require=__ccr(import.meta.url);" },
   define: { __CC_OTEL_VERSION__: JSON.stringify(pkg.version) },
-  logLevel: 'warning',
 };
 
 // CommonJS: a CJS entry + bundle starts ~6 ms faster than ESM (measured; bin/package.json).

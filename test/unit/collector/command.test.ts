@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { build } from 'esbuild';
+import { NODE_ESM } from '../../../scripts/esbuild-options.mjs';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { makeContext } from '../../../src/context.js';
 import { define as defineCollect } from '../../../src/commands/collect.js';
@@ -23,13 +24,7 @@ beforeAll(async () => {
   await build({
     entryPoints: [join(import.meta.dirname, 'cli-entry.ts')],
     outfile: join(OUT, 'cli.mjs'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['@grpc/grpc-js', 'otlp-proto', 'otlp-proto/*', '@opentelemetry/*'],
-    banner: { js: "import{createRequire as __ccr}from'node:module';const require=__ccr(import.meta.url);" },
-    logLevel: 'warning',
+    ...NODE_ESM,
   });
 }, 30_000);
 

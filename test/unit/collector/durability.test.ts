@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
+import { NODE_ESM } from '../../../scripts/esbuild-options.mjs';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { readRequests } from '../../../src/collector/requests.js';
 import { startCollector } from '../../../src/collector/collector.js';
@@ -25,13 +26,7 @@ beforeAll(async () => {
   await build({
     entryPoints: [join(import.meta.dirname, 'child-collector.ts')],
     outfile: join(OUT, 'child.mjs'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['@grpc/grpc-js', 'otlp-proto', 'otlp-proto/*', '@opentelemetry/*'],
-    banner: { js: "import{createRequire as __ccr}from'node:module';const require=__ccr(import.meta.url);" },
-    logLevel: 'warning',
+    ...NODE_ESM,
   });
 }, 30_000);
 

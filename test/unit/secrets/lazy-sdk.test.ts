@@ -5,6 +5,7 @@
 // CLI/skip paths, and after the SDK paths (the positive control proving the probe sees them).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
+import { NODE_ESM } from '../../../scripts/esbuild-options.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,12 +62,8 @@ describe.skipIf(process.platform === 'win32')('SDKs load lazily', () => {
         'gcp-secret-manager': 'src/secrets/sources/gcp-secret-manager.ts',
       },
       outdir,
-      bundle: true,
+      ...NODE_ESM, // the same externals as scripts/build.mjs
       splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      external: ['@1password/sdk', '@google-cloud/secret-manager', '@grpc/grpc-js'],
       logLevel: 'silent',
     });
     writeFileSync(join(outdir, 'probe.mjs'), PROBE);
