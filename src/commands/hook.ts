@@ -103,12 +103,15 @@ async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: strin
   const { ctx } = run;
   const envFile = ctx.env.CLAUDE_ENV_FILE;
   if (!envFile) return; // not run by Claude Code's SessionStart (or an old version): nothing to write
-  const probe = await resolveTelemetry(ctx, { key: 'never', sessionId, loaded });
-  if (probe.inert) return;
-  const includeSecrets = probe.loaded.config.sessionEnv?.includeSecrets === true;
-  const r = includeSecrets
-    ? await resolveTelemetry(ctx, { key: 'if-needed', sessionId, loaded, onStale: (ref) => void spawnBackgroundRefresh(run.cliPath, ref, process.env) })
-    : probe;
+  // The key goes into the env file only when asked (sessionEnv.includeSecrets): otherwise the key
+  // chain is not touched at all.
+  const includeSecrets = loaded.config.sessionEnv?.includeSecrets === true;
+  const r = await resolveTelemetry(ctx, {
+    key: includeSecrets ? 'if-needed' : 'never',
+    sessionId,
+    loaded,
+    onStale: (ref) => void spawnBackgroundRefresh(run.cliPath, ref, process.env),
+  });
   if (r.inert) return;
   if (r.chain?.error) log(`${r.chain.error.message} — writing the env file without the key`, r.chain.error.code, r.chain.error.hint);
   const vars = r.plan.vars.filter((v) => includeSecrets || !v.secret);
