@@ -8,6 +8,7 @@ import type { Context } from '../context.js';
 import { describeError, isCcOtelError } from '../errors.js';
 import { deadlineOf, resolveTelemetry } from '../resolve-telemetry.js';
 import { helperHeaders } from '../otel/build-env.js';
+import { renderHeadersJson } from '../otel/headers.js';
 import { appendErrorLog } from '../log/error-log.js';
 import { userDirs } from '../config/dirs.js';
 import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
@@ -36,11 +37,11 @@ export async function runHeaders(ctx: Context, cliPath: string): Promise<void> {
     if (r.inert) return writeAndExit('{}\n', 0);
     if (r.chain?.error) {
       // An optional key (self-hosted SigNoz, generic otlp) that is absent is not an error.
-      if (r.plan.keyNeeded === 'optional' && r.chain.error.code === 'KEY_NOT_FOUND') return writeAndExit(`${JSON.stringify(helperHeaders(r.plan))}\n`, 0);
+      if (r.plan.keyNeeded === 'optional' && r.chain.error.code === 'KEY_NOT_FOUND') return writeAndExit(`${renderHeadersJson(helperHeaders(r.plan))}\n`, 0);
       fail(r.chain.error.message, r.chain.error.hint, r.chain.error.code);
       return writeAndExit('', 1);
     }
-    writeAndExit(`${JSON.stringify(helperHeaders(r.plan))}\n`, 0);
+    writeAndExit(`${renderHeadersJson(helperHeaders(r.plan))}\n`, 0);
   } catch (e) {
     if (isCcOtelError(e)) fail(e.message, e.hint, e.code);
     else fail(`unexpected error: ${describeError(e)} (please report, with \`cc-otel --version\`)`);

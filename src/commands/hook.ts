@@ -25,11 +25,6 @@ import { armWatchdog } from './watchdog.js';
 import { DECISION_EVENTS, eventNameOf } from '../events/hook-events.js';
 import { recordHookEvent } from '../events/hook-recorder.js';
 
-/** kebab-case command argument ↔ Claude Code's event name */
-export function eventName(arg: string): string {
-  return eventNameOf(arg);
-}
-
 export interface HookRun {
   ctx: Context;
   event: string;

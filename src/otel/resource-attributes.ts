@@ -5,7 +5,7 @@
  * environment variable value SHOULD be discarded"), so rendering validates everything up front and
  * tests compare against the real @opentelemetry/resources EnvDetector.
  */
-import { percentEncode } from './percent-encoding.js';
+import { percentEncode, renderKeyValueList } from './percent-encoding.js';
 
 /** EnvDetector._MAX_LENGTH; older parsers apply it to the encoded value, newer to the decoded. */
 export const MAX_ATTRIBUTE_LENGTH = 255;
@@ -42,10 +42,7 @@ export function attributeProblems(attrs: Readonly<Record<string, string>>): Attr
 
 /** Render a map; empty values are dropped (the OTel JS baggage parser drops them anyway). */
 export function renderResourceAttributes(attrs: Readonly<Record<string, string>>): string {
-  return Object.entries(attrs)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
-    .join(',');
+  return renderKeyValueList(Object.entries(attrs).filter(([, v]) => v !== ''));
 }
 
 /**
@@ -67,12 +64,5 @@ export function parseResourceAttributes(raw: string): Record<string, string> {
       throw new Error(`"${key}": longer than ${MAX_ATTRIBUTE_LENGTH} characters`);
     out[key] = value;
   }
-  return out;
-}
-
-/** Merge layers left to right; later layers win per key. */
-export function mergeAttributes(...layers: Array<Readonly<Record<string, string>> | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const layer of layers) if (layer) for (const [k, v] of Object.entries(layer)) out[k] = v;
   return out;
 }

@@ -5,7 +5,6 @@ import { envDetector } from '@opentelemetry/resources';
 import {
   attributeProblems,
   MAX_ATTRIBUTE_LENGTH,
-  mergeAttributes,
   parseResourceAttributes,
   renderResourceAttributes,
 } from '../../../src/otel/resource-attributes.js';
@@ -157,9 +156,6 @@ describe('parseResourceAttributes', () => {
     expect(sdkParse(`ok=1,${raw}`)).toEqual({});
   });
 
-  it('mergeAttributes: later layers win per key', () => {
-    expect(mergeAttributes({ a: '1', b: '1' }, undefined, { b: '2', c: '2' })).toEqual({ a: '1', b: '2', c: '2' });
-  });
 });
 
 describe('attributes in buildTelemetry', () => {
