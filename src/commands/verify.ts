@@ -25,9 +25,6 @@ export function define(program: Command, getCtx: () => Context): void {
   addConfigFlags(
     program
       .command('verify')
-      // Usage errors must exit 2 like every other verify error: throw to runProgram instead of
-      // letting commander exit 1 (the root's exitOverride is not inherited by existing subcommands).
-      .exitOverride()
       .description('prove Claude Code telemetry reaches the backend: config, key, environment, Claude Code settings, a probe per signal, and (--query) read-back')
       .option('--json', 'print the result as JSON (same checks, same exit code)')
       .option('--strict', 'also fail (exit 1) on warnings')
