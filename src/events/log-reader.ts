@@ -18,6 +18,10 @@ export interface LogFileView {
   size: number;
   /** shipped so far */
   offset: number;
+  /** `dev:ino` when scanned: the name may point at another file by the time it is read */
+  id: string;
+  /** set by readBatches when `path` no longer is the scanned file (rotated meanwhile): rescan */
+  moved?: boolean;
 }
 
 export interface Batch {
@@ -75,7 +79,7 @@ export function scanLogFiles(log: string, state: ShipState): LogFileView[] {
       const fp = fingerprintOf(readAt(fd, 0, Math.min(st.size, MAX_LINE_BYTES + 1)));
       if (!fp) continue;
       const known = state.files[fp]?.offset ?? 0;
-      views.push({ path, fp, size: st.size, offset: known <= st.size ? known : 0 });
+      views.push({ path, fp, size: st.size, offset: known <= st.size ? known : 0, id });
     } finally {
       closeSync(fd);
     }
@@ -93,10 +97,26 @@ export function parseRecordLine(line: string): EventRecord | undefined {
   return undefined;
 }
 
-/** Batches of complete lines from `view.offset` up to `view.size`. */
+/**
+ * Batches of complete lines from `view.offset` up to `view.size`. Nothing, with `view.moved` set,
+ * when the name now holds another file: a rotation between scan and read renamed the scanned file
+ * and put a new one in its place — reading that one against the scanned file's offset would ship
+ * the wrong bytes and record progress that the scanned file never made.
+ */
 export function* readBatches(view: LogFileView, limits: BatchLimits = DEFAULT_LIMITS): Generator<Batch> {
-  const fd = openSync(view.path, 'r');
+  let fd: number;
   try {
+    fd = openSync(view.path, 'r');
+  } catch {
+    view.moved = true;
+    return;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (`${st.dev}:${st.ino}` !== view.id || fingerprintOf(readAt(fd, 0, Math.min(st.size, MAX_LINE_BYTES + 1))) !== view.fp) {
+      view.moved = true;
+      return;
+    }
     let pos = view.offset;
     const chunkSize = Math.max(limits.maxBytes, MAX_LINE_BYTES + 1);
     while (pos < view.size) {

@@ -9,7 +9,8 @@
  *    the batch is sent again (a duplicate, recognisable by `log.record.uid`), never skipped;
  *  - files are known by their first line (ship-state.ts), so rotation renames lose nothing and a
  *    recycled inode inherits nothing; every log file, rotated ones included, is read on every pass,
- *    so a late write into a just-rotated file is found;
+ *    so a late write into a just-rotated file is found; a name that holds another file by the time
+ *    it is read (rotated between scan and read) is not read at all, the pass is simply redone;
  *  - only complete lines are read; a line still being written waits for the next pass;
  *  - a failed batch stops the run with a back-off; the records stay in the log for the next run.
  * Loss is possible only through retention: rotation keeps 5 old files (paths.ts ROTATED_KEEP).
@@ -66,6 +67,8 @@ export interface ShipReport {
   /** a running shipper's pid when busy */
   holder?: number;
 }
+
+const MAX_EAGER_PASSES = 20;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -169,6 +172,10 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
     const limits = opts.limits ?? DEFAULT_LIMITS;
     const lingerMs = opts.mode === 'background' ? (opts.lingerMs ?? 0) : 0;
     let idleSince = ctx.now();
+    // Passes without a pause: after a rotation between scan and read (a view `moved`), and in a
+    // flush after any progress (lines appended meanwhile are shipped too). Bounded: hooks that
+    // never stop writing must not keep a flush running.
+    let eagerPasses = 0;
     for (;;) {
       const views = scanLogFiles(opts.log, state);
       report.files = views.length;
@@ -196,10 +203,15 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
           progressed = true;
         }
       }
+      const moved = views.some((v) => v.moved);
       // Forget files that are gone (rotated out of retention): their fingerprints never come back.
-      const present = new Set(views.map((v) => v.fp));
-      for (const fp of Object.keys(state.files)) if (!present.has(fp)) delete state.files[fp];
+      // Not after a pass that lost sight of a file: it is still there under another name.
+      if (!moved) {
+        const present = new Set(views.map((v) => v.fp));
+        for (const fp of Object.keys(state.files)) if (!present.has(fp)) delete state.files[fp];
+      }
       if (progressed) idleSince = ctx.now();
+      if ((moved || (progressed && opts.mode === 'flush')) && eagerPasses++ < MAX_EAGER_PASSES) continue;
       if (ctx.now() - idleSince >= lingerMs) break;
       await sleep(Math.min(200, lingerMs));
       touchLock(lock, ctx.now());

@@ -13,6 +13,7 @@ import { readShipState } from '../../../src/events/ship-state.js';
 import { eventAttributes, resourceAttributesFor, toLogRecord } from '../../../src/events/otlp-records.js';
 import { buildEventRecord, fitLine, newEventId, type EventRecord } from '../../../src/events/record.js';
 import { tryLock } from '../../../src/events/lock.js';
+import { rotateLog } from '../../../src/events/event-log.js';
 import { readErrorLog } from '../../../src/log/error-log.js';
 import { userDirs } from '../../../src/config/dirs.js';
 import { decodeOtlpProtobuf, flattenAttributes, startOtlpReceiver, type OtlpReceiver } from '../../helpers/otlp-receiver.js';
@@ -27,8 +28,16 @@ let rx: OtlpReceiver;
 let down = false;
 /** fail every logs request after this many (since the last reset) */
 let failAfter = Infinity;
+/** runs when a logs request arrives, before it is answered (the shipper is waiting meanwhile) */
+let onLogsRequest: (() => void) | undefined;
 beforeAll(async () => {
-  rx = await startOtlpReceiver({ grpc: true, respond: (req) => (down || rx.bySignal('logs').indexOf(req) >= failAfter ? { status: 503 } : undefined) });
+  rx = await startOtlpReceiver({
+    grpc: true,
+    respond: (req) => {
+      if (req.signal === 'logs') onLogsRequest?.();
+      return down || rx.bySignal('logs').indexOf(req) >= failAfter ? { status: 503 } : undefined;
+    },
+  });
 });
 afterAll(() => rx.close());
 
@@ -155,6 +164,32 @@ describe('runShipper', () => {
     const r2 = await ship(w, { limits: { maxRecords: 2, maxBytes: 1 << 20 } });
     expect(r2).toMatchObject({ status: 'ok', sent: 2 }); // progress was remembered: only the rest
     expect(arrivedIds().sort()).toEqual([...ids].sort());
+  });
+
+  it('the log rotates while a batch is in flight: nothing skipped, nothing attributed to the wrong file', async () => {
+    rx.reset();
+    const w = world();
+    // Two files when the shipper scans: hooks.jsonl.1 and hooks.jsonl.
+    const ids = writeEvents(w.log, 3);
+    rotateLog(w.log, { rotateBytes: 1, keep: 5, now: Date.now() });
+    ids.push(...writeEvents(w.log, 3));
+    let rotations = 0;
+    onLogsRequest = () => {
+      // While the first batch of hooks.jsonl.1 is in flight: hooks.jsonl.1 → .2, hooks.jsonl → .1,
+      // and a new hooks.jsonl, bigger than the scanned one, that a path-based read would mistake for it.
+      if (rotations++ > 0) return;
+      rotateLog(w.log, { rotateBytes: 1, keep: 5, now: Date.now() });
+      ids.push(...writeEvents(w.log, 8));
+    };
+    let r;
+    try {
+      r = await ship(w, { limits: { maxRecords: 1, maxBytes: 1 << 20 } });
+    } finally {
+      onLogsRequest = undefined;
+    }
+    expect(r).toMatchObject({ status: 'ok', pending: 0, skipped: 0 });
+    expect(arrivedIds().sort()).toEqual([...ids].sort()); // each event exactly once
+    expect(await ship(w)).toMatchObject({ status: 'ok', sent: 0 });
   });
 
   it('skips foreign lines (another tool\'s hooks.jsonl) and still ships ours', async () => {
