@@ -33,16 +33,22 @@ export function parseHookInput(text: string): ParsedHookInput {
   return { ok: true, input };
 }
 
+export interface ReadStdinOptions {
+  /** tests: skip libuv's stream handle and read through node:net (the fallback) */
+  viaNet?: boolean;
+}
+
 /**
- * Read all of stdin (or `fd`, which this then owns and closes), but never wait past `timeoutMs`: a hook must not hang on a TTY or on a pipe
- * nobody closes.
+ * Read all of stdin (or `fd`, which this then owns and closes), but never wait past `timeoutMs`: a
+ * hook must not hang on a TTY or on a pipe nobody closes.
  *  - TTY, /dev/null, no stdin → ''
  *  - a regular file → read it directly
- *  - a pipe or socket → a stream on the event loop (process.stdin for fd 0). NOT fs.read:
- *    a read blocked on a pipe sits in the libuv thread pool, and process.exit() then hangs joining
- *    that thread (found by the "stdin never closed" test).
+ *  - a pipe or socket (Claude Code hands hooks a socket) → read on the event loop. NOT fs.read: a
+ *    read blocked on a pipe sits in the libuv thread pool, and process.exit() then hangs joining
+ *    that thread (found by the "stdin never closed" test); not fs.readSync either: it would block
+ *    the deadline timer itself.
  */
-export async function readStdinFd(fd: number, timeoutMs: number, maxBytes = 4 << 20): Promise<string> {
+export async function readStdinFd(fd: number, timeoutMs: number, maxBytes = 4 << 20, opts: ReadStdinOptions = {}): Promise<string> {
   let st: ReturnType<typeof fstatSync>;
   try {
     st = fstatSync(fd);
@@ -57,30 +63,139 @@ export async function readStdinFd(fd: number, timeoutMs: number, maxBytes = 4 <<
       return '';
     }
   }
-  const stdin: NodeJS.ReadableStream & { unref?: () => void } =
-    fd === 0 ? process.stdin : new (await import('node:net')).Socket({ fd, readable: true, writable: false });
+  if (!st.isFIFO() && !st.isSocket()) return '';
+  const handle = opts.viaNet ? undefined : openStreamHandle(fd);
+  return handle ? readHandle(handle, fd, timeoutMs, maxBytes) : readNetSocket(fd, timeoutMs, maxBytes);
+}
+
+/** libuv's pipe handle as Node's own net.Socket drives it (lib/internal/stream_base_commons.js). */
+interface PipeHandle {
+  open(fd: number): number;
+  readStart(): number;
+  readStop(): number;
+  close(): void;
+  unref(): void;
+  onread: (buf: ArrayBuffer | undefined) => void;
+}
+interface StreamHandleApi {
+  Pipe: new (type: number) => PipeHandle;
+  socketType: number;
+  state: Int32Array;
+  kReadBytesOrError: number;
+  kArrayBufferOffset: number;
+}
+
+let streamApi: StreamHandleApi | null | undefined;
+
+/**
+ * The pipe/socket reader without node:net: the stream stack that process.stdin or a net.Socket
+ * loads costs ~5 ms — a fifth of a hook's whole budget — to read a few hundred bytes. libuv's pipe
+ * handle reads the same way on the event loop, so the deadline timer still fires. It is reached
+ * through process.binding (an allow-listed, documentation-only deprecation, DEP0111; checked here
+ * shape by shape): if anything is missing or unexpected, undefined, and the caller uses node:net.
+ */
+function streamHandleApi(): StreamHandleApi | undefined {
+  if (streamApi !== undefined) return streamApi ?? undefined;
+  streamApi = null;
+  const quiet = process.noDeprecation;
+  try {
+    process.noDeprecation = true; // never a warning on a hook's stderr
+    const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding;
+    const pw = binding('pipe_wrap') as { Pipe?: unknown; constants?: { SOCKET?: unknown } };
+    const sw = binding('stream_wrap') as { streamBaseState?: unknown; kReadBytesOrError?: unknown; kArrayBufferOffset?: unknown };
+    if (
+      typeof pw.Pipe === 'function' &&
+      typeof pw.constants?.SOCKET === 'number' &&
+      sw.streamBaseState instanceof Int32Array &&
+      typeof sw.kReadBytesOrError === 'number' &&
+      typeof sw.kArrayBufferOffset === 'number'
+    ) {
+      streamApi = {
+        Pipe: pw.Pipe as StreamHandleApi['Pipe'],
+        socketType: pw.constants.SOCKET,
+        state: sw.streamBaseState,
+        kReadBytesOrError: sw.kReadBytesOrError,
+        kArrayBufferOffset: sw.kArrayBufferOffset,
+      };
+    }
+  } catch {
+    /* no process.binding (a future Node): the node:net path */
+  } finally {
+    process.noDeprecation = quiet;
+  }
+  return streamApi ?? undefined;
+}
+
+function openStreamHandle(fd: number): { api: StreamHandleApi; h: PipeHandle } | undefined {
+  const api = streamHandleApi();
+  if (!api) return undefined;
+  try {
+    const h = new api.Pipe(api.socketType);
+    if (h.open(fd) !== 0) return undefined;
+    return { api, h };
+  } catch {
+    return undefined;
+  }
+}
+
+function readHandle({ api, h }: { api: StreamHandleApi; h: PipeHandle }, fd: number, timeoutMs: number, maxBytes: number): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let ended = false;
     const done = () => {
+      if (ended) return;
+      ended = true;
       clearTimeout(timer);
-      stdin.removeListener('data', onData);
-      stdin.removeListener('end', done);
-      stdin.removeListener('error', done);
-      stdin.pause();
-      stdin.unref?.();
-      // A non-stdin fd is owned by its reader: close it through the stream (closing it behind
-      // libuv's back leaves a stale epoll registration).
-      if (fd !== 0) (stdin as NodeJS.ReadableStream & { destroy: () => void }).destroy();
+      h.readStop();
+      // A non-stdin fd is owned by its reader: closing the handle closes it (and its epoll
+      // registration). fd 0 stays open, so no later open() is handed the number 0.
+      if (fd !== 0) h.close();
+      else h.unref();
       resolve(Buffer.concat(chunks).toString('utf8'));
     };
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size <= maxBytes) chunks.push(c);
+    h.onread = (buf) => {
+      const n = api.state[api.kReadBytesOrError]!;
+      if (n > 0 && buf) {
+        const take = Math.min(n, maxBytes - size);
+        if (take > 0) chunks.push(Buffer.from(new Uint8Array(buf, api.state[api.kArrayBufferOffset]!, take))); // a copy
+        size += n;
+      } else if (n < 0) done(); // UV_EOF, or an error: what arrived is all there is
     };
     const timer = setTimeout(done, timeoutMs);
-    stdin.on('data', onData);
-    stdin.once('end', done);
-    stdin.once('error', done);
+    if (h.readStart() !== 0) done();
   });
+}
+
+function readNetSocket(fd: number, timeoutMs: number, maxBytes: number): Promise<string> {
+  const stdin: Promise<NodeJS.ReadableStream & { unref?: () => void; destroy: () => void }> =
+    fd === 0 ? Promise.resolve(process.stdin) : import('node:net').then(({ Socket }) => new Socket({ fd, readable: true, writable: false }));
+  return stdin.then(
+    (stdin) =>
+      new Promise((resolve) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = () => {
+          clearTimeout(timer);
+          stdin.removeListener('data', onData);
+          stdin.removeListener('end', done);
+          stdin.removeListener('error', done);
+          stdin.pause();
+          stdin.unref?.();
+          // A non-stdin fd is owned by its reader: close it through the stream (closing it behind
+          // libuv's back leaves a stale epoll registration).
+          if (fd !== 0) stdin.destroy();
+          resolve(Buffer.concat(chunks).toString('utf8'));
+        };
+        const onData = (c: Buffer) => {
+          const take = Math.min(c.length, maxBytes - size);
+          if (take > 0) chunks.push(take === c.length ? c : c.subarray(0, take));
+          size += c.length;
+        };
+        const timer = setTimeout(done, timeoutMs);
+        stdin.on('data', onData);
+        stdin.once('end', done);
+        stdin.once('error', done);
+      }),
+  );
 }

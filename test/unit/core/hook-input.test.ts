@@ -1,7 +1,7 @@
 // Hook stdin: parseHookInput never throws; readStdinFd never waits past its timeout, even on a
 // pipe that nobody writes to or closes (a FIFO here: a real fd, like the hook's fd 0).
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHookInput, readStdinFd, type ParsedHookInput } from '../../../src/claude/hook-input.js';
@@ -80,7 +80,12 @@ async function timed<T>(p: Promise<T>): Promise<{ v: T; ms: number }> {
   return { v, ms: performance.now() - t0 };
 }
 
-describe.skipIf(process.platform === 'win32')('readStdinFd', () => {
+const READERS = [
+  ['libuv stream handle', readStdinFd],
+  ['node:net fallback', (fd: number, t: number, max?: number) => readStdinFd(fd, t, max, { viaNet: true })],
+] as const;
+
+describe.skipIf(process.platform === 'win32').each(READERS)('readStdinFd (%s)', (_name, readStdinFd) => {
   it('a pipe that is never written to or closed (blocking read) resolves at the timeout', async () => {
     const { path } = fifo();
     const fd = openSync(path, constants.O_RDWR); // we hold a writer too, so it never reaches EOF
@@ -125,6 +130,20 @@ describe.skipIf(process.platform === 'win32')('readStdinFd', () => {
     const { v, ms } = await timed(readStdinFd(rfd, 5000));
     expect(ms).toBeLessThan(1000);
     expect(parseHookInput(v)).toEqual({ ok: true, input: SESSION_START });
+  });
+
+  it('a pipe fed in many writes by another process (300 KB: beyond the pipe buffer) is read whole', async () => {
+    const { path } = fifo();
+    const big = { ...SESSION_START, prompt: 'p'.repeat(300_000) };
+    const src = join(tmp(), 'big.json');
+    writeFileSync(src, JSON.stringify(big));
+    const writer = spawn(process.execPath, ['-e', `const fs=require('fs');const fd=fs.openSync(process.argv[1],'w');const s=fs.readFileSync(process.argv[2]);for(let i=0;i<s.length;i+=4096)fs.writeSync(fd,s.subarray(i,i+4096));`, path, src], { stdio: 'ignore' });
+    const rfd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const exited = new Promise((r) => writer.on('exit', r));
+    const { v, ms } = await timed(readStdinFd(rfd, 10_000));
+    await exited;
+    expect(ms).toBeLessThan(5000);
+    expect(parseHookInput(v)).toEqual({ ok: true, input: big });
   });
 
   it('a regular file (stdin redirected from a file) is read whole', async () => {
