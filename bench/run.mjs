@@ -53,7 +53,8 @@ const scenarios = [
 
 // The other benchmarks (bench/*.mjs: hook events, collector) are standalone scripts printing JSON;
 // they run after this one, each in its own process.
-const others = readdirSync(join(root, 'bench')).filter((f) => f !== 'run.mjs' && f.endsWith('.mjs')).sort();
+// `--hot-only` skips them.
+const others = process.argv.includes('--hot-only') ? [] : readdirSync(join(root, 'bench')).filter((f) => f !== 'run.mjs' && f.endsWith('.mjs')).sort();
 
 function once(s) {
   const t0 = process.hrtime.bigint();

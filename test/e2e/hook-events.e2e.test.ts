@@ -280,8 +280,8 @@ describe('hook events from the CLI', () => {
     await until(shipperDone(q.log), 20_000, 'the background shipper to exit');
   }, 60_000);
 
-  test('the hook bundle (dist/hot.cjs) loads no OTel exporter, no HTTP client and no crypto', () => {
-    const hot = readFileSync(join(REPO_ROOT, 'dist', 'hot.cjs'), 'utf8');
+  test('the hook bundle (dist/hot.cjs) and its loader (dist/boot.cjs) load no OTel exporter, no HTTP client and no crypto', () => {
+    const hot = ['hot.cjs', 'boot.cjs'].map((f) => readFileSync(join(REPO_ROOT, 'dist', f), 'utf8')).join('\n');
     const loads = [...hot.matchAll(/(?:require|import)\("([^"]+)"\)/g)].map((m) => m[1]!);
     // (node:net may appear: the stdin reader wraps a pipe fd in a Socket — no network involved)
     expect(loads.filter((m) => /^@opentelemetry\/|^(node:)?(http|https|http2|tls|crypto)$/.test(m))).toEqual([]);

@@ -1,0 +1,100 @@
+/**
+ * Loads the hot bundle (dist/hot.cjs) with a V8 code cache. Compiling the ~90 KB bundle from source
+ * is about a third of what `hook`/`headers` add to a bare `node` start; with the cache V8
+ * deserialises the bytecode instead (`npm run bench` measures both).
+ *
+ * The cache lives in the user cache dir (`v8/` under it), one file per bundle build × Node version
+ * × arch, written on the first run (or when V8 rejects it, e.g. other V8 flags) when the process
+ * exits, so it holds every function that run compiled. The build stamps the bundle's first line
+ * with a content hash, so a cache never meets a bundle it was not made from (V8 itself checks only
+ * the source length). Anything unexpected — no cache dir, an unwritable one, a foreign file —
+ * falls back to a plain `require`: the cache may only ever make the hot path faster. The bundle has
+ * no `import()` (the build turns them into `require`): a script compiled from a code cache loses
+ * its dynamic-import callback in functions V8 compiles lazily afterwards.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+import { userDirs } from './config/dirs.js';
+
+export interface HotModule {
+  runHot(argv: string[], cliPath: string): Promise<void>;
+}
+
+/** First line of a stamped bundle: `//cc-otel-build:<hash>` (scripts/build.mjs). */
+export const BUILD_STAMP = '//cc-otel-build:';
+
+export function buildIdOf(source: string): string | undefined {
+  if (!source.startsWith(BUILD_STAMP)) return undefined;
+  const end = source.indexOf('\n');
+  const id = source.slice(BUILD_STAMP.length, end < 0 ? undefined : end);
+  return /^[0-9a-f]{8,64}$/.test(id) ? id : undefined;
+}
+
+export function codeCachePath(cacheDir: string, buildId: string): string {
+  return join(cacheDir, 'v8', `hot-${buildId}-${process.version}-${process.arch}.bin`);
+}
+
+export interface LoadResult {
+  mod: HotModule;
+  /** 'hit': compiled from the cache; 'miss': no cache yet (one is written at exit); 'rejected': V8 refused it (rewritten at exit); 'off': plain require */
+  cache: 'hit' | 'miss' | 'rejected' | 'off';
+}
+
+export function loadHot(bundlePath: string, cacheDir = cacheDirOf()): LoadResult {
+  const fallback = (): LoadResult => ({ mod: createRequire(bundlePath)(bundlePath) as HotModule, cache: 'off' });
+  let source: string;
+  try {
+    source = readFileSync(bundlePath, 'utf8');
+  } catch {
+    return fallback();
+  }
+  const id = buildIdOf(source);
+  if (!id || !cacheDir) return fallback();
+  const file = codeCachePath(cacheDir, id);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(file);
+  } catch {
+    cachedData = undefined;
+  }
+  let script: Script;
+  let mod: { exports: unknown };
+  try {
+    script = new Script(Module.wrap(source), {
+      filename: bundlePath,
+      ...(cachedData ? { cachedData } : {}),
+    });
+    const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+    mod = { exports: {} };
+    wrapper(mod.exports, createRequire(bundlePath), mod, bundlePath, dirname(bundlePath));
+  } catch {
+    return fallback();
+  }
+  const state = cachedData === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
+  if (state !== 'hit') process.once('exit', () => writeCache(file, script));
+  return { mod: mod.exports as HotModule, cache: state };
+}
+
+function cacheDirOf(): string | undefined {
+  try {
+    return userDirs({ env: process.env, homeDir: homedir(), platform: process.platform }).cache;
+  } catch {
+    return undefined;
+  }
+}
+
+/** At exit, so the cache holds every function this run compiled. Atomic; best effort. */
+function writeCache(file: string, script: Script): void {
+  try {
+    const data = script.createCachedData();
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    /* a read-only home, a full disk: the next run compiles from source again */
+  }
+}
