@@ -2,7 +2,8 @@
  * Run an ordered list of checks under one deadline (--timeout). A check that needs another which
  * did not pass is skipped with the reason; a check that throws becomes a `fail` (a CcOtelError keeps
  * its code, so a config error still exits 2); a check still running at the deadline is failed and
- * its work aborted through `signal`; the rest are skipped.
+ * its work aborted through `signal`; the rest are skipped — except required ones, which fail: a
+ * required check the timeout kept from running proved nothing, and must not let the run exit 0.
  *
  * Exit code: 2 when a check failed on a usage/config error, else 1 when a required check failed
  * (or, with --strict, any check failed or warned), else 0.
@@ -71,7 +72,10 @@ async function runOne(check: Check, v: VerifyContext, opts: RunOptions, deadline
     if (r.status === 'fail' || r.status === 'skip')
       return { status: 'skip', fix: `needs "${r.title}", which ${r.status === 'fail' ? 'failed' : 'was skipped'}` };
   }
-  if (v.signal.aborted) return { status: 'skip', fix: 'not run: the --timeout was reached' };
+  if (v.signal.aborted)
+    return check.required
+      ? { status: 'fail', value: 'not run: the --timeout was reached', fix: 'raise --timeout (the whole run is bounded by it)' }
+      : { status: 'skip', fix: 'not run: the --timeout was reached' };
   const timeoutMs = Math.max(0, deadline - (opts.now ?? v.ctx.now)());
   let onAbort: (() => void) | undefined;
   const timedOut = new Promise<CheckOutcome>((resolve) => {

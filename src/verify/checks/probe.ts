@@ -83,7 +83,13 @@ function probeCheck(signal: Signal): Check {
       const endpoint = plan.endpoints[signal];
       if (!endpoint) return { status: 'fail', value: `no ${signal} endpoint in the plan`, fix: 'check the config' };
       const budget = Math.min(MAX_PROBE_MS, v.remainingMs() - RESERVE_MS);
-      if (budget <= 0) return { status: 'skip', fix: 'not run: too little of the --timeout left' };
+      // A probe that cannot run proved nothing: fail, so even a run that sent no probe cannot exit 0.
+      if (budget <= 0)
+        return {
+          status: 'fail',
+          value: `not sent: ${Math.max(0, v.remainingMs())} ms of the --timeout left, ${RESERVE_MS} ms are kept for the checks after the probes`,
+          fix: 'raise --timeout (the whole run is bounded by it)',
+        };
       let tls: ProbeTlsOptions | undefined;
       try {
         tls = probeTls(plan, { ...v.ctx.env, ...(v.state.settingsEnv ?? {}) });

@@ -8,6 +8,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startCollector } from '../../../src/collector/index.js';
 import { PROBE_ID_ATTRIBUTE } from '../../../src/probe/index.js';
 import { attr, startGrpcReceiver, startHttpReceiver, viewProbe, type OtlpSignal } from '../../helpers/probe-receiver.js';
+import { configCheck, keyCheck, probeChecks } from '../../../src/verify/checks/index.js';
+import type { Check } from '../../../src/verify/types.js';
 import { KEY, byId, cleanupWorlds, makeWorld, statuses } from './world.js';
 
 afterAll(cleanupWorlds);
@@ -75,6 +77,23 @@ describe('5. probes carry what Claude Code will send', () => {
     const r = await w.verify(NO_CLAUDE);
     expect(byId(r, 'probe.logs')).toMatchObject({ status: 'pass', details: expect.objectContaining({ attempts: 2 }) });
     expect(byId(r, 'probe.metrics')).toMatchObject({ status: 'skip', fix: 'metrics not exported (signals: logs)' });
+  });
+});
+
+describe('5. probes and the --timeout', () => {
+  it('too little of the --timeout left for a probe: it fails with "raise --timeout" and the run exits 1, --strict or not', async () => {
+    const rx = await startHttpReceiver();
+    closers.push(() => rx.close());
+    const w = makeWorld({ backend: 'local', endpoint: rx.url });
+    // Eats the time before the probes without hanging past the deadline.
+    const slow: Check = { id: 'slow', title: 'Slow', required: false, run: () => new Promise((res) => setTimeout(() => res({ status: 'pass' }), 700)) };
+    for (const strict of [false, true]) {
+      const r = await w.verify({ checks: [configCheck, keyCheck, slow, ...probeChecks], timeoutMs: 1500, strict });
+      expect(statuses(r, 'probe.')).toEqual({ 'probe.metrics': 'fail', 'probe.logs': 'fail', 'probe.traces': 'fail' });
+      expect(byId(r, 'probe.logs').fix).toMatch(/^raise --timeout/);
+      expect(rx.requests).toEqual([]);
+      expect(r.exitCode).toBe(1);
+    }
   });
 });
 

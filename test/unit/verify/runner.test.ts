@@ -76,7 +76,7 @@ describe('runChecks', () => {
     expect(exitCode).toBe(2);
   });
 
-  it('bounds the whole run: a hanging check fails at the deadline, its signal is aborted, the rest are skipped', async () => {
+  it('bounds the whole run: a hanging check fails at the deadline, its signal is aborted, the required rest fail, the optional rest are skipped', async () => {
     let aborted = false;
     const t0 = Date.now();
     const hang: Check = {
@@ -92,15 +92,16 @@ describe('runChecks', () => {
         }),
     };
     const { results, exitCode } = await runChecks(
-      [check('fast', { status: 'pass' }), hang, check('after', { status: 'pass' })],
+      [check('fast', { status: 'pass' }), hang, check('after', { status: 'pass' }), check('info', { status: 'pass' }, { required: false })],
       init(),
       { timeoutMs: 300 },
     );
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(aborted).toBe(true);
-    expect(results.map((r) => r.status)).toEqual(['pass', 'fail', 'skip']);
+    expect(results.map((r) => r.status)).toEqual(['pass', 'fail', 'fail', 'skip']);
     expect(results[1]!.value).toMatch(/--timeout/);
-    expect(results[2]!.fix).toMatch(/--timeout was reached/);
+    expect(results[2]).toMatchObject({ value: 'not run: the --timeout was reached', fix: expect.stringMatching(/^raise --timeout/) });
+    expect(results[3]!.fix).toMatch(/--timeout was reached/);
     expect(exitCode).toBe(1);
   });
 
