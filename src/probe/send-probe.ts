@@ -75,7 +75,8 @@ export async function sendProbe(opts: ProbeOptions): Promise<ProbeOutcome> {
   const outcome = (v: AttemptVerdict): ProbeOutcome => ({
     signal: opts.signal,
     status: v.status,
-    ok: v.status === 'accepted',
+    // A partial success that rejected nothing is a warning, not a failure: the record went in (backends.md §5.5).
+    ok: v.status === 'accepted' || (v.status === 'partial' && v.rejected === 0),
     ...(v.httpStatus !== undefined ? { httpStatus: v.httpStatus } : {}),
     ...(v.grpcCode !== undefined ? { grpcCode: v.grpcCode } : {}),
     ...(v.grpcStatusName !== undefined ? { grpcStatusName: v.grpcStatusName } : {}),

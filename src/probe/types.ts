@@ -96,7 +96,7 @@ export type ProbeStatus =
 export interface ProbeOutcome {
   signal: Signal;
   status: ProbeStatus;
-  /** true only for `accepted` */
+  /** the record was taken: `accepted`, or `partial` with nothing rejected (a warning, backends.md §5.5) */
   ok: boolean;
   httpStatus?: number;
   /** numeric gRPC status code (16 UNAUTHENTICATED, 14 UNAVAILABLE, …) */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startCollector } from '../../../src/collector/index.js';
 import { PROBE_ID_ATTRIBUTE } from '../../../src/probe/index.js';
-import { attr, startGrpcReceiver, startHttpReceiver, viewProbe, type OtlpSignal } from '../../helpers/probe-receiver.js';
+import { attr, partialSuccessBody, startGrpcReceiver, startHttpReceiver, viewProbe, type OtlpSignal } from '../../helpers/probe-receiver.js';
 import { configCheck, keyCheck, probeChecks } from '../../../src/verify/checks/index.js';
 import type { Check } from '../../../src/verify/types.js';
 import { KEY, byId, cleanupWorlds, makeWorld, statuses } from './world.js';
@@ -67,6 +67,22 @@ describe('5. probes carry what Claude Code will send', () => {
     expect(p.fix).toBeTruthy();
     expect(byId(r, 'readback.logs')).toMatchObject({ status: 'skip', fix: 'needs "Probe logs", which failed' });
     expect(r.exitCode).toBe(1);
+  });
+
+  it.each([
+    ['rejected 0 with a message: a warning, the run passes', 0, 'warn', 0],
+    ['rejected 1: a failure', 1, 'fail', 1],
+  ] as const)('partial success, %s', async (_n, rejected, status, exitCode) => {
+    const rx = await startHttpReceiver({ reply: (q) => ({ status: 200, body: partialSuccessBody(q.signal as OtlpSignal, rejected, 'attribute value truncated', 'protobuf') }) });
+    closers.push(() => rx.close());
+    const w = makeWorld({ backend: 'local', endpoint: rx.url, signals: ['logs'] });
+    const r = await w.verify(NO_CLAUDE);
+    const p = byId(r, 'probe.logs');
+    expect(p).toMatchObject({ status, details: expect.objectContaining({ status: 'partial', rejected }) });
+    expect(p.value).toContain('attribute value truncated');
+    if (status === 'warn') expect(p.fix).toMatch(/^warning only/);
+    expect(r.exitCode).toBe(exitCode);
+    expect((await w.verify({ ...NO_CLAUDE, strict: true })).exitCode).toBe(1);
   });
 
   it('a transient 503 is retried within the timeout', async () => {
