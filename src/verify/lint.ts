@@ -57,14 +57,24 @@ export function lintSignalEndpoint(signal: Signal, protocol: Protocol, url: stri
     if (path !== '' && path !== '/')
       out.push({ level: 'warn', message: `${signal}: gRPC endpoint has a path (${path}), which gRPC exporters ignore`, fix: 'give host:port only for grpc, or use http/protobuf for a path-based gateway' });
   } else {
-    const v1 = path.match(/\/v1\//g)?.length ?? 0;
+    // Path SEGMENTS named v1: a regex over "/v1/" misses "/v1/v1/logs" (the matches overlap).
+    const v1 = path.split('/').filter((seg) => seg === 'v1').length;
     if (v1 > 1)
       out.push({
         level: 'fail',
         message: `${signal}: doubled /v1/ in ${path}`,
-        fix: 'the base URL already ended in /v1/<signal>: give cc-otel the base (without /v1/…); a doubled path 404s',
+        fix: path.endsWith(`/v1/v1/${signal}`)
+          ? 'the base URL ends in /v1: give the base without it (the exporter appends /v1/<signal>); a doubled path 404s'
+          : 'the base URL already ended in /v1/<signal>: give cc-otel the base (without /v1/…); a doubled path 404s',
       });
-    else if (!path.replace(/\/+$/, '').endsWith(`/v1/${signal}`))
+    else if (path.endsWith('/') && path.replace(/\/+$/, '').endsWith(`/v1/${signal}`))
+      // Used as-is: backends route the exact path, and /v1/logs/ 404s (backends.md §1a).
+      out.push({
+        level: 'fail',
+        message: `${signal}: ${url} ends in "/"`,
+        fix: `remove the trailing slash: per-signal OTLP/HTTP URLs are used as-is, and …/v1/${signal}/ 404s`,
+      });
+    else if (!path.endsWith(`/v1/${signal}`))
       out.push({
         level: 'fail',
         message: `${signal}: ${url} does not end in /v1/${signal}`,
@@ -168,13 +178,17 @@ export function signalExport(env: Readonly<Record<string, string | undefined>>, 
   return { signal, exporterOn, exporter, protocol, endpoint, endpointVar, protocolVar };
 }
 
-/** Compare URLs loosely (trailing slash, default port, case of scheme/host). */
+/**
+ * Compare URLs as an exporter sees them: default port and case of scheme/host do not matter; the
+ * path does, trailing slash included (per-signal URLs are used as-is, and /v1/logs/ 404s). Only an
+ * empty path equals "/".
+ */
 export function sameUrl(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   try {
     const x = new URL(a);
     const y = new URL(b);
-    const norm = (u: URL) => `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+    const norm = (u: URL) => `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
     return norm(x) === norm(y);
   } catch {
     return a === b;

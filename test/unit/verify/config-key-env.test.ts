@@ -129,6 +129,15 @@ describe('3. environment lint', () => {
     expect(hs.exitCode).toBe(1);
   });
 
+  it('a configured base URL ending in /v1 fails env.endpoints (the exporter would post to /v1/v1/<signal>)', async () => {
+    const r = await makeWorld({ backend: 'otlp', endpoint: 'https://otlp.example.com/v1' }).verify(ONLY_1_TO_3);
+    const e = byId(r, 'env.endpoints');
+    expect(e.status).toBe('fail');
+    expect(e.problems).toContain('FAIL: logs: doubled /v1/ in /v1/v1/logs');
+    expect(e.fix).toMatch(/^the base URL ends in \/v1:/);
+    expect(r.exitCode).toBe(1);
+  });
+
   it('grpc with a key: the helper mismatch is reported on the headers check', async () => {
     const r = await makeWorld({ backend: 'honeycomb', protocol: 'grpc', key: ['env:TEST_KEY'] }).verify(ONLY_1_TO_3);
     expect(byId(r, 'env.headers')).toMatchObject({ status: 'warn', fix: expect.stringContaining('http/protobuf') });

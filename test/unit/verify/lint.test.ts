@@ -9,8 +9,11 @@ import { describeEndpoints } from '../../../src/verify/checks/env.js';
 describe('lintSignalEndpoint', () => {
   it.each([
     ['http ok', 'metrics', 'http/protobuf', 'https://ingest.eu.signoz.cloud:443/v1/metrics', undefined, []],
-    ['trailing slash ok', 'logs', 'http/protobuf', 'https://h/v1/logs/', undefined, []],
+    ['trailing slash (404s: used as-is)', 'logs', 'http/protobuf', 'https://h/v1/logs/', undefined, ['fail: logs: https://h/v1/logs/ ends in "/"']],
     ['doubled /v1/', 'traces', 'http/protobuf', 'https://h/v1/traces/v1/traces', undefined, ['fail: traces: doubled /v1/']],
+    ['base ending in /v1 (→ /v1/v1/<signal>)', 'logs', 'http/protobuf', 'https://h/v1/v1/logs', undefined, ['fail: logs: doubled /v1/ in /v1/v1/logs']],
+    ['/v1 twice, apart', 'metrics', 'http/json', 'https://h/v1/otlp/v1/metrics', undefined, ['fail: metrics: doubled /v1/']],
+    ['a segment that merely contains v1', 'metrics', 'http/protobuf', 'https://h/apiv1/v1/metrics', undefined, []],
     ['per-signal URL without /v1/<signal>', 'metrics', 'http/json', 'https://h/otlp', undefined, ['fail: metrics: https://h/otlp does not end in /v1/metrics']],
     ['another signal’s path', 'logs', 'http/protobuf', 'https://h/v1/traces', undefined, ['fail: logs: https://h/v1/traces does not end in /v1/logs']],
     ['Grafana without /otlp', 'logs', 'http/protobuf', 'https://otlp-gateway-prod-eu-west-2.grafana.net/v1/logs', 'grafana-cloud', ['fail: logs: Grafana Cloud URL lacks the /otlp base']],
@@ -81,8 +84,14 @@ describe('signalExport (how the exporter resolves a signal from its environment)
     expect(signalExport(env, signal)).toMatchObject(want);
   });
 
-  it('sameUrl ignores a trailing slash and case of the host', () => {
-    expect(sameUrl('https://H.example/v1/logs/', 'https://h.example/v1/logs')).toBe(true);
+  it('the fix for a base ending in /v1 says so', () => {
+    expect(lintSignalEndpoint('logs', 'http/protobuf', 'https://h/v1/v1/logs')[0]!.fix).toMatch(/^the base URL ends in \/v1:/);
+  });
+
+  it('sameUrl ignores case of the host and a default port, not a trailing slash on a path', () => {
+    expect(sameUrl('https://H.example:443/v1/logs', 'https://h.example/v1/logs')).toBe(true);
+    expect(sameUrl('https://h.example/v1/logs/', 'https://h.example/v1/logs')).toBe(false);
+    expect(sameUrl('https://h.example:4317/', 'https://h.example:4317')).toBe(true);
     expect(sameUrl('https://ingest.eu.signoz.cloud/v1/logs', 'https://ingest.us.signoz.cloud/v1/logs')).toBe(false);
   });
 });
