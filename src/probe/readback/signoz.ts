@@ -6,8 +6,10 @@
  *     is new, so a 404 here is tolerated).
  *  2. `POST /api/v5/query_range` filtered on the probe id: logs/traces as a `raw` query on the
  *     resource attribute (explicit `resource.` context: Claude Code copies resource attributes onto
- *     records, so the bare key is ambiguous); metrics as a `scalar` sum of `cc_otel.probe` where
- *     the datapoint carries the probe id.
+ *     records, so the bare key is ambiguous); metrics as a `scalar` query on the `cc_otel.probe`
+ *     counter — a counter takes `increase`/`rate` as its time aggregation, not `sum` (SigNoz
+ *     "querying metrics": Counter → Rate, Increase) — filtered on the same `resource.` key (the
+ *     probe's resource carries the id too).
  *
  * The base URL is the SigNoz UI/instance URL (https://<tenant>.signoz.cloud, http://host:8080),
  * not the ingest host.
@@ -45,8 +47,8 @@ export function signozQueryBody(q: ReadbackQuery, startMs: number, endMs: number
             spec: {
               name: 'A',
               signal: 'metrics',
-              aggregations: [{ metricName: PROBE_RECORD_NAME, timeAggregation: 'sum', spaceAggregation: 'sum' }],
-              filter: { expression: `${PROBE_ID_ATTRIBUTE} = ${quote(q.probeId)}` },
+              aggregations: [{ metricName: PROBE_RECORD_NAME, timeAggregation: 'increase', spaceAggregation: 'sum' }],
+              filter: { expression: `resource.${PROBE_ID_ATTRIBUTE} = ${quote(q.probeId)}` },
             },
           },
         ],

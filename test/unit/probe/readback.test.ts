@@ -110,15 +110,32 @@ describe('SigNoz', () => {
     });
   });
 
-  it('found: metrics as a scalar sum of cc_otel.probe', async () => {
-    const s = await api((r) =>
-      r.path === '/api/v1/stats'
-        ? stats()
-        : { json: { status: 'success', data: { type: 'scalar', data: { results: [{ queryName: 'A', columns: [], data: [[1]] }] } } } },
-    );
+  it('found: metrics as a scalar increase of the cc_otel.probe counter, filtered on the resource. key', async () => {
+    // The mock answers only the documented v5 shape (backends.md §1c): anything else is a 400.
+    const s = await api((r) => {
+      if (r.path === '/api/v1/stats') return stats();
+      const b = r.body as { start?: unknown; end?: unknown; requestType?: unknown; compositeQuery?: { queries?: Array<{ type?: unknown; spec?: Record<string, unknown> }> } };
+      const q = b.compositeQuery?.queries;
+      const spec = q?.[0]?.spec;
+      const agg = (spec?.aggregations as Array<Record<string, unknown>> | undefined)?.[0];
+      const ok =
+        typeof b.start === 'number' &&
+        typeof b.end === 'number' &&
+        b.requestType === 'scalar' &&
+        q?.length === 1 &&
+        q[0]!.type === 'builder_query' &&
+        spec?.signal === 'metrics' &&
+        agg?.metricName === 'cc_otel.probe' &&
+        (agg.timeAggregation === 'increase' || agg.timeAggregation === 'rate') &&
+        agg.spaceAggregation === 'sum' &&
+        (spec.filter as { expression?: unknown } | undefined)?.expression === `resource.cc_otel.probe_id = '${PROBE}'`;
+      if (!ok) return { status: 400, json: { status: 'error', error: { message: 'unexpected query shape' } } };
+      return { json: { status: 'success', data: { type: 'scalar', data: { results: [{ queryName: 'A', columns: [], data: [[1]] }] } } } };
+    });
     const res = await signozReadback.query({ ...base, signal: 'metrics', baseUrl: s.url, apiKey: 'k' });
+    expect(res.message).not.toContain('unexpected query shape');
     expect(res.status).toBe('found');
-    expect(s.requests[1]!.body).toMatchObject({ requestType: 'scalar', compositeQuery: { queries: [{ spec: { signal: 'metrics', aggregations: [{ metricName: 'cc_otel.probe' }] } }] } });
+    expect(res.details?.query).toBe(`resource.cc_otel.probe_id = '${PROBE}'`);
   });
 
   it('not found: no rows, and stats say the signal was last seen before the probe', async () => {
