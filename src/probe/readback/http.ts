@@ -1,5 +1,6 @@
 /**
- * The one HTTP helper every read-back module uses: global fetch with AbortSignal.timeout, JSON
+ * The one HTTP helper every read-back module uses: global fetch bounded by its own timeout, the
+ * time left to the caller's deadline and the caller's abort signal (verify's --timeout), JSON
  * body, and uniform failure results (network error, timeout, 401/403, other non-2xx) so modules
  * only handle the success shape.
  */
@@ -31,7 +32,9 @@ function causeCode(e: unknown): string | undefined {
   return undefined;
 }
 
-export async function requestJson(q: Pick<ReadbackQuery, 'timeoutMs' | 'fetch'>, req: JsonRequest): Promise<JsonResponse> {
+type RequestBounds = Pick<ReadbackQuery, 'timeoutMs' | 'fetch' | 'abortSignal' | 'deadlineAtMs' | 'now'>;
+
+export async function requestJson(q: RequestBounds, req: JsonRequest): Promise<JsonResponse> {
   const r = await requestJsonRaw(q, req);
   if (r.ok) return r;
   const secrets = secretsOf(req.headers);
@@ -40,9 +43,12 @@ export async function requestJson(q: Pick<ReadbackQuery, 'timeoutMs' | 'fetch'>,
   return { ...r, result };
 }
 
-async function requestJsonRaw(q: Pick<ReadbackQuery, 'timeoutMs' | 'fetch'>, req: JsonRequest): Promise<JsonResponse> {
+async function requestJsonRaw(q: RequestBounds, req: JsonRequest): Promise<JsonResponse> {
   const f = q.fetch ?? fetch;
-  const timeoutMs = q.timeoutMs ?? DEFAULT_READBACK_TIMEOUT_MS;
+  const left = q.deadlineAtMs !== undefined ? Math.floor(q.deadlineAtMs - (q.now ?? Date.now)()) : Infinity;
+  const timeoutMs = Math.max(1, Math.min(q.timeoutMs ?? DEFAULT_READBACK_TIMEOUT_MS, left));
+  if (q.abortSignal?.aborted) return { ok: false, result: { status: 'error', message: `${req.what}: not sent: the run was stopped (--timeout)`, hint: 'raise --timeout.' } };
+  const signal = q.abortSignal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), q.abortSignal]) : AbortSignal.timeout(timeoutMs);
   let res: Response;
   try {
     res = await f(req.url, {
@@ -53,10 +59,12 @@ async function requestJsonRaw(q: Pick<ReadbackQuery, 'timeoutMs' | 'fetch'>, req
         ...req.headers,
       },
       ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     });
   } catch (e) {
     const name = e instanceof Error ? e.name : '';
+    if (q.abortSignal?.aborted)
+      return { ok: false, result: { status: 'error', message: `${req.what}: stopped: the run reached its --timeout`, hint: 'raise --timeout (with --query it must cover --wait too).' } };
     if (name === 'TimeoutError' || name === 'AbortError') {
       return { ok: false, result: { status: 'error', message: `${req.what}: no answer within ${timeoutMs} ms`, hint: 'the read API is slow or unreachable; retry, or raise the timeout.' } };
     }

@@ -30,6 +30,10 @@ export interface ReadbackQuery {
   serviceName?: string;
   /** per HTTP request; default 10000 ms */
   timeoutMs?: number;
+  /** the caller's run: aborting it (verify's --timeout) aborts the request in flight */
+  abortSignal?: AbortSignal;
+  /** epoch ms (by `now`) no request may outlast: each is capped at the time left */
+  deadlineAtMs?: number;
   now?: () => number;
   /** injectable for tests; default global fetch */
   fetch?: typeof fetch;

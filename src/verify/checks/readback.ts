@@ -60,6 +60,9 @@ function startReadbacks(v: VerifyContext): Promise<ReadbackRun> {
         serviceName: probe.resource['service.name'] ?? 'claude-code',
         ...(v.deps.fetch ? { fetch: v.deps.fetch } : {}),
         now: v.ctx.now,
+        // No read request may outlive the run: --timeout bounds the process, not just the table.
+        abortSignal: v.signal,
+        deadlineAtMs: v.ctx.now() + v.remainingMs(),
       } as ReadbackQuery;
       results[s] = waitForProbe(counted, opts, { deadlineMs: waitMs, intervalMs, abortSignal: v.signal, now: v.ctx.now }).then((r) => {
         pending.delete(s);
