@@ -6,7 +6,16 @@ import { CcOtelError } from '../../errors.js';
 import { buildTelemetry, keyRefs } from '../../otel/build-env.js';
 import { chainOptions, deadlineOf } from '../../resolve-telemetry.js';
 import { resolveKey } from '../../secrets/chain.js';
+import type { LoadedConfig } from '../../config/load.js';
+import type { Context } from '../../context.js';
 import type { Check } from '../types.js';
+
+/** claude-code-facts §2: a helper slower than this loses short sessions (same default as the helper-run check). */
+const SLOW_KEY_MS = 1000;
+
+function cacheEnabled(loaded: LoadedConfig, env: Context['env']): boolean {
+  return loaded.config.cache?.enabled !== false && env.CC_OTEL_NO_CACHE !== '1';
+}
 import { needPlan } from './state.js';
 
 export const keyCheck: Check = {
@@ -31,6 +40,22 @@ export const keyCheck: Check = {
 
     if (chain.key) {
       v.state.plan = buildTelemetry(loaded, { env: v.ctx.env, user: v.ctx.user, key: chain.key });
+      // A source read (not the cache) as slow as this is what the headers helper costs whenever the
+      // cache is empty or expired — or always, with the cache off (facts §2: > 1 s loses short sessions).
+      const read = chain.attempts.find((a) => a.result === 'found');
+      const slowMs = v.options.slowHelperMs ?? SLOW_KEY_MS;
+      if (read && read.ms > slowMs) {
+        const cacheOn = cacheEnabled(loaded, v.ctx.env) && read.source !== 'env' && read.source !== 'dotenv';
+        return {
+          status: 'warn',
+          value: `resolved (sent as ${headerNames}), but reading ${read.ref} took ${read.ms} ms: above ${slowMs} ms a short session (claude -p) can end before the headers helper answers`,
+          source: chain.key.detail,
+          fix: cacheOn
+            ? 'the key cache hides this until it expires: warm it before claude in CI (`cc-otel headers > /dev/null`), or put a faster key source first'
+            : 'turn the key cache on (cache.enabled, no CC_OTEL_NO_CACHE) or put a faster key source first: every session pays this read',
+          details: { refs, attempts },
+        };
+      }
       return {
         status: 'pass',
         value: `resolved (sent as ${headerNames})`,

@@ -2,6 +2,8 @@
 // managed scopes merged in Claude Code's precedence; the helper run for real through a shell.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CC_OTEL_BIN } from '../../helpers/cc-otel.js';
+import { installFakeOp } from '../../helpers/fake-op/index.js';
 import type { TreeEntry } from '../../helpers/tmp.js';
 import { KEY, byId, cleanupWorlds, makeWorld, statuses, textOf, type World } from './world.js';
 
@@ -204,6 +206,34 @@ describe('helper run (through a shell, with the settings env, timed)', () => {
     expect(r.exitCode).toBe(0);
     const strict = await w.verify({ ...WIRING, slowHelperMs: 1000, strict: true });
     expect(strict.exitCode).toBe(1);
+  });
+
+  it('a slow cacheable key source (op, 2 s) with the cache on: the key check and the cold helper run both warn, though the warm cache answers fast', async () => {
+    const op = installFakeOp();
+    try {
+      const w = makeWorld({ backend: 'honeycomb', key: ['op://Eng/Honeycomb/key'] }, {}, {
+        CC_OTEL_NO_CACHE: undefined, // caching on, as by default
+        PATH: `${op.binDir}:/usr/bin:/bin`,
+        FAKE_OP_SECRET: KEY,
+        FAKE_OP_SLEEP: '2',
+      });
+      // The real `cc-otel headers` (built), as `cc-otel install` writes it.
+      userSettings(w, installed(w, { helper: `${process.execPath} ${CC_OTEL_BIN} headers`, hook: null }));
+      const r = await w.verify({ ...WIRING, skip: [...WIRING.skip, 'claude.hook'], timeoutMs: 30_000 });
+      const key = byId(r, 'key');
+      expect(key.status).toBe('warn');
+      expect(key.value).toMatch(/reading op:\/\/Eng\/Honeycomb\/key took \d+ ms: above 1000 ms/);
+      expect(key.fix).toMatch(/warm it before claude in CI/);
+      const h = byId(r, 'claude.helper-run');
+      expect(h.status, textOf(h)).toBe('warn');
+      const runs = h.details?.runsMs as number[];
+      expect(runs).toHaveLength(2);
+      expect(runs[0]).toBeGreaterThanOrEqual(2000); // cold: the cache bypassed, op read again
+      expect(textOf(h)).toMatch(/cold/);
+      expect(JSON.stringify(r)).not.toContain(KEY);
+    } finally {
+      op.cleanup();
+    }
   });
 
   it('a helper that hangs is cut at its timeout and fails', async () => {
