@@ -128,13 +128,61 @@ export function lintHeaders(headers: Readonly<Record<string, string>>, opts: { e
   return out;
 }
 
-/** Parse `OTEL_EXPORTER_OTLP_HEADERS`-style text into names (values are never needed here). */
-export function headerNamesOf(raw: string | undefined): string[] {
-  if (!raw) return [];
-  return raw
+/**
+ * `OTEL_EXPORTER_OTLP_HEADERS` as the OpenTelemetry JS SDK reads it: `parseKeyPairsIntoRecord`
+ * from @opentelemetry/core (split on `,`, `;` properties dropped, split at the first `=`, key and
+ * value percent-decoded, entries that fail to decode or have an empty value DROPPED — backends.md
+ * §5.3). The real parser is the oracle (style.md habit 5): a hand split on `=` counts headers the
+ * SDK silently discards. Values are for comparison only; never print them.
+ */
+export async function parseStaticHeaders(raw: string | undefined): Promise<Record<string, string>> {
+  if (!raw) return {};
+  const { parseKeyPairsIntoRecord } = await import('@opentelemetry/core');
+  return parseKeyPairsIntoRecord(raw);
+}
+
+/** The header names the SDK parser keeps from `OTEL_EXPORTER_OTLP_HEADERS`-style text. */
+export async function headerNamesOf(raw: string | undefined): Promise<string[]> {
+  return Object.keys(await parseStaticHeaders(raw));
+}
+
+export interface StaticHeadersSent {
+  /** name → the value Claude Code sends */
+  headers: Record<string, string>;
+  /** raw names of entries whose key or value does not percent-decode (the SDK parser drops them) */
+  undecodable: string[];
+}
+
+function decodes(s: string): boolean {
+  try {
+    decodeURIComponent(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The static headers as Claude Code sends them [measured, 2.1.197, test receivers]: with grpc its
+ * exporter reads the variable with the SDK parser (values decoded, `;…` cut); with http/* it sends
+ * each value VERBATIM, only trimmed (`Basic%20abc` arrives as `Basic%20abc`, `v;p=1` as is). An
+ * entry that does not percent-decode (a stray `%`) is dropped by the parser — and with it in the
+ * variable Claude Code 2.1.197 exported nothing at all, on every protocol.
+ */
+export async function staticHeadersAsSent(raw: string | undefined, protocol: string): Promise<StaticHeadersSent> {
+  if (!raw) return { headers: {}, undecodable: [] };
+  const entries = raw
     .split(',')
-    .map((e) => e.split('=')[0]?.trim() ?? '')
-    .filter(Boolean);
+    .map((e) => {
+      const i = e.indexOf('=');
+      return i <= 0 ? undefined : { key: e.slice(0, i).trim(), value: e.slice(i + 1).trim() };
+    })
+    .filter((e): e is { key: string; value: string } => e !== undefined && e.key !== '' && e.value !== '');
+  const undecodable = entries.filter((e) => !decodes(e.key) || !decodes(e.value.split(';')[0] ?? '')).map((e) => e.key);
+  if (protocol === 'grpc') return { headers: await parseStaticHeaders(raw), undecodable };
+  const headers: Record<string, string> = {};
+  for (const e of entries) headers[e.key] = e.value;
+  return { headers, undecodable };
 }
 
 export interface SignalExport {

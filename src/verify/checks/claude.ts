@@ -17,7 +17,7 @@ import type { LoadedScopes, SettingsStatus, SettingsWarning } from '../../claude
 import { commandWords } from '../../claude/hook-entries.js';
 import { redact, secretsOf } from '../../probe/redact.js';
 import { describeCommand, parseHelperOutput, runHelperCommand } from '../helper-run.js';
-import { CONTENT_SWITCHES, headerNamesOf, isProtocol, lintSignalEndpoint, lintTemporality, sameUrl, signalExport, truthy, type Finding } from '../lint.js';
+import { CONTENT_SWITCHES, isProtocol, staticHeadersAsSent, lintSignalEndpoint, lintTemporality, sameUrl, signalExport, truthy, type Finding } from '../lint.js';
 import { attributeDiff, parseWithSdk } from '../sdk-attributes.js';
 import type { Check, CheckOutcome, VerifyContext } from '../types.js';
 import { fromFindings } from './env.js';
@@ -264,10 +264,30 @@ const helperCheck: Check = {
     const h = settings.helper;
     const names = plan.authHeaderNames;
     const staticEntry = settings.env.OTEL_EXPORTER_OTLP_HEADERS;
-    const staticNames = headerNamesOf(staticEntry?.value).map((n) => n.toLowerCase());
-    const staticHasAuth = names.length > 0 && names.every((n) => staticNames.includes(n.toLowerCase()));
     const protocol = effectiveProtocol(v, flat);
-    const details: Record<string, unknown> = { needed: names, protocol, staticHeaderNames: staticNames };
+    // What Claude Code actually sends (lint.ts staticHeadersAsSent: the SDK parser for grpc, verbatim for http/*).
+    const sent = await staticHeadersAsSent(staticEntry?.value, protocol);
+    const staticNames = Object.keys(sent.headers).map((n) => n.toLowerCase());
+    const staticHasAuth = names.length > 0 && names.every((n) => staticNames.includes(n.toLowerCase()));
+    const staticValue = (n: string) => Object.entries(sent.headers).find(([k]) => k.toLowerCase() === n.toLowerCase())?.[1];
+    // Compared to the plan: a static header with another value sends another key than the probe tested.
+    const staticDiffers = staticHasAuth ? names.filter((n) => plan.authHeaders?.[n] !== undefined && staticValue(n) !== plan.authHeaders[n]) : [];
+    const details: Record<string, unknown> = { needed: names, protocol, staticHeaderNames: staticNames, ...(sent.undecodable.length ? { staticHeadersUndecodable: sent.undecodable } : {}) };
+    if (sent.undecodable.length)
+      return {
+        status: 'fail',
+        value: `OTEL_EXPORTER_OTLP_HEADERS has ${sent.undecodable.join(', ')} with a value that does not percent-decode (a stray "%"): the OpenTelemetry SDK parser drops it, and Claude Code exported nothing at all with such a value (measured, 2.1.197)`,
+        source: whereOf(staticEntry),
+        fix: `write "%" as %25 in OTEL_EXPORTER_OTLP_HEADERS in ${whereOf(staticEntry)}, or drop the static header and ${INSTALL_FIX}`,
+        details,
+      };
+    const differsFinding = (): CheckOutcome => ({
+      status: 'warn',
+      value: `static OTEL_EXPORTER_OTLP_HEADERS carries ${staticDiffers.join(', ')} with another value than the key cc-otel resolved (${v.state.chain?.key?.detail ?? 'key chain'}): the probe tested cc-otel's key, not this one`,
+      source: whereOf(staticEntry),
+      fix: `re-run \`cc-otel install\`, or fix OTEL_EXPORTER_OTLP_HEADERS in ${whereOf(staticEntry)}`,
+      details,
+    });
     const shadowed = warningFindings(settings.warnings, new Set(['HELPER_SHADOWED']));
 
     if (h && typeof h.value !== 'string')
@@ -284,6 +304,7 @@ const helperCheck: Check = {
       };
     }
     if (protocol === 'grpc') {
+      if (staticHasAuth && staticDiffers.length) return differsFinding();
       if (staticHasAuth)
         return { status: 'pass', value: `static OTEL_EXPORTER_OTLP_HEADERS carries ${names.join(', ')} (grpc ignores the helper)`, source: whereOf(staticEntry), details };
       return {
@@ -302,6 +323,7 @@ const helperCheck: Check = {
       });
       return out;
     }
+    if (staticHasAuth && staticDiffers.length) return differsFinding();
     if (staticHasAuth) {
       const inFile = staticEntry?.source !== 'process';
       return {

@@ -2,7 +2,7 @@
 // parse is the real @opentelemetry/resources EnvDetector.
 import { describe, expect, it } from 'vitest';
 import { describeCommand, parseHelperOutput } from '../../../src/verify/helper-run.js';
-import { headerNamesOf, lintHeaders, lintSignalEndpoint, lintTemporality, sameUrl, signalExport } from '../../../src/verify/lint.js';
+import { headerNamesOf, lintHeaders, parseStaticHeaders, staticHeadersAsSent, lintSignalEndpoint, lintTemporality, sameUrl, signalExport } from '../../../src/verify/lint.js';
 import { attributeDiff, parseWithSdk } from '../../../src/verify/sdk-attributes.js';
 import { describeEndpoints } from '../../../src/verify/checks/env.js';
 
@@ -68,9 +68,22 @@ describe('lintHeaders', () => {
     expect(lintHeaders({ authorization: 'a,b' }, { envFormOnly: true }).map((x) => x.level)).toEqual(['fail']);
   });
 
-  it('headerNamesOf reads names only', () => {
-    expect(headerNamesOf('authorization=Bearer x,x-dataset=d')).toEqual(['authorization', 'x-dataset']);
-    expect(headerNamesOf(undefined)).toEqual([]);
+  it('headerNamesOf reads names as the SDK parser keeps them: decoded, undecodable or empty entries dropped', async () => {
+    expect(await headerNamesOf('authorization=Bearer x,x-dataset=d')).toEqual(['authorization', 'x-dataset']);
+    expect(await headerNamesOf(undefined)).toEqual([]);
+    expect(await headerNamesOf('x-api-key=abc%zz,x-b=1')).toEqual(['x-b']); // %zz does not decode
+    expect(await headerNamesOf('x%2Dkey=v,empty=')).toEqual(['x-key']);
+    expect(await parseStaticHeaders('authorization=Basic%20abc==;prop=1')).toEqual({ authorization: 'Basic abc==' });
+  });
+
+  it.each([
+    // measured with Claude Code 2.1.197: http/* verbatim (trimmed), grpc through the SDK parser
+    ['http/protobuf', 'authorization=Basic%20abc%3D%3D,x-raw=Basic def==,x-p=v;prop=1, x-t = spaced ', { authorization: 'Basic%20abc%3D%3D', 'x-raw': 'Basic def==', 'x-p': 'v;prop=1', 'x-t': 'spaced' }, []],
+    ['grpc', 'authorization=Basic%20abc%3D%3D,x-raw=Basic def==,x-p=v;prop=1, x-t = spaced ', { authorization: 'Basic abc==', 'x-raw': 'Basic def==', 'x-p': 'v', 'x-t': 'spaced' }, []],
+    ['http/json', 'a=100%,b=ok', { a: '100%', b: 'ok' }, ['a']],
+    ['grpc', 'a=100%,b=ok', { b: 'ok' }, ['a']],
+  ] as const)('staticHeadersAsSent(%s, %j)', async (protocol, raw, headers, undecodable) => {
+    expect(await staticHeadersAsSent(raw, protocol)).toEqual({ headers, undecodable });
   });
 });
 

@@ -177,6 +177,35 @@ describe('headers helper', () => {
     expect(JSON.stringify(r)).not.toContain(KEY);
   });
 
+  it('a static header value with a stray % (the SDK parser drops it; Claude Code then exports nothing): fails, auth needed or not', async () => {
+    for (const config of [HONEYCOMB, { backend: 'local' }]) {
+      const w = world(config);
+      userSettings(w, installed(w, { helper: null, env: { OTEL_EXPORTER_OTLP_HEADERS: `x-honeycomb-team=${KEY}%zz,x-other=1` } }));
+      const r = await w.verify(WIRING);
+      const h = byId(r, 'claude.helper');
+      expect(h.status).toBe('fail');
+      expect(h.value).toMatch(/^OTEL_EXPORTER_OTLP_HEADERS has x-honeycomb-team with a value that does not percent-decode/);
+      expect(h.fix).toMatch(/%25/);
+      expect(h.details?.staticHeadersUndecodable).toEqual(['x-honeycomb-team']);
+      expect(JSON.stringify(r)).not.toContain(KEY);
+    }
+  });
+
+  it.each([
+    // http/*: Claude Code sends the value verbatim, so %2D arrives as %2D — another key
+    ['http/protobuf', 'warn'],
+    // grpc: its exporter decodes with the SDK parser — the same key
+    ['grpc', 'pass'],
+  ] as const)('a percent-encoded static auth header, %s: compared to the key as Claude Code sends it → %s', async (protocol, status) => {
+    const w = world({ ...HONEYCOMB, protocol });
+    const enc = KEY.replace(/-/g, '%2D');
+    userSettings(w, installed(w, { helper: null, env: { OTEL_EXPORTER_OTLP_HEADERS: `x-honeycomb-team=${enc}` } }));
+    const h = byId(await w.verify(WIRING), 'claude.helper');
+    expect(h.status).toBe(status);
+    if (status === 'warn') expect(h.value).toMatch(/with another value than the key cc-otel resolved \(env TEST_KEY\)/);
+    else expect(h.value).toMatch(/^static OTEL_EXPORTER_OTLP_HEADERS carries x-honeycomb-team/);
+  });
+
   it('grpc: the helper is ignored by Claude Code, so it fails; the helper is not run', async () => {
     const w = world({ ...HONEYCOMB, protocol: 'grpc' });
     userSettings(w, installed(w));
