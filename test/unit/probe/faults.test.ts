@@ -84,23 +84,23 @@ const protoStatus = (code: number, message: string): HttpReply => ({
 
 describe('OTLP/HTTP status codes', () => {
   it.each([
-    [401, 'auth'],
-    [403, 'auth'],
-    [404, 'not_found'],
-    [405, 'protocol'],
-    [411, 'protocol'],
-    [415, 'protocol'],
-    [413, 'too_large'],
-    [400, 'bad_request'],
-    [500, 'error'],
-    [418, 'error'],
-  ] as const)('HTTP %i → %s, not retried, server message kept, key never echoed', async (code, status) => {
+    [401, 'auth', /^the backend rejected the credentials \(headers sent: authorization\)/],
+    [403, 'auth', /^the backend rejected the credentials \(headers sent: authorization\)/],
+    [404, 'not_found', /^check the base path \(\/otlp for Grafana Cloud/],
+    [405, 'protocol', /^the URL does not accept POST/],
+    [411, 'protocol', /^the endpoint requires Content-Length .*Claude Code ≥ 2\.1\.212/],
+    [415, 'protocol', /^the endpoint does not accept http\/protobuf \(application\/x-protobuf\)/],
+    [413, 'too_large', /^the request body was refused as too large/],
+    [400, 'bad_request', /^the backend rejected the data as malformed .*dataset \/ source headers/],
+    [500, 'error', /^the backend failed internally \(not retryable per the OTLP spec\)/],
+    [418, 'error', /^unexpected HTTP 418/],
+  ] as const)('HTTP %i → %s, not retried, server message kept, key never echoed, its own hint', async (code, status, hint) => {
     const { outcome, rx } = await viaHttp(() => protoStatus(code, `server says ${code}`));
     expect(outcome).toMatchObject({ status, httpStatus: code, attempts: 1, ok: false });
     expect(rx.requests).toHaveLength(1);
     expect(outcome.message).toContain(`HTTP ${code}`);
     expect(outcome.message).toContain(`server says ${code}`);
-    expect(outcome.hint.length).toBeGreaterThan(20);
+    expect(outcome.hint).toMatch(hint);
     noSecret(outcome);
   });
 
@@ -235,6 +235,7 @@ describe('transient failures and retries', () => {
     const { outcome, rx } = await viaHttp(() => ({ status: 503 }), { maxAttempts: 3 });
     expect(outcome).toMatchObject({ status: 'transient', httpStatus: 503, attempts: 3 });
     expect(outcome.message).toContain('gave up after 3 attempts');
+    expect(outcome.hint).toMatch(/^HTTP 503.*: the backend is throttling or temporarily unavailable\. Retry later/);
     expect(rx.requests).toHaveLength(3);
   });
 
@@ -277,20 +278,22 @@ describe('transient failures and retries', () => {
     const { outcome } = await viaGrpc(() => ({ code: 14, details: 'overloaded' }), { maxAttempts: 2 });
     expect(outcome).toMatchObject({ status: 'transient', grpcCode: 14, grpcStatusName: 'UNAVAILABLE', attempts: 2 });
     expect(outcome.message).toContain('overloaded');
+    expect(outcome.hint).toMatch(/^gRPC UNAVAILABLE: the backend is throttling .*the endpoint may not speak gRPC/);
   });
 });
 
 describe('gRPC status codes', () => {
   it.each([
-    [16, 'UNAUTHENTICATED', 'auth'],
-    [7, 'PERMISSION_DENIED', 'auth'],
-    [3, 'INVALID_ARGUMENT', 'bad_request'],
-    [5, 'NOT_FOUND', 'not_found'],
-    [13, 'INTERNAL', 'error'],
-    [2, 'UNKNOWN', 'error'],
-  ] as const)('%i %s → %s, not retried', async (code, name, status) => {
+    [16, 'UNAUTHENTICATED', 'auth', /^the backend rejected the credentials \(headers sent: authorization\)/],
+    [7, 'PERMISSION_DENIED', 'auth', /^the backend rejected the credentials \(headers sent: authorization\)/],
+    [3, 'INVALID_ARGUMENT', 'bad_request', /^the backend rejected the data as malformed/],
+    [5, 'NOT_FOUND', 'not_found', /^the server does not serve the OTLP traces gRPC service: wrong port/],
+    [13, 'INTERNAL', 'error', /^the backend failed internally; try again later\.$/],
+    [2, 'UNKNOWN', 'error', /^unexpected gRPC status; see the message\.$/],
+  ] as const)('%i %s → %s, not retried, its own hint', async (code, name, status, hint) => {
     const { outcome, rx } = await viaGrpc(() => ({ code, details: `nope ${name}` }));
     expect(outcome).toMatchObject({ status, grpcCode: code, grpcStatusName: name, attempts: 1 });
+    expect(outcome.hint).toMatch(hint);
     expect(outcome.message).toContain(`nope ${name}`);
     expect(rx.calls).toHaveLength(1);
     noSecret(outcome);
