@@ -13,6 +13,8 @@
  *   405 411 415                       → protocol
  *   413 / RESOURCE_EXHAUSTED(size)    → too_large
  *   429 502 503 504 / UNAVAILABLE …   → transient      (retried, Retry-After honoured)
+ *   RESOURCE_EXHAUSTED + RetryInfo    → transient      (retried after retry_delay; without it: not retried)
+ *   DEADLINE_EXCEEDED from the server → transient      (retried)
  *   ENOTFOUND EAI_AGAIN               → dns
  *   certificate errors                → tls
  *   ECONNREFUSED                      → refused
@@ -643,6 +645,69 @@ export interface GrpcErrorLike {
   code: number;
   details?: string;
   message?: string;
+  /** the `grpc-status-details-bin` trailer: a serialized google.rpc.Status */
+  statusDetails?: Uint8Array;
+}
+
+// Minimal protobuf reading for google.rpc.Status → details (Any) → google.rpc.RetryInfo, the one
+// thing the OTLP spec asks a client to read from a gRPC status (backends.md §5.6).
+function* protoFields(buf: Uint8Array): Generator<{ field: number; wire: number; value: bigint | Uint8Array }> {
+  let i = 0;
+  const varint = (): bigint => {
+    let r = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      if (i >= buf.length) throw new Error('truncated varint');
+      const b = buf[i++]!;
+      r |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return r;
+    }
+  };
+  while (i < buf.length) {
+    const tag = Number(varint());
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (wire === 0) yield { field, wire, value: varint() };
+    else if (wire === 2) {
+      const len = Number(varint());
+      if (i + len > buf.length) throw new Error('truncated field');
+      yield { field, wire, value: buf.subarray(i, i + len) };
+      i += len;
+    } else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else throw new Error(`unsupported wire type ${wire}`);
+  }
+}
+
+const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
+
+/** RetryInfo.retry_delay from a serialized google.rpc.Status, in ms; undefined when it carries none. */
+export function retryInfoDelayMs(status: Uint8Array | undefined): number | undefined {
+  if (!status?.length) return undefined;
+  try {
+    for (const d of protoFields(status)) {
+      if (d.field !== 3 || !(d.value instanceof Uint8Array)) continue; // Status.details: Any
+      let typeUrl = '';
+      let value: Uint8Array | undefined;
+      for (const a of protoFields(d.value)) {
+        if (a.field === 1 && a.value instanceof Uint8Array) typeUrl = Buffer.from(a.value).toString('utf8');
+        if (a.field === 2 && a.value instanceof Uint8Array) value = a.value;
+      }
+      if (typeUrl !== RETRY_INFO_TYPE) continue;
+      let seconds = 0n;
+      let nanos = 0n;
+      for (const r of protoFields(value ?? new Uint8Array())) {
+        if (r.field !== 1 || !(r.value instanceof Uint8Array)) continue; // RetryInfo.retry_delay: Duration
+        for (const f of protoFields(r.value)) {
+          if (f.field === 1 && typeof f.value === 'bigint') seconds = f.value;
+          if (f.field === 2 && typeof f.value === 'bigint') nanos = f.value;
+        }
+      }
+      return Math.max(0, Number(seconds) * 1000 + Math.round(Number(nanos) / 1e6));
+    }
+  } catch {
+    /* malformed details: no RetryInfo */
+  }
+  return undefined;
 }
 
 /** Connection-level causes grpc-js reports as UNAVAILABLE "No connection established. Last error: …". */
@@ -709,10 +774,15 @@ export function classifyGrpcError(err: GrpcErrorLike, ctx: ClassifyContext): Att
       if (/larger than|too large|max(imum)? .*size|message length/i.test(details)) {
         return { ...base, status: 'too_large', retryable: false, message: label, hint: tooLargeHint() };
       }
-      // Throttling. The spec retries only with RetryInfo; we report it and let the user retry.
-      return { ...base, status: 'transient', retryable: false, message: label, hint: transientHint('gRPC RESOURCE_EXHAUSTED') };
-    case 4: // DEADLINE_EXCEEDED
-      return { ...base, ...timeoutVerdict(ctx, 0, false), message: label, grpcCode: code, grpcStatusName: name };
+      {
+        // Throttling: retryable only when the status carries RetryInfo, after its retry_delay (backends.md §5.6).
+        const retryAfterMs = retryInfoDelayMs(err.statusDetails);
+        if (retryAfterMs !== undefined)
+          return { ...base, status: 'transient', retryable: true, retryAfterMs, message: label, hint: transientHint('gRPC RESOURCE_EXHAUSTED') };
+        return { ...base, status: 'transient', retryable: false, message: label, hint: transientHint('gRPC RESOURCE_EXHAUSTED') + ' (no RetryInfo in the status, so not retried)' };
+      }
+    case 4: // DEADLINE_EXCEEDED from the server (our own deadline is the transport's 'timeout'): retryable, §5.6
+      return { ...base, status: 'transient', retryable: true, message: label, hint: transientHint('gRPC DEADLINE_EXCEEDED') };
     case 1: // CANCELLED
     case 10: // ABORTED
     case 11: // OUT_OF_RANGE

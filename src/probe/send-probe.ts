@@ -175,7 +175,7 @@ export async function sendProbe(opts: ProbeOptions): Promise<ProbeOutcome> {
         return { ...v, grpcCode: 0, grpcStatusName: 'OK', message: v.message.replace(/^HTTP 200/, 'gRPC OK') };
       }
       case 'grpc-error':
-        return classifyGrpcError({ code: r.code, details: r.details }, ctx);
+        return classifyGrpcError({ code: r.code, details: r.details, ...(r.statusDetails ? { statusDetails: r.statusDetails } : {}) }, ctx);
       case 'error':
         return classifyNetworkError(r.error, ctx);
       case 'timeout':

@@ -8,7 +8,7 @@ import type { ProbeTlsOptions } from './types.js';
 
 export type GrpcAttempt =
   | { kind: 'response'; body: Buffer }
-  | { kind: 'grpc-error'; code: number; details: string }
+  | { kind: 'grpc-error'; code: number; details: string; /** trailer grpc-status-details-bin: a google.rpc.Status (RetryInfo lives here) */ statusDetails?: Buffer }
   | { kind: 'error'; error: unknown }
   | { kind: 'timeout' }
   | { kind: 'aborted' };
@@ -95,7 +95,8 @@ export async function exportOnce(input: GrpcAttemptInput): Promise<GrpcAttempt> 
             if (err.code === grpc.status.DEADLINE_EXCEEDED && Date.now() >= deadline - 5) {
               finish({ kind: 'timeout' });
             } else {
-              finish({ kind: 'grpc-error', code: err.code, details: err.details ?? err.message });
+              const bin = err.metadata?.get('grpc-status-details-bin')[0];
+              finish({ kind: 'grpc-error', code: err.code, details: err.details ?? err.message, ...(Buffer.isBuffer(bin) ? { statusDetails: bin } : {}) });
             }
             return;
           }

@@ -86,6 +86,18 @@ export function rpcStatusBody(code: number, message: string): Buffer {
   return Buffer.from([0x08, ...varint(code), 0x12, ...varint(msg.length), ...msg]);
 }
 
+/**
+ * google.rpc.Status carrying a google.rpc.RetryInfo detail — what a throttling gRPC server puts in
+ * the `grpc-status-details-bin` trailer (Status.details: Any{type_url, value: RetryInfo{retry_delay}}).
+ */
+export function retryInfoStatusBin(code: number, message: string, delayMs: number): Buffer {
+  const ld = (field: number, b: Buffer | Uint8Array) => Buffer.from([(field << 3) | 2, ...varint(b.length), ...b]);
+  const duration = Buffer.from([0x08, ...varint(Math.floor(delayMs / 1000)), 0x10, ...varint((delayMs % 1000) * 1e6)]);
+  const retryInfo = ld(1, duration);
+  const any = Buffer.concat([ld(1, Buffer.from('type.googleapis.com/google.rpc.RetryInfo')), ld(2, retryInfo)]);
+  return Buffer.concat([rpcStatusBody(code, message), ld(3, any)]);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** The first attribute value with this key in an OTLP KeyValue list (string/bool/int/double). */
@@ -280,7 +292,7 @@ export interface ReceivedGrpcCall {
 export type GrpcReply =
   /** success; `body` is the serialized Export response (default: empty = full success) */
   | { body?: Buffer; delayMs?: number }
-  | { code: number; details?: string; delayMs?: number };
+  | { code: number; details?: string; delayMs?: number; /** trailing metadata, e.g. grpc-status-details-bin */ trailers?: Record<string, Buffer | string> };
 
 export interface GrpcReceiver {
   /** `http://127.0.0.1:<port>` (plaintext) — the form Claude Code's gRPC endpoint takes */
@@ -327,7 +339,11 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions = {}): Promise
         calls.push(rec);
         const reply = opts.reply?.(rec) ?? {};
         const send = (): void => {
-          if ('code' in reply) callback({ code: reply.code, details: reply.details ?? '' } as grpc.ServiceError, null);
+          if ('code' in reply) {
+            const metadata = new grpc.Metadata();
+            for (const [k, v] of Object.entries(reply.trailers ?? {})) metadata.set(k, v);
+            callback({ code: reply.code, details: reply.details ?? '', metadata } as grpc.ServiceError, null);
+          }
           else callback(null, reply.body ?? Buffer.alloc(0));
         };
         if (reply.delayMs) setTimeout(send, reply.delayMs);

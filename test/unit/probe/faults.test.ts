@@ -9,6 +9,7 @@ import {
   hasOpenssl,
   makeSelfSignedCert,
   partialSuccessBody,
+  retryInfoStatusBin,
   rpcStatusBody,
   startGrpcReceiver,
   startHttpReceiver,
@@ -308,6 +309,28 @@ describe('gRPC status codes', () => {
     const { outcome } = await viaGrpc(() => ({ code: 3, details: 'invalid temporality and type combination' }), { signal: 'metrics' });
     expect(outcome.status).toBe('bad_request');
     expect(outcome.hint).toContain('=cumulative');
+  });
+
+  it('RESOURCE_EXHAUSTED with RetryInfo → retried after its retry_delay (backends.md §5.6)', async () => {
+    const { outcome, rx } = await viaGrpc((n) => (n === 0 ? { code: 8, details: 'quota', trailers: { 'grpc-status-details-bin': retryInfoStatusBin(8, 'quota', 300) } } : undefined));
+    expect(outcome).toMatchObject({ status: 'accepted', attempts: 2, retryAfterMs: 300 });
+    expect(rx.calls).toHaveLength(2);
+    expect(rx.calls[1]!.receivedAt - rx.calls[0]!.receivedAt).toBeGreaterThanOrEqual(290);
+  });
+
+  it('RESOURCE_EXHAUSTED without RetryInfo → transient, not retried', async () => {
+    const { outcome, rx } = await viaGrpc(() => ({ code: 8, details: 'quota' }));
+    expect(outcome).toMatchObject({ status: 'transient', grpcStatusName: 'RESOURCE_EXHAUSTED', attempts: 1 });
+    expect(outcome.hint).toMatch(/no RetryInfo/);
+    expect(rx.calls).toHaveLength(1);
+  });
+
+  it('DEADLINE_EXCEEDED from the server (not our deadline) → transient, retried', async () => {
+    const { outcome, rx } = await viaGrpc((n) => (n === 0 ? { code: 4, details: 'backend slow' } : undefined));
+    expect(outcome).toMatchObject({ status: 'accepted', attempts: 2 });
+    expect(rx.calls).toHaveLength(2);
+    const always = await viaGrpc(() => ({ code: 4, details: 'backend slow' }), { maxAttempts: 2 });
+    expect(always.outcome).toMatchObject({ status: 'transient', grpcStatusName: 'DEADLINE_EXCEEDED', attempts: 2 });
   });
 
   it('RESOURCE_EXHAUSTED about size → too_large', async () => {
