@@ -139,6 +139,10 @@ export async function planReadback(v: VerifyContext): Promise<ReadbackTarget> {
         return { kind: 'none', message: `reading back from New Relic region ${region} is not implemented (NerdGraph US/EU only)`, fix: 'look for cc_otel.probe_id in New Relic by hand' };
       if (!c.apiKey?.length) throw missing('newrelic', 'a User key reference');
       if (!c.accountId) throw missing('newrelic', 'the account ID');
+      if (!/^[1-9]\d*$/.test(String(c.accountId).trim()))
+        throw new CcOtelError('CONFIG_INVALID', `"verify.newrelic.accountId" must be the numeric New Relic account ID, not ${JSON.stringify(c.accountId)}`, {
+          hint: `add to .cc-otel.json: ${CONFIG_EXAMPLE.newrelic} (New Relic → Administration → Access management → Accounts) — see docs/verify.md`,
+        });
       const apiKey = await resolveReadKey(v, c.apiKey, 'New Relic User key (verify.newrelic.apiKey)');
       const accountId = c.accountId;
       return { kind: 'module', id: 'new-relic', title: 'New Relic', module: as(READBACKS['new-relic']), optionsFor: () => ({ apiKey, accountId, region }) };

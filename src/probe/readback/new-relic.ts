@@ -37,19 +37,29 @@ export function newRelicNrql(signal: Signal, probeId: string, sinceMs: number): 
   return `SELECT count(*) FROM ${EVENT_TYPE[signal]} WHERE ${metricFilter}${PROBE_ID_ATTRIBUTE} = ${nrqlString(probeId)} SINCE ${sinceMs}`;
 }
 
-function graphqlBody(accountId: number | string, nrql: string): { query: string } {
-  const account = Number(accountId);
-  return { query: `{ actor { account(id: ${Number.isFinite(account) ? account : 0}) { nrql(query: ${JSON.stringify(nrql)}) { results } } } }` };
+/** A New Relic account ID is a positive integer; anything else would query some other account (or none). */
+export function parseAccountId(accountId: number | string): number | undefined {
+  const s = String(accountId).trim();
+  if (!/^[1-9]\d*$/.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function graphqlBody(account: number, nrql: string): { query: string } {
+  return { query: `{ actor { account(id: ${account}) { nrql(query: ${JSON.stringify(nrql)}) { results } } } }` };
 }
 
 type NrqlAnswer = { ok: true; count: number; results: unknown[] } | { ok: false; result: ReadbackResult };
 
 async function runNrql(q: NewRelicReadbackOptions, base: string, nrql: string): Promise<NrqlAnswer> {
+  const account = parseAccountId(q.accountId);
+  if (account === undefined)
+    return { ok: false, result: { status: 'error', message: `New Relic account ID ${JSON.stringify(String(q.accountId))} is not a number`, hint: 'set "verify.newrelic.accountId" to the numeric account ID (New Relic → Administration → Access management → Accounts).' } };
   const res = await requestJson(q, {
     url: joinUrl(base, '/graphql'),
     method: 'POST',
     headers: { 'API-Key': q.apiKey },
-    body: graphqlBody(q.accountId, nrql),
+    body: graphqlBody(account, nrql),
     what: 'New Relic NerdGraph',
     authHint: AUTH_HINT,
   });

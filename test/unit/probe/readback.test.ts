@@ -357,6 +357,14 @@ describe('New Relic', () => {
     expect(q).toContain(`FROM Log WHERE cc_otel.probe_id = '${PROBE}' SINCE ${SENT - 5 * 60_000}`);
   });
 
+  it.each(['acme-prod', '12ab', '', '0'])('a non-numeric account ID (%j) is an error, and nothing is queried (not account(id: 0))', async (accountId) => {
+    const s = await api(() => nrql([{ count: 1 }]));
+    const res = await newRelicReadback.query({ ...base, signal: 'logs', apiKey: 'k', accountId, baseUrl: s.url });
+    expect(res).toMatchObject({ status: 'error', message: `New Relic account ID ${JSON.stringify(accountId)} is not a number` });
+    expect(res.hint).toMatch(/numeric account ID/);
+    expect(s.requests).toEqual([]);
+  });
+
   it('metrics NRQL filters on the metric name', async () => {
     const s = await api(() => nrql([{ count: 3 }]));
     await newRelicReadback.query({ ...base, signal: 'metrics', apiKey: 'k', accountId: 1, baseUrl: s.url });

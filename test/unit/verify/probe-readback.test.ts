@@ -176,6 +176,18 @@ describe('6. read-back (--query)', () => {
     expect(r.exitCode).toBe(2);
   });
 
+  it('New Relic with a non-numeric account ID: a config error (exit 2) before any query', async () => {
+    const rx = await startHttpReceiver();
+    closers.push(() => rx.close());
+    let fetched = 0;
+    const w = makeWorld({ backend: 'newrelic', endpoint: rx.url, key: ['env:TEST_KEY'], verify: { newrelic: { apiKey: 'env:TEST_KEY', accountId: 'acme-prod' } } });
+    const r = await w.verify({ ...NO_CLAUDE, query: true }, { fetch: (async () => (fetched++, new Response('{}'))) as typeof fetch });
+    expect(byId(r, 'readback.logs')).toMatchObject({ status: 'fail', code: 'CONFIG_INVALID', value: '"verify.newrelic.accountId" must be the numeric New Relic account ID, not "acme-prod"' });
+    expect(byId(r, 'readback.logs').fix).toContain('"accountId": "1234567"');
+    expect(fetched).toBe(0);
+    expect(r.exitCode).toBe(2);
+  });
+
   it('a read key that cannot be resolved names its reference', async () => {
     const rx = await startHttpReceiver();
     closers.push(() => rx.close());
