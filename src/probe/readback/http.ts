@@ -66,13 +66,15 @@ async function requestJsonRaw(q: RequestBounds, req: JsonRequest): Promise<JsonR
     if (q.abortSignal?.aborted)
       return { ok: false, result: { status: 'error', message: `${req.what}: stopped: the run reached its --timeout`, hint: 'raise --timeout (with --query it must cover --wait too).' } };
     if (name === 'TimeoutError' || name === 'AbortError') {
-      return { ok: false, result: { status: 'error', message: `${req.what}: no answer within ${timeoutMs} ms`, hint: 'the read API is slow or unreachable; retry, or raise the timeout.' } };
+      return { ok: false, result: { status: 'error', retryable: true, message: `${req.what}: no answer within ${timeoutMs} ms`, hint: 'the read API is slow or unreachable; retry, or raise the timeout.' } };
     }
     const code = causeCode(e);
     return {
       ok: false,
       result: {
         status: 'error',
+        // a host that does not resolve stays that way; a reset or refused connection may not
+        retryable: code !== 'ENOTFOUND',
         message: `${req.what}: request failed${code ? ` (${code})` : ''}: ${describeError(e)}`,
         hint:
           code === 'ENOTFOUND'
@@ -102,6 +104,7 @@ async function requestJsonRaw(q: RequestBounds, req: JsonRequest): Promise<JsonR
       status: res.status,
       result: {
         status: 'error',
+        ...(res.status === 429 || res.status >= 500 ? { retryable: true } : {}),
         message: `${req.what}: HTTP ${res.status}${said ? `: ${said}` : ''}`,
         hint: res.status === 404 ? 'the read-API path was not found: check the base URL (the instance/API URL, not the ingest URL).' : 'the read API refused the query; see its message.',
       },

@@ -40,8 +40,9 @@ export interface WaitOptions {
 }
 
 /**
- * Query until `found`, or until a result other than `not_found` (auth/error/unsupported don't get
- * better by waiting), or the deadline. Returns the last result with `details.polls`.
+ * Query until `found`, or until a result that waiting does not mend (auth, unsupported, a
+ * permanent error such as a 404), or the deadline. `not_found` and a retryable error (network,
+ * timeout, 429, 5xx) are polled again. Returns the last result with `details.polls`.
  */
 export async function waitForProbe<O extends ReadbackQuery>(
   mod: ReadbackModule<O>,
@@ -55,7 +56,8 @@ export async function waitForProbe<O extends ReadbackQuery>(
   for (;;) {
     polls++;
     const r = await mod.query(opts);
-    if (r.status !== 'not_found' || wait.abortSignal?.aborted || now() + interval > deadline) {
+    const again = r.status === 'not_found' || (r.status === 'error' && r.retryable === true);
+    if (!again || wait.abortSignal?.aborted || now() + interval > deadline) {
       return { ...r, details: { ...r.details, polls } };
     }
     await new Promise<void>((resolve) => {

@@ -16,6 +16,8 @@ export interface ReadbackResult {
   /** one line: what was asked and what the backend said, or exactly what was (not) proven */
   message: string;
   hint?: string;
+  /** an `error` that may pass by itself (network, timeout, 429, 5xx): waitForProbe keeps polling */
+  retryable?: boolean;
   /** backend specifics for --json output (query used, counts, timestamps); never secrets */
   details?: Record<string, unknown>;
 }

@@ -448,6 +448,20 @@ describe('transport failures and polling', () => {
     expect(res).toMatchObject({ status: 'found', details: { polls: 3 } });
   });
 
+  it('waitForProbe keeps polling through a transient read-API error (503), and stops on a permanent one (404)', async () => {
+    let n = 0;
+    const s = await api((r) => {
+      if (r.path !== '/api/v5/query_range') return { status: 404 }; // no /api/v1/stats: tolerated
+      return ++n === 1 ? { status: 503, json: { error: 'overloaded' } } : { json: { data: { data: { results: [{ rows: [{ timestamp: 'x' }] }] } } } };
+    });
+    const res = await waitForProbe(signozReadback, { ...base, signal: 'logs', baseUrl: s.url, apiKey: 'k' }, { intervalMs: 10, deadlineMs: 5000 });
+    expect(res).toMatchObject({ status: 'found', details: { polls: 2 } });
+
+    const gone = await api(() => ({ status: 404 }));
+    const res404 = await waitForProbe(signozReadback, { ...base, signal: 'logs', baseUrl: gone.url, apiKey: 'k' }, { intervalMs: 10, deadlineMs: 5000 });
+    expect(res404).toMatchObject({ status: 'error', details: { polls: 1 } });
+  });
+
   it('waitForProbe does not wait on auth, and gives up at the deadline', async () => {
     const auth: ReadbackModule<ReadbackQuery> = { id: 'a', title: 'a', query: async () => ({ status: 'auth', message: 'no' }) };
     expect(await waitForProbe(auth, { ...base, signal: 'logs' }, { intervalMs: 10 })).toMatchObject({ status: 'auth', details: { polls: 1 } });
