@@ -92,8 +92,9 @@ export const honeycombReadback: ReadbackModule<HoneycombReadbackOptions> = {
         status: 'found',
         message:
           `dataset "${slug}" (${where}) was written at ${isoTime(lastWrittenMs)}, after the probe was sent at ` +
-          `${isoTime(q.sentAtMs)} — data reached the dataset; Honeycomb's dataset API cannot confirm it was this ` +
-          `probe (${PROBE_ID_ATTRIBUTE}=${q.probeId})`,
+          `${isoTime(q.sentAtMs)} — by someone: Honeycomb's dataset API cannot find one event, so this does not ` +
+          `prove the probe (${PROBE_ID_ATTRIBUTE}=${q.probeId}) arrived`,
+        provesLess: `search ${PROBE_ID_ATTRIBUTE} = ${q.probeId} in dataset "${slug}" (${where}) in the Honeycomb UI to confirm: its plan-independent API cannot look up one event`,
         details,
       };
     }

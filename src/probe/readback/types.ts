@@ -16,6 +16,11 @@ export interface ReadbackResult {
   /** one line: what was asked and what the backend said, or exactly what was (not) proven */
   message: string;
   hint?: string;
+  /**
+   * `found`, but proving less than "this probe is queryable" — why, one line (Honeycomb: the dataset
+   * was written after the probe, by someone). verify reports such a result as a warning.
+   */
+  provesLess?: string;
   /** an `error` that may pass by itself (network, timeout, 429, 5xx): waitForProbe keeps polling */
   retryable?: boolean;
   /** backend specifics for --json output (query used, counts, timestamps); never secrets */

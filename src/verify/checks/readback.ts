@@ -78,7 +78,8 @@ export function readbackResult(r: ReadbackResult, title: string): CheckOutcome {
   const base = { value: r.message, source: title, ...(r.details ? { details: r.details } : {}) };
   switch (r.status) {
     case 'found':
-      return { status: 'pass', ...base };
+      // Found only in a weaker sense (Honeycomb: the dataset was written after the probe): say so, don't pass.
+      return r.provesLess ? { status: 'warn', ...base, fix: r.provesLess } : { status: 'pass', ...base };
     case 'unsupported':
       return { status: 'warn', ...base, fix: r.hint ?? 'confirm by hand in the backend' };
     case 'not_found': {

@@ -247,7 +247,8 @@ describe('Honeycomb', () => {
     const res = await honeycombReadback.query({ ...base, signal: 'traces', apiKey: 'hc-key', baseUrl: s.url });
     expect(res.status).toBe('found');
     expect(res.message).toContain('written at 2026-06-18T09:00:03.000Z, after the probe was sent at 2026-06-18T09:00:00.000Z');
-    expect(res.message).toContain('cannot confirm it was this probe');
+    expect(res.message).toContain('by someone: Honeycomb\'s dataset API cannot find one event, so this does not prove the probe');
+    expect(res.provesLess).toMatch(/^search cc_otel\.probe_id = .* in dataset "claude-code" \(team acme, environment prod\) in the Honeycomb UI/);
     expect(res.details).toMatchObject({ team: 'acme', environment: 'prod', dataset: 'claude-code', proves: 'dataset-written-after-probe' });
     expect(s.requests[0]!.headers['x-honeycomb-team']).toBe('hc-key');
   });

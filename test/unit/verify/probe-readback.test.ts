@@ -167,6 +167,25 @@ describe('6. read-back (--query)', () => {
     expect(JSON.stringify(r)).not.toContain('read-key-0123456789');
   });
 
+  it('Honeycomb: "dataset written after the probe" is a warning that says what it does not prove, not a pass', async () => {
+    const rx = await startHttpReceiver();
+    closers.push(() => rx.close());
+    const api = await jsonServer((req) =>
+      req.url === '/1/auth'
+        ? { type: 'configuration', team: { slug: 'acme' }, environment: { slug: 'prod' } }
+        : { slug: 'claude-code', last_written_at: new Date(Date.now() + 1000).toISOString() },
+    );
+    closers.push(() => api.close());
+    const w = makeWorld({ backend: 'honeycomb', endpoint: rx.url, key: ['env:TEST_KEY'], signals: ['logs'], verify: { honeycomb: { apiKey: 'env:TEST_KEY', apiUrl: api.url } } });
+    const r = await w.verify({ ...NO_CLAUDE, query: true, waitMs: 3000 });
+    const rb = byId(r, 'readback.logs');
+    expect(rb.status).toBe('warn');
+    expect(rb.value).toMatch(/does not prove the probe/);
+    expect(rb.fix).toContain(`cc_otel.probe_id = ${r.probeId}`);
+    expect(r.exitCode).toBe(0);
+    expect((await w.verify({ ...NO_CLAUDE, query: true, waitMs: 3000, strict: true })).exitCode).toBe(1);
+  });
+
   it('missing read credentials: a config error (exit 2) that shows what to add', async () => {
     const rx = await startHttpReceiver();
     closers.push(() => rx.close());
