@@ -49,11 +49,14 @@ export function define(program: Command, getCtx: () => Context): void {
         return;
       }
       const where = report.endpoint ? ` to ${report.endpoint} (${report.protocol})` : '';
-      const skipped = report.skipped ? `; skipped ${report.skipped} line${report.skipped === 1 ? '' : 's'} that are not cc-otel events` : '';
+      const skipped =
+        (report.skipped ? `; skipped ${report.skipped} line${report.skipped === 1 ? '' : 's'} that are not cc-otel events` : '') +
+        (report.deadLettered ? `; ${report.deadLettered} event${report.deadLettered === 1 ? '' : 's'} refused for good by the backend, kept in ${log}.rejected` : '') +
+        (report.unroutable ? `; ${report.unroutable} event${report.unroutable === 1 ? '' : 's'} not shipped: their project's config is gone or ships no events (see \`cc-otel status\`)` : '');
       switch (report.status) {
         case 'ok':
           process.stdout.write(
-            report.sent === 0
+            report.sent === 0 && !report.deadLettered && !report.unroutable
               ? `nothing to ship: every event in ${log} has been shipped${skipped}\n`
               : `shipped ${report.sent} event${report.sent === 1 ? '' : 's'} in ${report.batches} request${report.batches === 1 ? '' : 's'}${where}; ${report.pending} pending${skipped}\n`,
           );

@@ -13,7 +13,15 @@ import { CcOtelError } from '../errors.js';
 import type { TelemetryPlan } from '../otel/build-env.js';
 import { isHttp, signalUrl } from '../otel/endpoint.js';
 
-export type ExportOutcome = { ok: true } | { ok: false; error: string; status?: number };
+export type ExportOutcome = { ok: true } | { ok: false; error: string; status?: number; grpcCode?: number };
+
+/**
+ * The backend refused the data itself, for good: OTLP/HTTP 400 (bad data) or 413 (too large), gRPC
+ * INVALID_ARGUMENT (backends.md §5.5, §5.6). Sending the same bytes again can never succeed.
+ */
+export function isPermanentRejection(out: ExportOutcome): boolean {
+  return !out.ok && (out.status === 400 || out.status === 413 || out.grpcCode === 3);
+}
 
 export interface EventExporter {
   endpoint: string;
@@ -87,12 +95,14 @@ export async function createEventExporter(plan: TelemetryPlan, timeoutMs: number
   };
 }
 
-function describeExportError(e: Error | undefined): { error: string; status?: number } {
+function describeExportError(e: Error | undefined): { error: string; status?: number; grpcCode?: number } {
   if (!e) return { error: 'export failed' };
   const code = (e as { code?: unknown }).code;
   const data = (e as { data?: unknown }).data;
   const detail = typeof data === 'string' && data ? `: ${data.slice(0, 200)}` : '';
   if (typeof code === 'number' && code >= 100 && code < 600) return { error: `HTTP ${code}${e.message ? ` ${e.message}` : ''}${detail}`, status: code };
+  // grpc-js errors carry the gRPC status code (0–16)
+  if (typeof code === 'number' && code >= 0 && code <= 16) return { error: e.message || `gRPC status ${code}`, grpcCode: code };
   if (e.message === 'Export failed with retryable status') return { error: 'backend unavailable (429/502/503/504, a timeout or a refused connection — retried until the timeout)' };
   return { error: `${e.message}${typeof code === 'string' ? ` (${code})` : ''}` };
 }

@@ -10,6 +10,7 @@ import type { Context } from '../context.js';
 import { describeError, isCcOtelError } from '../errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { destinationOf } from './destination.js';
 import { appendEventLine } from './event-log.js';
 import { eventNameOf, isEventName } from './hook-events.js';
 import { eventLogFile, eventLogPaths, shipEnabled } from './paths.js';
@@ -41,9 +42,10 @@ export async function recordHookEvent(r: RecordHookEventInput): Promise<Recorded
   let config: Config = {};
   let configured = false;
   let projectDir: string | undefined;
+  let loaded: LoadedConfig | undefined;
   try {
     if (r.loaded instanceof Error) throw r.loaded;
-    const loaded = r.loaded ?? loadConfig(ctx);
+    loaded = r.loaded ?? loadConfig(ctx);
     ({ config, configured, projectDir } = loaded);
     // No config file and no CC_OTEL_BACKEND: cc-otel is inert and the hook writes nothing anywhere.
     if (!configured) return undefined;
@@ -60,6 +62,8 @@ export async function recordHookEvent(r: RecordHookEventInput): Promise<Recorded
     id,
     attributes: recordAttributes(config, ctx.env, ctx.user),
     privacy: config.privacy ?? {},
+    // Which config it was recorded under: a shared log is shipped record by record to each one's backend.
+    dest: destinationOf(loaded, ctx),
   });
   const path = eventLogFile(config, ctx, projectDir);
   try {

@@ -19,7 +19,7 @@ const SEVERITY_INFO = 9;
 /** Record keys renamed to Claude Code's attribute names. */
 const RENAMED: Readonly<Record<string, string>> = { session_id: 'session.id', prompt_id: 'prompt.id' };
 /** Record keys that become fields of the log record rather than attributes. */
-const STRUCTURAL = new Set(['id', 'time', 'event', 'v']);
+const STRUCTURAL = new Set(['id', 'time', 'event', 'v', 'dest']);
 
 export function eventAttributes(rec: EventRecord): LogAttributes {
   const attrs: LogAttributes = {

@@ -27,6 +27,8 @@ export interface EventLogPaths {
   shipLock: string;
   /** held while hooks.jsonl is being rotated */
   rotateLock: string;
+  /** records the backend refused for good (400/413), one JSON line each, 0600 */
+  deadLetter: string;
 }
 
 export function eventLogFile(config: Config, ctx: Pick<Context, 'env' | 'homeDir' | 'cwd'>, projectDir?: string): string {
@@ -51,6 +53,7 @@ export function eventLogPaths(log: string): EventLogPaths {
     state: join(dir, `.${name}.ship-state.json`),
     shipLock: join(dir, `.${name}.ship.lock`),
     rotateLock: join(dir, `.${name}.rotate.lock`),
+    deadLetter: join(dir, `${name}.rejected`),
   };
 }
 

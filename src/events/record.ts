@@ -10,6 +10,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Env } from '../context.js';
+import type { Destination } from './destination.js';
 
 export const RECORD_VERSION = 1;
 /** A line never exceeds this (content fields are cut first, see fitLine). */
@@ -37,6 +38,8 @@ export interface EventRecord {
   engineer?: string;
   team?: string;
   org?: string;
+  /** the config identity it was recorded under (destination.ts): the shipper ships it there */
+  dest?: Destination;
   /** metadata of specific events: agent_id, agent_type, notification_type, trigger, effort, … */
   [field: string]: unknown;
 }
@@ -48,6 +51,7 @@ export interface RecordOptions {
   id: string;
   attributes: { engineer?: string | undefined; team?: string | undefined; org?: string | undefined };
   privacy: NonNullable<Config['privacy']>;
+  dest?: Destination;
 }
 
 /** Top-level input fields copied as they are when they have the right type. */
@@ -90,7 +94,7 @@ const CONTENT: Readonly<Record<string, keyof NonNullable<Config['privacy']>>> = 
 export const CONTENT_FIELDS: readonly string[] = Object.keys(CONTENT);
 
 /** Input fields that are structure, not data: never copied (hook_event_name becomes `event`). */
-const SKIP = new Set(['hook_event_name', 'effort', 'background_tasks', 'session_crons']);
+const SKIP = new Set(['hook_event_name', 'effort', 'background_tasks', 'session_crons', 'dest']);
 const MAX_METADATA_CHARS = 1024;
 const IDENTIFIER = /^[\w.:@/+-]{1,128}$/;
 
@@ -116,6 +120,7 @@ export function buildEventRecord(input: Readonly<Record<string, unknown>>, opts:
   if (effort && typeof effort === 'object' && typeof (effort as { level?: unknown }).level === 'string') rec.effort = (effort as { level: string }).level;
   if (Array.isArray(input.background_tasks)) rec.background_tasks = input.background_tasks.length;
   for (const [k, v] of Object.entries(opts.attributes)) if (v) rec[k] = v;
+  if (opts.dest) rec.dest = opts.dest;
 
   for (const [key, value] of Object.entries(input)) {
     if (Object.hasOwn(METADATA, key) || SKIP.has(key) || value === undefined || value === null) continue;
@@ -158,7 +163,8 @@ export function fitLine(rec: EventRecord, maxBytes = MAX_LINE_BYTES): string {
   }
   if (utf8Bytes(line) <= maxBytes) return line;
   // Metadata alone is too big (absurd input): keep what identifies the event.
-  const minimal: EventRecord = { id: rec.id, time: rec.time, event: rec.event, v: rec.v, truncated: ['*'] };
+  // …and where it goes: without `dest` it would ship with whatever config the shipper has.
+  const minimal: EventRecord = { id: rec.id, time: rec.time, event: rec.event, v: rec.v, ...(rec.dest ? { dest: rec.dest } : {}), truncated: ['*'] };
   for (const k of ['session_id', 'prompt_id', 'tool_name', 'tool_use_id']) if (typeof rec[k] === 'string') minimal[k] = (rec[k] as string).slice(0, 256);
   return `${JSON.stringify(minimal)}\n`;
 }

@@ -13,10 +13,23 @@
  *    it is read (rotated between scan and read) is not read at all, the pass is simply redone;
  *  - only complete lines are read; a line still being written waits for the next pass;
  *  - a failed batch stops the run with a back-off; the records stay in the log for the next run.
+ *  - a batch the backend refuses for good (HTTP 400/413, gRPC INVALID_ARGUMENT: never retried under
+ *    OTLP) is bisected down to the records it refuses; those go to the dead-letter file beside the
+ *    log (paths.ts) and the error log, the rest is shipped, and the offset moves on — one bad record
+ *    does not stop shipping for good.
+ *
+ * Each record goes where the config it was recorded under says (destination.ts `dest`): a log
+ * shared by several projects ships project A's records to A's backend and B's to B's, whichever
+ * project's hook started the shipper. Records are grouped by destination within a batch; the
+ * batch's offset moves only when every group was acknowledged, dead-lettered, or found permanently
+ * unshippable (its project's config gone or shipping switched off there — counted in
+ * `unroutable`, logged, left in the local log). Records written before `dest` existed ship with
+ * the shipper's own config, as they always did.
  * Loss is possible only through retention: rotation keeps 5 old files (paths.ts ROTATED_KEEP).
  */
 import type { Context } from '../context.js';
-import { existsSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync } from 'node:fs';
+import type { Resource } from '@opentelemetry/resources';
 import { describeError, isCcOtelError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { appendErrorLog } from '../log/error-log.js';
@@ -27,7 +40,9 @@ import { eventLogPaths, shipEnabled, type EventLogPaths } from './paths.js';
 import { backoffMs, readShipState, type ShipState } from './ship-state.js';
 import { countPending, DEFAULT_LIMITS, hasPending, readBatches, scanLogFiles, viewName, type BatchLimits } from './log-reader.js';
 import { resourceAttributesFor, toLogRecord } from './otlp-records.js';
-import { createEventExporter, type EventExporter } from './exporter.js';
+import { createEventExporter, isPermanentRejection, type EventExporter, type ExportOutcome } from './exporter.js';
+import { contextFor, destinationKey, destinationOf, parseDestination, sameConfigFile, type Destination } from './destination.js';
+import type { EventRecord } from './record.js';
 import { SHIP_LOCK_STALE_MS } from './ship-trigger.js';
 
 export interface ShipOptions {
@@ -59,6 +74,10 @@ export interface ShipReport {
   batches: number;
   /** lines that are not cc-otel records, stepped over */
   skipped: number;
+  /** records the backend refused for good (400/413), moved to the dead-letter file */
+  deadLettered: number;
+  /** records whose project can no longer be shipped to (its config gone, or shipping off there): left in the log */
+  unroutable: number;
   /** complete lines still unshipped when the run ended */
   pending: number;
   /** log files looked at */
@@ -85,19 +104,43 @@ function saveState(paths: EventLogPaths, state: ShipState): void {
   writeFileAtomic(paths.state, `${JSON.stringify(state)}\n`, { mode: 0o600, dirMode: 0o700 });
 }
 
-async function resolvePlan(opts: ShipOptions): Promise<{ plan: TelemetryPlan } | { disabled: string }> {
+/** Where a group of records goes: an exporter, or a permanent reason it cannot go anywhere. */
+type Route = { exporter: EventExporter; resource: Resource } | { unroutable: string };
+
+/** The shipper's own config: is shipping on here at all (no key, no OTel yet)? */
+async function checkEnabled(opts: ShipOptions): Promise<{ dest: Destination | undefined } | { disabled: string }> {
+  if (opts.plan) return { dest: undefined };
+  const { loadConfig } = await import('../config/load.js');
+  const loaded = loadConfig(opts.ctx);
+  if (!loaded.configured) return { disabled: 'cc-otel is not configured (no backend)' };
+  if (!shipEnabled(loaded.config, loaded.configured)) return { disabled: 'event shipping is off (events.ship: false)' };
+  return { dest: destinationOf(loaded, opts.ctx) };
+}
+
+/**
+ * The plan for records recorded under `dest` (undefined: the shipper's own config). Throws when
+ * the config or key cannot be resolved right now (a failure: back off, retry); returns
+ * `unroutable` when the records can never go where they were meant to.
+ */
+async function resolveRoute(opts: ShipOptions, dest: Destination | undefined): Promise<{ plan: TelemetryPlan } | { unroutable: string }> {
   if (opts.plan) return { plan: opts.plan };
+  const ctx = dest ? contextFor(dest, opts.ctx) : opts.ctx;
+  const { loadConfig } = await import('../config/load.js');
   const { resolveTelemetry } = await import('../resolve-telemetry.js');
-  const r = await resolveTelemetry(opts.ctx, { key: 'if-needed' });
-  if (r.inert) return { disabled: 'cc-otel is not configured (no backend)' };
-  if (!shipEnabled(r.loaded.config, r.loaded.configured)) return { disabled: 'event shipping is off (events.ship: false)' };
+  const loaded = loadConfig(ctx);
+  const where = dest ? `recorded in ${dest.dir}${dest.config ? ` under ${dest.config}` : ''}` : 'in the log';
+  if (dest && !sameConfigFile(dest, loaded)) return { unroutable: `events ${where}: that config is gone (now: ${loaded.files.map((f) => f.path).join(', ') || 'none'})` };
+  if (!loaded.configured) return { unroutable: `events ${where}: cc-otel is not configured there any more` };
+  if (!shipEnabled(loaded.config, loaded.configured)) return { unroutable: `events ${where}: event shipping is off there (events.ship: false)` };
+  const r = await resolveTelemetry(ctx, { key: 'if-needed', loaded });
+  if (r.inert) return { unroutable: `events ${where}: cc-otel is not configured there any more` };
   if (r.chain?.error && r.plan.keyNeeded === 'required') throw r.chain.error;
   return { plan: r.plan };
 }
 
 export async function runShipper(opts: ShipOptions): Promise<ShipReport> {
   const paths = eventLogPaths(opts.log);
-  const total: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, pending: 0, files: 0 };
+  const total: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, deadLettered: 0, unroutable: 0, pending: 0, files: 0 };
   // Background: after releasing the lock, look once more for lines a hook appended meanwhile
   // (ship-trigger.ts explains why that closes the hand-over race); bounded, to never spin.
   for (let round = 0; round < 5; round++) {
@@ -106,6 +149,8 @@ export async function runShipper(opts: ShipOptions): Promise<ShipReport> {
     total.sent += r.sent;
     total.batches += r.batches;
     total.skipped += r.skipped;
+    total.deadLettered += r.deadLettered;
+    total.unroutable += r.unroutable;
     total.pending = r.pending;
     total.files = r.files;
     for (const k of ['endpoint', 'protocol', 'error', 'holder'] as const) if (r[k] !== undefined) (total as unknown as Record<string, unknown>)[k] = r[k];
@@ -118,7 +163,7 @@ export async function runShipper(opts: ShipOptions): Promise<ShipReport> {
 
 async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number): Promise<ShipReport> {
   const { ctx } = opts;
-  const report: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, pending: 0, files: 0 };
+  const report: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, deadLettered: 0, unroutable: 0, pending: 0, files: 0 };
   // No log directory: nothing to ship — and nothing to create (it may have just been deleted).
   if (!existsSync(paths.dir)) return report;
   let lock: Lock | undefined;
@@ -133,7 +178,7 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
     const holder = readLockOwner(paths.shipLock)?.owner?.pid;
     return { ...report, status: 'busy', ...(holder ? { holder } : {}) };
   }
-  let exporter: EventExporter | undefined;
+  const exporters: EventExporter[] = [];
   let state = readShipState(paths.state);
   const fail = (message: string, code?: string, hint?: string): ShipReport => {
     state = readShipState(paths.state);
@@ -151,24 +196,37 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
     logError(ctx, opts, message, code, hint);
     return { ...report, status: 'failed', error: { message, ...(code ? { code } : {}), ...(hint ? { hint } : {}) }, pending: safeCount(opts.log, state) };
   };
+  const failFrom = (e: unknown, prefix = ''): ShipReport => (isCcOtelError(e) ? fail(`${prefix}${e.message}`, e.code, e.hint) : fail(`${prefix}${describeError(e)}`));
   try {
-    let resolved;
+    let own: Destination | undefined;
     try {
-      resolved = await resolvePlan(opts);
+      const enabled = await checkEnabled(opts);
+      if ('disabled' in enabled) return { ...report, status: 'disabled', error: { message: enabled.disabled } };
+      own = enabled.dest;
     } catch (e) {
-      if (isCcOtelError(e)) return fail(`cannot ship events: ${e.message}`, e.code, e.hint);
-      return fail(`cannot ship events: ${describeError(e)}`);
+      return failFrom(e, 'cannot ship events: ');
     }
-    if ('disabled' in resolved) return { ...report, status: 'disabled', error: { message: resolved.disabled } };
-    try {
-      exporter = await createEventExporter(resolved.plan, opts.timeoutMs);
-    } catch (e) {
-      return isCcOtelError(e) ? fail(e.message, e.code, e.hint) : fail(describeError(e));
-    }
-    report.endpoint = exporter.endpoint;
-    report.protocol = exporter.protocol;
+    const ownKey = own ? destinationKey(own) : '';
     const { resourceFromAttributes } = await import('@opentelemetry/resources');
-    const resource = resourceFromAttributes(resourceAttributesFor(resolved.plan.resourceAttributes));
+    // One route per destination and run; '' is the shipper's own config (records without `dest`).
+    const routes = new Map<string, Route>();
+    const unroutableLogged = new Set<string>();
+    const routeFor = async (key: string, dest: Destination | undefined): Promise<Route> => {
+      const known = routes.get(key);
+      if (known) return known;
+      const r = await resolveRoute(opts, key === '' ? undefined : dest);
+      let route: Route;
+      if ('unroutable' in r) route = r;
+      else {
+        const exporter = await createEventExporter(r.plan, opts.timeoutMs);
+        exporters.push(exporter);
+        report.endpoint ??= exporter.endpoint;
+        report.protocol ??= exporter.protocol;
+        route = { exporter, resource: resourceFromAttributes(resourceAttributesFor(r.plan.resourceAttributes)) };
+      }
+      routes.set(key, route);
+      return route;
+    };
     const limits = opts.limits ?? DEFAULT_LIMITS;
     const lingerMs = opts.mode === 'background' ? (opts.lingerMs ?? 0) : 0;
     let idleSince = ctx.now();
@@ -183,12 +241,39 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
       for (const view of views) {
         for (const batch of readBatches(view, limits)) {
           if (!holdsLock(lock)) return { ...report, status: 'busy' }; // displaced (we looked hung): stop
-          if (batch.records.length) {
-            const observed = ctx.now();
-            const out = await exporter.export(batch.records.map((r) => toLogRecord(r, resource, observed)));
-            if (!out.ok) return fail(`shipping ${batch.records.length} events to ${exporter.endpoint} failed: ${out.error}`, 'IO', hintFor(out.status));
-            report.sent += batch.records.length;
-            report.batches += 1;
+          // Every group of the batch must be done with before its offset may move.
+          for (const group of groupByDestination(batch.records, ownKey)) {
+            let route: Route;
+            try {
+              route = await routeFor(group.key, group.dest);
+            } catch (e) {
+              return failFrom(e, 'cannot ship events: ');
+            }
+            if ('unroutable' in route) {
+              report.unroutable += group.records.length;
+              if (!unroutableLogged.has(group.key)) {
+                unroutableLogged.add(group.key);
+                logError(ctx, opts, `${route.unroutable}; left in the local log, not shipped`, 'CONFIG_NOT_FOUND');
+              }
+              continue;
+            }
+            const sent = await sendOrBisect(route, group.records, ctx.now());
+            if (!sent.ok) return fail(`shipping ${group.records.length} events to ${route.exporter.endpoint} failed: ${sent.out.error}`, 'IO', hintFor(sent.out.status));
+            if (sent.rejected.length) {
+              try {
+                writeDeadLetters(paths, sent.rejected, ctx.now());
+              } catch (e) {
+                // Not kept anywhere else: the offset must not move past them.
+                return fail(`cannot write the dead-letter file ${paths.deadLetter}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'the directory of the event log must be writable');
+              }
+              report.deadLettered += sent.rejected.length;
+              const first = sent.rejected[0]!;
+              logError(ctx, opts, `${route.exporter.endpoint} refused ${sent.rejected.length} event${sent.rejected.length === 1 ? '' : 's'} for good (${first.reason}); moved to ${paths.deadLetter}`, 'IO', hintFor(400));
+            }
+            if (sent.acked) {
+              report.sent += sent.acked;
+              report.batches += sent.requests;
+            }
           }
           report.skipped += batch.skipped;
           state.files[view.fp] = { offset: batch.end, name: viewName(view) };
@@ -219,15 +304,68 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
     if (holdsLock(lock)) saveState(paths, state);
     return report;
   } finally {
-    await exporter?.shutdown();
+    for (const e of exporters) await e.shutdown();
     releaseLock(lock);
   }
+}
+
+interface Group {
+  key: string;
+  dest: Destination | undefined;
+  records: EventRecord[];
+}
+
+/** The batch's records by destination, in first-seen order; records without one go with `ownKey`. */
+export function groupByDestination(records: readonly EventRecord[], ownKey: string): Group[] {
+  const groups = new Map<string, Group>();
+  for (const rec of records) {
+    const dest = parseDestination(rec.dest);
+    let key = dest ? destinationKey(dest) : '';
+    if (key === ownKey) key = ''; // the shipper's own project: one route for both
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, dest, records: [] }));
+    g.records.push(rec);
+  }
+  return [...groups.values()];
+}
+
+interface Rejected {
+  record: EventRecord;
+  reason: string;
+}
+
+type SendResult = { ok: true; acked: number; requests: number; rejected: Rejected[] } | { ok: false; out: ExportOutcome & { ok: false } };
+
+/**
+ * Send `records`; when the backend refuses them for good, halve and resend until the refused
+ * records are alone (log2(n) rounds for one bad record). A retryable failure anywhere fails the
+ * whole group: nothing moves, the halves already acknowledged are sent again next time.
+ */
+async function sendOrBisect(route: { exporter: EventExporter; resource: Resource }, records: EventRecord[], observed: number): Promise<SendResult> {
+  const out = await route.exporter.export(records.map((r) => toLogRecord(r, route.resource, observed)));
+  if (out.ok) return { ok: true, acked: records.length, requests: 1, rejected: [] };
+  if (!isPermanentRejection(out)) return { ok: false, out };
+  if (records.length === 1) return { ok: true, acked: 0, requests: 0, rejected: [{ record: records[0]!, reason: out.error }] };
+  const mid = Math.ceil(records.length / 2);
+  const a = await sendOrBisect(route, records.slice(0, mid), observed);
+  if (!a.ok) return a;
+  const b = await sendOrBisect(route, records.slice(mid), observed);
+  if (!b.ok) return b;
+  return { ok: true, acked: a.acked + b.acked, requests: a.requests + b.requests, rejected: [...a.rejected, ...b.rejected] };
+}
+
+/** Append refused records to the dead-letter file (private, like the log): `{at, reason, record}` per line. */
+function writeDeadLetters(paths: EventLogPaths, rejected: readonly Rejected[], now: number): void {
+  const at = new Date(now).toISOString();
+  const text = rejected.map((r) => `${JSON.stringify({ at, reason: r.reason.slice(0, 500), record: r.record })}\n`).join('');
+  appendFileSync(paths.deadLetter, text, { mode: 0o600 });
+  chmodSync(paths.deadLetter, 0o600); // mode only applies on create
 }
 
 function hintFor(status: number | undefined): string {
   if (status === 401 || status === 403) return 'the backend rejected the key: `cc-otel env --explain` shows where it came from';
   if (status === 404) return 'wrong endpoint path: check "endpoint" (a base URL, without /v1/logs)';
-  if (status === 400 || status === 413) return 'the backend refused the batch; events stay in the local log';
+  if (status === 400 || status === 413) return 'the backend refused these events as invalid or too large; they are kept in the dead-letter file beside the log (`<log>.rejected`)';
   return 'events stay in the local log; `cc-otel flush` retries now, hooks retry after a back-off';
 }
 

@@ -1,7 +1,7 @@
 // The shipper in-process against the independent OTLP receiver (official protos): OTLP mapping,
 // every protocol, progress kept across runs and failures, back-off, the lock, the hand-over.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
@@ -30,11 +30,14 @@ let down = false;
 let failAfter = Infinity;
 /** runs when a logs request arrives, before it is answered (the shipper is waiting meanwhile) */
 let onLogsRequest: (() => void) | undefined;
+/** answer 400 to every logs request that carries this text (a record the backend refuses for good) */
+let rejectMarker: string | undefined;
 beforeAll(async () => {
   rx = await startOtlpReceiver({
     grpc: true,
     respond: (req) => {
       if (req.signal === 'logs') onLogsRequest?.();
+      if (req.signal === 'logs' && rejectMarker && JSON.stringify(req.body ?? {}).includes(rejectMarker)) return { status: 400, body: 'bad record' };
       return down || rx.bySignal('logs').indexOf(req) >= failAfter ? { status: 503 } : undefined;
     },
   });
@@ -146,6 +149,37 @@ describe('runShipper', () => {
     const st2 = readShipState(eventLogPaths(w.log).state);
     expect(st2.failures).toBe(0);
     expect(st2.retryAt).toBeUndefined();
+  });
+
+  it('a record the backend refuses for good (400): bisected out to the dead-letter file, the rest ships, shipping goes on', async () => {
+    rx.reset();
+    const w = world();
+    const ids = writeEvents(w.log, 3);
+    const bad = record(3, { tool_use_id: 'toolu_POISON' });
+    appendFileSync(w.log, fitLine(bad));
+    ids.push(...writeEvents(w.log, 4));
+    rejectMarker = 'toolu_POISON';
+    let r;
+    try {
+      r = await ship(w, { limits: { maxRecords: 10, maxBytes: 1 << 20 } });
+    } finally {
+      rejectMarker = undefined;
+    }
+    expect(r).toMatchObject({ status: 'ok', sent: 7, deadLettered: 1, pending: 0 });
+    expect(arrivedIds().sort()).toEqual([...ids].sort());
+    const paths = eventLogPaths(w.log);
+    const dead = readFileSync(paths.deadLetter, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; record: EventRecord });
+    expect(dead.map((d) => d.record.id)).toEqual([bad.id]);
+    expect(dead[0]!.reason).toMatch(/400/);
+    expect(statSync(paths.deadLetter).mode & 0o777).toBe(0o600);
+    const st = readShipState(paths.state);
+    expect(st.failures).toBe(0);
+    expect(st.retryAt).toBeUndefined();
+    expect(readErrorLog(userDirs(w.ctx).state).at(-1)?.message).toMatch(/refused 1 event .*rejected/);
+    // The offset moved past it: shipping continues, the bad record is not sent again.
+    const more = writeEvents(w.log, 2);
+    expect(await ship(w)).toMatchObject({ status: 'ok', sent: 2, deadLettered: 0 });
+    expect(arrivedIds().sort()).toEqual([...ids, ...more].sort());
   });
 
   it('a failure mid-way keeps the acknowledged batches: the next run sends only the rest', async () => {
