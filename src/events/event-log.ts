@@ -9,6 +9,11 @@
  * hook may have rotated it already), then shifts hooks.jsonl.(n) → .(n+1) and renames hooks.jsonl
  * → hooks.jsonl.1. A hook that opened the file before the rename finishes its write into what is now
  * hooks.jsonl.1 — still a log file the shipper reads (it tracks files by content, not by name).
+ *
+ * Retention: `keep` rotated files. While shipping is on, a file that would fall out of retention but
+ * still holds unshipped events is kept (retention.ts tells), beyond `keep`, until all rotated files
+ * together pass `capBytes` (default 10 × rotateBytes, with a warning while over `keep`); only then
+ * is the oldest dropped, with the number of events lost logged.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -19,12 +24,32 @@ export interface AppendOptions {
   rotateBytes?: number;
   keep?: number;
   now?: number;
+  /** false: don't rotate here, report `rotateDue` (the caller rotates with retention.ts) */
+  rotate?: boolean;
 }
 
 export interface AppendResult {
   /** size of the file after our write */
   size: number;
   rotated: boolean;
+  /** the file passed rotateBytes and `rotate: false` was asked: the inode to rotate */
+  rotateDue?: { ino: number };
+}
+
+/** Unshipped content of a rotated file (retention.ts); undefined or 0 bytes → may be deleted. */
+export type UnshippedOf = (file: string) => { bytes: number; events: number } | undefined;
+
+export interface RotateOptions {
+  ino?: number;
+  rotateBytes: number;
+  keep: number;
+  now: number;
+  /** shipping is on: files with unshipped events are kept beyond `keep` */
+  unshipped?: UnshippedOf;
+  /** all rotated files together, when unshipped ones are kept (default 10 × rotateBytes) */
+  capBytes?: number;
+  /** a warning or a loss, for the error log */
+  warn?: (message: string) => void;
 }
 
 function openAppend(path: string): number {
@@ -55,12 +80,15 @@ export function appendEventLine(path: string, line: string, opts: AppendOptions 
     closeSync(fd);
   }
   const rotateBytes = opts.rotateBytes ?? DEFAULT_ROTATE_BYTES;
-  const rotated = size >= rotateBytes ? rotateLog(path, { ino, rotateBytes, keep: opts.keep ?? ROTATED_KEEP, now: opts.now ?? Date.now() }) : false;
-  return { size, rotated };
+  if (size < rotateBytes) return { size, rotated: false };
+  if (opts.rotate === false) return { size, rotated: false, rotateDue: { ino } };
+  return { size, rotated: rotateLog(path, { ino, rotateBytes, keep: opts.keep ?? ROTATED_KEEP, now: opts.now ?? Date.now() }) };
 }
 
+export const CAP_FACTOR = 10;
+
 /** Rotate `path` if it is still the file (inode `ino`) that grew past `rotateBytes`. */
-export function rotateLog(path: string, o: { ino?: number; rotateBytes: number; keep: number; now: number }): boolean {
+export function rotateLog(path: string, o: RotateOptions): boolean {
   const lock = tryLock(eventLogPaths(path).rotateLock, o.now, 10_000);
   if (!lock) return false; // another hook is rotating
   try {
@@ -71,16 +99,31 @@ export function rotateLog(path: string, o: { ino?: number; rotateBytes: number; 
       return false;
     }
     if ((o.ino !== undefined && st.ino !== o.ino) || st.size < o.rotateBytes) return false; // done by someone else
-    try {
-      unlinkSync(`${path}.${o.keep}`);
-    } catch {
-      /* fewer files so far */
+    // Oldest first. After the shift, file n becomes n + 1: n ≥ keep falls out of retention.
+    const rotated = listRotated(path);
+    const kept: Array<{ n: number; file: string; size: number; events: number }> = [];
+    for (const f of rotated) {
+      const u = f.n >= o.keep ? o.unshipped?.(f.file) : { bytes: f.size, events: 0 };
+      if (!u || u.bytes <= 0) remove(f.file);
+      else kept.push({ ...f, events: u.events });
     }
-    for (let n = o.keep - 1; n >= 1; n--) {
+    const cap = o.capBytes ?? CAP_FACTOR * o.rotateBytes;
+    let total = st.size + kept.reduce((a, f) => a + f.size, 0);
+    while (total > cap && kept.length && kept[0]!.n >= o.keep) {
+      const oldest = kept.shift()!;
+      total -= oldest.size;
+      remove(oldest.file);
+      o.warn?.(`event log retention: dropped ${basename(oldest.file)} with ${oldest.events} unshipped event${oldest.events === 1 ? '' : 's'} (rotated logs over ${mib(cap)}); those events are lost to the backend`);
+    }
+    const beyond = kept.filter((f) => f.n >= o.keep);
+    if (beyond.length)
+      o.warn?.(`event log retention: keeping ${beyond.length} rotated file${beyond.length === 1 ? '' : 's'} beyond the ${o.keep} kept (${mib(total)} of ${mib(cap)}), they hold unshipped events; the backend may be down — \`cc-otel flush\``);
+    // Shift the oldest first, so no rename lands on a file not yet moved.
+    for (const f of [...kept].sort((a, b) => b.n - a.n)) {
       try {
-        renameSync(`${path}.${n}`, `${path}.${n + 1}`);
+        renameSync(f.file, `${path}.${f.n + 1}`);
       } catch {
-        /* gap */
+        /* gone meanwhile */
       }
     }
     renameSync(path, `${path}.1`);
@@ -88,6 +131,31 @@ export function rotateLog(path: string, o: { ino?: number; rotateBytes: number; 
   } finally {
     releaseLock(lock);
   }
+}
+
+const mib = (b: number): string => `${Math.round((b / (1 << 20)) * 10) / 10} MiB`;
+
+function remove(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** hooks.jsonl.N files, oldest (largest N) first, with their sizes. */
+function listRotated(path: string): Array<{ n: number; file: string; size: number }> {
+  const out: Array<{ n: number; file: string; size: number }> = [];
+  for (const file of listLogFiles(path)) {
+    if (file === path) continue;
+    const n = Number(file.slice(path.length + 1));
+    try {
+      out.push({ n, file, size: statSync(file).size });
+    } catch {
+      /* rotated away meanwhile */
+    }
+  }
+  return out; // listLogFiles: oldest first
 }
 
 /** Every log file, oldest first: hooks.jsonl.N … hooks.jsonl.1, then hooks.jsonl. */

@@ -13,7 +13,7 @@ import type { Config } from '../config/schema.js';
 import { destinationOf } from './destination.js';
 import { appendEventLine } from './event-log.js';
 import { eventNameOf, isEventName } from './hook-events.js';
-import { eventLogFile, eventLogPaths, shipEnabled } from './paths.js';
+import { DEFAULT_ROTATE_BYTES, ROTATED_KEEP, eventLogFile, eventLogPaths, shipEnabled } from './paths.js';
 import { buildEventRecord, fitLine, newEventId, recordAttributes } from './record.js';
 import { triggerShipper, type TriggerOutcome } from './ship-trigger.js';
 
@@ -66,13 +66,25 @@ export async function recordHookEvent(r: RecordHookEventInput): Promise<Recorded
     dest: destinationOf(loaded, ctx),
   });
   const path = eventLogFile(config, ctx, projectDir);
+  const shipping = shipEnabled(config, configured);
   try {
-    appendEventLine(path, fitLine(rec), { rotateBytes: config.events?.rotateBytes, now: ctx.now() });
+    // Shipping on: rotation must not delete unshipped events (retention.ts, loaded only then).
+    const appended = appendEventLine(path, fitLine(rec), { rotateBytes: config.events?.rotateBytes, now: ctx.now(), rotate: !shipping });
+    if (appended.rotateDue) {
+      const { rotateKeepingUnshipped } = await import('./retention.js');
+      rotateKeepingUnshipped(path, {
+        ino: appended.rotateDue.ino,
+        rotateBytes: config.events?.rotateBytes ?? DEFAULT_ROTATE_BYTES,
+        keep: ROTATED_KEEP,
+        now: ctx.now(),
+        warn: (m) => r.log(m, 'IO', 'run `cc-otel flush` to see why events are not shipped'),
+      });
+    }
   } catch (e) {
     r.log(`cannot append to the event log ${path}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the directory is writable, or set "events": {"logFile": …}');
     return undefined;
   }
-  if (!shipEnabled(config, configured)) return { id, event, path, shipper: 'off' };
+  if (!shipping) return { id, event, path, shipper: 'off' };
   const shipper = await triggerShipper({ paths: eventLogPaths(path), now: ctx.now(), force: event === 'SessionEnd', cliPath: r.cliPath, env: ctx.env });
   if (shipper === 'spawn-failed') r.log('could not start the background shipper; events stay in the local log', 'IO', 'run `cc-otel flush`');
   return { id, event, path, shipper };

@@ -15,7 +15,7 @@ import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 
 export const DEFAULT_ROTATE_BYTES = 10 * 1024 * 1024;
-/** rotated files kept: hooks.jsonl.1 (newest) … hooks.jsonl.5 (oldest) */
+/** rotated files kept: hooks.jsonl.1 (newest) … hooks.jsonl.5 (oldest); more while they hold unshipped events (event-log.ts) */
 export const ROTATED_KEEP = 5;
 
 export interface EventLogPaths {

@@ -25,7 +25,8 @@
  * unshippable (its project's config gone or shipping switched off there — counted in
  * `unroutable`, logged, left in the local log). Records written before `dest` existed ship with
  * the shipper's own config, as they always did.
- * Loss is possible only through retention: rotation keeps 5 old files (paths.ts ROTATED_KEEP).
+ * Loss is possible only through retention: rotation keeps 5 old files (paths.ts ROTATED_KEEP), and
+ * files with unshipped events beyond those up to 10 × rotateBytes in all (event-log.ts).
  */
 import type { Context } from '../context.js';
 import { appendFileSync, chmodSync, existsSync } from 'node:fs';

@@ -99,8 +99,16 @@ describe('recordHookEvent', () => {
     const w = world({ backend: 'local' }, { OTEL_EXPORTER_OTLP_HEADERS: 'x=y' });
     const r = await rec(w, 'pre-tool-use', {});
     expect(r?.shipper).toBe('started');
-    expect(await waitFor(() => existsSync(w.spawned))).toBe(true);
-    expect(JSON.parse(readFileSync(w.spawned, 'utf8'))).toEqual({ argv: ['__ship', w.log], otel: null });
+    // Wait for the whole file: the stand-in may still be writing it.
+    const parsed = () => {
+      try {
+        return JSON.parse(readFileSync(w.spawned, 'utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    };
+    expect(await waitFor(() => parsed() !== undefined)).toBe(true);
+    expect(parsed()).toEqual({ argv: ['__ship', w.log], otel: null });
     expect(shipperEnv({ A: '1', OTEL_EXPORTER_OTLP_ENDPOINT: 'x', OTEL_RESOURCE_ATTRIBUTES: 'a=b' })).toEqual({ A: '1', OTEL_RESOURCE_ATTRIBUTES: 'a=b' });
   });
 

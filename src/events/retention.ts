@@ -1,0 +1,49 @@
+/**
+ * What rotation may delete (event-log.ts): the unshipped part of a rotated log file, from the
+ * shipper's progress (ship-state.ts, files known by fingerprint). Loaded by the hook only when it
+ * rotates (once per `rotateBytes` of events) — it needs node:crypto for the fingerprint.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fingerprintOf } from './log-reader.js';
+import { MAX_LINE_BYTES } from './record.js';
+import { readShipState } from './ship-state.js';
+import { rotateLog, type RotateOptions, type UnshippedOf } from './event-log.js';
+import { eventLogPaths } from './paths.js';
+
+export function unshippedIn(statePath: string): UnshippedOf {
+  const state = readShipState(statePath);
+  return (file) => {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const head = Buffer.allocUnsafe(Math.min(size, MAX_LINE_BYTES + 1));
+      const got = readSync(fd, head, 0, head.length, 0);
+      const fp = fingerprintOf(head.subarray(0, got));
+      const known = fp ? (state.files[fp]?.offset ?? 0) : 0;
+      const offset = known <= size ? known : 0;
+      if (offset >= size) return { bytes: 0, events: 0 };
+      // Events: complete lines after the offset (a skipped foreign line counts too: cheap, close enough).
+      let events = 0;
+      const buf = Buffer.allocUnsafe(1 << 16);
+      for (let pos = offset; pos < size; ) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
+        if (n === 0) break;
+        for (let i = 0; i < n; i++) if (buf[i] === 0x0a) events++;
+        pos += n;
+      }
+      return { bytes: size - offset, events };
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
+/** Rotate `log`, keeping rotated files that still hold unshipped events (shipping is on). */
+export function rotateKeepingUnshipped(log: string, o: Omit<RotateOptions, 'unshipped'>): boolean {
+  return rotateLog(log, { ...o, unshipped: unshippedIn(eventLogPaths(log).state) });
+}
