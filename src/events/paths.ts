@@ -27,6 +27,8 @@ export interface EventLogPaths {
   shipLock: string;
   /** held while hooks.jsonl is being rotated */
   rotateLock: string;
+  /** a hook is starting a shipper (ship-trigger.ts): other hooks don't start one */
+  startMarker: string;
   /** records the backend refused for good (400/413), one JSON line each, 0600 */
   deadLetter: string;
 }
@@ -53,6 +55,7 @@ export function eventLogPaths(log: string): EventLogPaths {
     state: join(dir, `.${name}.ship-state.json`),
     shipLock: join(dir, `.${name}.ship.lock`),
     rotateLock: join(dir, `.${name}.rotate.lock`),
+    startMarker: join(dir, `.${name}.ship.starting`),
     deadLetter: join(dir, `${name}.rejected`),
   };
 }

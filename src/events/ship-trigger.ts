@@ -6,15 +6,26 @@
  *   shipper: ship → release the lock → look for bytes it has not shipped → some: take the lock again
  * Whichever runs second sees the other's step, so a line appended while a shipper is finishing is
  * either shipped by it or starts a new one.
+ *
+ * One start at a time: a burst of hooks with no shipper running would each start one (the lock is
+ * taken only once the child is up, ~100 ms later). So the hook first creates the "starting" marker
+ * with O_EXCL — one openSync — and only the hook that created it spawns; the others see a fresh
+ * marker and leave it to that child. The child removes the marker only *after* taking the lock
+ * (runShipper), so at every moment a lock or a marker stands for a shipper that has still to scan
+ * the log: a hook that saw either appended its line before that scan. A marker whose child never
+ * took over (it died starting) is stale after STARTING_STALE_MS; SessionEnd ignores the marker.
  */
+import { closeSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { lockHeld } from './lock.js';
 import type { EventLogPaths } from './paths.js';
 import { readShipState } from './ship-state.js';
 
 /** A shipper that has not refreshed its lock for this long is considered hung. */
 export const SHIP_LOCK_STALE_MS = 10 * 60_000;
+/** A child that has not taken the lock this long after its hook spawned it never will. */
+export const STARTING_STALE_MS = 30_000;
 
-export type TriggerOutcome = 'running' | 'backoff' | 'started' | 'spawn-failed';
+export type TriggerOutcome = 'running' | 'starting' | 'backoff' | 'started' | 'spawn-failed';
 
 export interface TriggerInput {
   paths: EventLogPaths;
@@ -25,11 +36,39 @@ export interface TriggerInput {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+/** Create the starting marker; false when another hook's fresh marker is there. */
+export function claimStart(marker: string, now: number): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      closeSync(openSync(marker, 'wx', 0o600));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return true; // can't mark: start anyway (at worst a second shipper, which finds the lock)
+    }
+    try {
+      if (now - statSync(marker).mtimeMs < STARTING_STALE_MS) return false;
+      unlinkSync(marker); // stale: its child never took over
+    } catch {
+      /* removed meanwhile: try again */
+    }
+  }
+  return false;
+}
+
+export function clearStartMarker(marker: string): void {
+  try {
+    unlinkSync(marker);
+  } catch {
+    /* none */
+  }
+}
+
 export async function triggerShipper(t: TriggerInput): Promise<TriggerOutcome> {
   if (lockHeld(t.paths.shipLock, t.now, SHIP_LOCK_STALE_MS)) return 'running';
   if (!t.force) {
     const st = readShipState(t.paths.state);
     if (st.retryAt !== undefined && st.retryAt > t.now) return 'backoff';
+    if (!claimStart(t.paths.startMarker, t.now)) return 'starting';
   }
   try {
     // Loaded only here: node:child_process costs a few ms, and most hooks find a shipper running.
@@ -39,6 +78,7 @@ export async function triggerShipper(t: TriggerInput): Promise<TriggerOutcome> {
     child.unref();
     return 'started';
   } catch {
+    clearStartMarker(t.paths.startMarker);
     return 'spawn-failed';
   }
 }

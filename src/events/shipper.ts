@@ -44,7 +44,7 @@ import { resourceAttributesFor, toLogRecord } from './otlp-records.js';
 import { createEventExporter, isPermanentRejection, type EventExporter, type ExportOutcome } from './exporter.js';
 import { contextFor, destinationKey, destinationOf, parseDestination, sameConfigFile, type Destination } from './destination.js';
 import type { EventRecord } from './record.js';
-import { SHIP_LOCK_STALE_MS } from './ship-trigger.js';
+import { SHIP_LOCK_STALE_MS, clearStartMarker } from './ship-trigger.js';
 
 export interface ShipOptions {
   ctx: Context;
@@ -175,6 +175,9 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
     logError(ctx, opts, message, 'IO');
     return { ...report, status: 'failed', error: { message, code: 'IO', hint: 'the directory of the event log must be writable' } };
   }
+  // Started by a hook: the lock is ours (or another shipper's, which will see the hook's line
+  // when it looks again after releasing): the hook's starting marker has done its job.
+  if (opts.mode === 'background') clearStartMarker(paths.startMarker);
   if (!lock) {
     const holder = readLockOwner(paths.shipLock)?.owner?.pid;
     return { ...report, status: 'busy', ...(holder ? { holder } : {}) };

@@ -46,6 +46,7 @@ describe('eventLogFile', () => {
       state: '/l/.hooks.jsonl.ship-state.json',
       shipLock: '/l/.hooks.jsonl.ship.lock',
       rotateLock: '/l/.hooks.jsonl.rotate.lock',
+      startMarker: '/l/.hooks.jsonl.ship.starting',
       deadLetter: '/l/hooks.jsonl.rejected',
     });
   });

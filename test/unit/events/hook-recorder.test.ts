@@ -1,7 +1,7 @@
 // The hook's side, in-process: record → append → maybe start a shipper (a stand-in script here, so
 // we can see whether and how it was started), and runHook's exit-code rules.
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeContext, type Context } from '../../../src/context.js';
 import { recordHookEvent } from '../../../src/events/hook-recorder.js';
@@ -123,6 +123,21 @@ describe('recordHookEvent', () => {
     writeFileSync(paths.state, JSON.stringify({ v: 1, files: {}, failures: 1, retryAt: w.ctx.now() + 60_000 }));
     expect((await rec(w, 'stop', {}))?.shipper).toBe('backoff');
     expect((await rec(w, 'session-end', { hook_event_name: 'SessionEnd' }))?.shipper).toBe('started');
+  });
+});
+
+describe('the starting marker', () => {
+  it('a fresh marker (a hook is starting a shipper) → no second start; a stale one (its child died) → start', async () => {
+    const w = world({ backend: 'local' });
+    const paths = eventLogPaths(w.log);
+    expect((await rec(w, 'stop', {}))?.shipper).toBe('started'); // the stand-in never takes the lock nor clears the marker
+    expect(existsSync(paths.startMarker)).toBe(true);
+    const fresh = new Date(w.ctx.now() - 1000); // the world's clock
+    utimesSync(paths.startMarker, fresh, fresh);
+    expect((await rec(w, 'stop', {}))?.shipper).toBe('starting');
+    const old = new Date(w.ctx.now() - 31_000);
+    utimesSync(paths.startMarker, old, old);
+    expect((await rec(w, 'stop', {}))?.shipper).toBe('started');
   });
 });
 
