@@ -21,9 +21,15 @@ const RENAMED: Readonly<Record<string, string>> = { session_id: 'session.id', pr
 /** Record keys that become fields of the log record rather than attributes. */
 const STRUCTURAL = new Set(['id', 'time', 'event', 'v', 'dest']);
 
+/**
+ * The one name of a hook event in OTLP — the record's `eventName`, its body and its `event.name`
+ * attribute alike (docs/events.md), so a query on any of them finds the same records.
+ */
+export const hookEventName = (event: string): string => `cc_otel.hook.${event}`;
+
 export function eventAttributes(rec: EventRecord): LogAttributes {
   const attrs: LogAttributes = {
-    'event.name': `hook.${rec.event}`,
+    'event.name': hookEventName(rec.event),
     'hook.event_name': rec.event,
     'log.record.uid': rec.id,
     'event.timestamp': rec.time,
@@ -58,8 +64,8 @@ export function toLogRecord(rec: EventRecord, resource: Resource, observedMs: nu
     hrTimeObserved: hrTimeOf(observedMs),
     severityNumber: SEVERITY_INFO,
     severityText: 'INFO',
-    body: `cc_otel.hook.${rec.event}`,
-    eventName: `cc_otel.hook.${rec.event}`,
+    body: hookEventName(rec.event),
+    eventName: hookEventName(rec.event),
     resource,
     instrumentationScope: SCOPE,
     attributes: eventAttributes(rec),

@@ -127,7 +127,7 @@ describe('hook events with the real Claude Code', () => {
     const otlp = (e: string) => hookLogs(rx).find((l) => l.attributes['log.record.uid'] === by(e).id)!;
     for (const l of ours) {
       const rec = hookLogs(rx).find((x) => x.attributes['log.record.uid'] === l.id)!;
-      expect(rec.eventName).toBe(`hook.${l.event}`);
+      expect(rec.eventName).toBe(`cc_otel.hook.${l.event}`);
       expect(rec.attributes).toMatchObject({ 'hook.event_name': l.event, 'session.id': session, engineer: 'ada', team: 'platform' });
       expect(rec.resource).toMatchObject({ 'service.name': 'cc-otel', team: 'platform', org: 'acme' });
     }

@@ -79,7 +79,7 @@ describe('OTLP mapping', () => {
     const rec = { ...record(1, { tool_input_bytes: 12 }), truncated: ['tool_response'] };
     const attrs = eventAttributes(rec);
     expect(attrs).toMatchObject({
-      'event.name': 'hook.PostToolUse',
+      'event.name': 'cc_otel.hook.PostToolUse', // one name: the same as eventName and body
       'hook.event_name': 'PostToolUse',
       'log.record.uid': rec.id,
       'session.id': 'sess-1',
@@ -96,6 +96,7 @@ describe('OTLP mapping', () => {
     const lr = decoded.resourceLogs![0]!.scopeLogs![0]!.logRecords![0]!;
     expect(lr.body?.stringValue).toBe('cc_otel.hook.PostToolUse');
     expect(lr.eventName).toBe('cc_otel.hook.PostToolUse');
+    expect(flattenAttributes(lr.attributes)['event.name']).toBe(lr.eventName);
     expect(String(lr.timeUnixNano)).toBe(String(BigInt(Date.UTC(2026, 0, 1) + 1) * 1_000_000n));
     const flat = flattenAttributes(lr.attributes);
     expect(flat.duration_ms).toBe(7);
