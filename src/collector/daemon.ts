@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { CcOtelError } from '../errors.js';
 import { ensurePrivateDir } from '../fs/atomic-write.js';
 import { STATE_FILE, type CollectorState } from './collector.js';
-import { isAlive, listSegments, LOCK_FILE } from './store.js';
+import { isAlive, listSegments, LOCK_FILE, readStatePort } from './store.js';
+import { ownerAlive, parsePidFile, type PidFileOwner } from './identity.js';
 
 export const LOG_FILE = 'collector.log';
 
@@ -17,20 +18,26 @@ export interface CollectorStatus {
   dataDir: string;
   running: boolean;
   pid: number | undefined;
-  /** a pid file whose process is gone (crashed or killed; the next start replaces it) */
+  /** a pid file whose process is gone, or is another process by now (crashed, killed, rebooted; the next start replaces it) */
   stale: boolean;
   state: CollectorState | undefined;
   segments: number;
   bytesOnDisk: number;
 }
 
-function readPid(dataDir: string): number | undefined {
+function readOwner(dataDir: string): PidFileOwner | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(join(dataDir, LOCK_FILE), 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    return parsePidFile(readFileSync(join(dataDir, LOCK_FILE), 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The pid file's process, if it is really the collector (identity.ts): never trust the pid alone. */
+async function liveCollector(dataDir: string): Promise<{ pid: number | undefined; running: boolean }> {
+  const owner = readOwner(dataDir);
+  if (!owner) return { pid: undefined, running: false };
+  return { pid: owner.pid, running: await ownerAlive(owner, readStatePort(dataDir)) };
 }
 
 function readState(dataDir: string): CollectorState | undefined {
@@ -41,9 +48,8 @@ function readState(dataDir: string): CollectorState | undefined {
   }
 }
 
-export function readCollectorStatus(dataDir: string): CollectorStatus {
-  const pid = readPid(dataDir);
-  const running = pid !== undefined && isAlive(pid);
+export async function readCollectorStatus(dataDir: string): Promise<CollectorStatus> {
+  const { pid, running } = await liveCollector(dataDir);
   const state = readState(dataDir);
   const segs = listSegments(dataDir);
   let bytes = 0;
@@ -76,8 +82,8 @@ export interface StopResult {
 
 /** SIGTERM the collector writing `dataDir` and wait until it has exited (it drains first). */
 export async function stopCollector(dataDir: string, opts: { timeoutMs?: number } = {}): Promise<StopResult> {
-  const pid = readPid(dataDir);
-  if (pid === undefined || !isAlive(pid)) return { wasRunning: false, pid };
+  const { pid, running } = await liveCollector(dataDir);
+  if (pid === undefined || !running) return { wasRunning: false, pid };
   try {
     process.kill(pid, 'SIGTERM');
   } catch (e) {
@@ -114,7 +120,7 @@ function logTail(dataDir: string): string {
 
 /** Start a collector in the background and wait until it listens; returns its state. */
 export async function spawnDetached(opts: DetachOptions): Promise<CollectorState> {
-  const running = readCollectorStatus(opts.dataDir);
+  const running = await readCollectorStatus(opts.dataDir);
   if (running.running) {
     throw new CcOtelError('IO', `a collector (pid ${running.pid}) is already running for ${opts.dataDir}`, { hint: '`cc-otel collect status`, or `cc-otel collect stop`' });
   }

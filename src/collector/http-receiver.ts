@@ -9,6 +9,7 @@
  *   415  unsupported Content-Type or Content-Encoding
  *   503  the store failed (retryable)
  */
+import { IDENTITY_HEADER } from './identity.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliDecompress, gunzip, inflate, type InputType, type ZlibOptions, type BrotliOptions } from 'node:zlib';
 import type { Signal } from '../otel/endpoint.js';
@@ -116,6 +117,8 @@ function sendStatus(res: ServerResponse, status: number, encoding: BodyEncoding,
 export function createHttpHandler(store: Store, opts: { maxBodyBytes?: number } & HttpReceiverEvents = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return (req, res) => {
+    // Who answers here: `collect status`/`stop` tell the collector from a process that reused its pid (identity.ts).
+    res.setHeader(IDENTITY_HEADER, String(process.pid));
     void handle(req, res).catch(() => {
       if (!res.headersSent) sendStatus(res, 500, 'protobuf', 'internal error');
       else res.destroy();

@@ -11,10 +11,23 @@ import { CcOtelError } from '../errors.js';
 import { ensurePrivateDir } from '../fs/atomic-write.js';
 import type { Signal } from '../otel/endpoint.js';
 import { newDictionary, type SegmentDictionary } from './index-builder.js';
+import { ownerAlive, parsePidFile, pidFileText, type PidFileOwner } from './identity.js';
 import { frame, IDX_MAGIC, indexPayload, RAW_MAGIC, rawPayload, type IndexParts } from './segment-format.js';
 
 export const SEGMENTS_DIR = 'segments';
 export const LOCK_FILE = 'collector.pid';
+/** the running collector's ports (collector.ts writes it; named here to keep the import one-way) */
+const STATE_FILE_NAME = 'collector.json';
+
+/** The HTTP port collector.json records, to ask it who it is. */
+export function readStatePort(dataDir: string): { host: string; httpPort: number } | undefined {
+  try {
+    const s = JSON.parse(readFileSync(join(dataDir, STATE_FILE_NAME), 'utf8')) as { host?: unknown; httpPort?: unknown };
+    return typeof s.host === 'string' && typeof s.httpPort === 'number' ? { host: s.host, httpPort: s.httpPort } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 /** Roll to a new segment once the raw file passes this size. */
 export const DEFAULT_MAX_SEGMENT_BYTES = 128 * 1024 * 1024;
 
@@ -59,22 +72,18 @@ function fsyncDir(dir: string): void {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isAlive } from './identity.js';
 
-/** Take the data dir's writer lock (a pid file created with O_EXCL; a stale one is replaced). */
-export function acquireLock(dataDir: string): () => void {
+/**
+ * Take the data dir's writer lock (a pid file created with O_EXCL, holding the pid and its start
+ * time; identity.ts). A pid file whose process is gone — or is by now another process — is replaced.
+ */
+export async function acquireLock(dataDir: string): Promise<() => void> {
   const path = join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o644);
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, pidFileText());
       fsyncSync(fd);
       closeSync(fd);
       let released = false;
@@ -82,21 +91,21 @@ export function acquireLock(dataDir: string): () => void {
         if (released) return;
         released = true;
         try {
-          if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+          if (parsePidFile(readFileSync(path, 'utf8'))?.pid === process.pid) unlinkSync(path);
         } catch {
           /* already gone */
         }
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CcOtelError('IO', `cannot create ${path}: ${(e as Error).message}`, { cause: e });
-      let pid = NaN;
+      let owner: PidFileOwner | undefined;
       try {
-        pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+        owner = parsePidFile(readFileSync(path, 'utf8'));
       } catch {
         /* vanished meanwhile: retry */
       }
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new CcOtelError('IO', `another cc-otel collect (pid ${pid}) is writing to ${dataDir}`, {
+      if (owner && (await ownerAlive(owner, readStatePort(dataDir)))) {
+        throw new CcOtelError('IO', `another cc-otel collect (pid ${owner.pid}) is writing to ${dataDir}`, {
           hint: 'stop it with `cc-otel collect stop`, or use another --data-dir',
         });
       }
@@ -230,7 +239,7 @@ export class Store {
     } catch (e) {
       throw new CcOtelError('IO', `cannot create ${dir}: ${(e as Error).message}`, { cause: e });
     }
-    const unlock = acquireLock(opts.dataDir);
+    const unlock = await acquireLock(opts.dataDir);
     try {
       const last = listSegments(opts.dataDir).at(-1)?.seq ?? 0;
       // Frame offsets are u32: keep segments well below 4 GiB.

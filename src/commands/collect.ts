@@ -112,7 +112,7 @@ Examples:
       const opts = cmd.optsWithGlobals<{ dataDir?: string; json?: boolean }>();
       const ctx = getCtx();
       const { readCollectorStatus } = await import('../collector/daemon.js');
-      const st = readCollectorStatus(dataDirOf(ctx, opts.dataDir));
+      const st = await readCollectorStatus(dataDirOf(ctx, opts.dataDir));
       if (opts.json) process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
       else if (st.running) {
         const s = st.state;
@@ -123,7 +123,7 @@ Examples:
         );
       } else {
         process.stdout.write(
-          `not running${st.stale ? ` (stale pid file for pid ${st.pid}: it crashed or was killed; acknowledged data is safe)` : ''}\n` +
+          `not running${st.stale ? ` (stale pid file for pid ${st.pid}: it crashed or was killed, or that pid is another process now; acknowledged data is safe)` : ''}\n` +
             `data: ${st.dataDir} (${st.segments} segments, ${fmtBytes(st.bytesOnDisk)})\n`,
         );
       }

@@ -8,7 +8,9 @@ import { isLoopback, startCollector, type RunningCollector } from '../../../src/
 import { findProbe } from '../../../src/collector/reader.js';
 import { readRequests } from '../../../src/collector/requests.js';
 import { listSegments } from '../../../src/collector/store.js';
-import { readCollectorStatus } from '../../../src/collector/daemon.js';
+import { readCollectorStatus, stopCollector } from '../../../src/collector/daemon.js';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { isCcOtelError } from '../../../src/errors.js';
 import { buildReport } from '../../../src/report/build.js';
 import { logsRequest, metricsRequest, post } from '../report/fixtures.js';
@@ -57,15 +59,15 @@ describe('startCollector', () => {
   it('one writer per data dir; the pid and state files describe it and go away on close', async () => {
     const d = tmp();
     const c = await start(d.path);
-    expect(readFileSync(join(d.path, 'collector.pid'), 'utf8').trim()).toBe(String(process.pid));
-    const st = readCollectorStatus(d.path);
+    expect(readFileSync(join(d.path, 'collector.pid'), 'utf8').split('\n')[0]).toBe(String(process.pid));
+    const st = await readCollectorStatus(d.path);
     expect(st).toMatchObject({ running: true, pid: process.pid, stale: false, state: { httpPort: c.httpPort, grpcPort: c.grpcPort, host: '127.0.0.1' } });
     const err = await startCollector({ dataDir: d.path, httpPort: 0, grpcPort: null }).catch((e: unknown) => e);
     expect(isCcOtelError(err) && err.message).toMatch(/another cc-otel collect/);
     await c.close();
     expect(existsSync(join(d.path, 'collector.pid'))).toBe(false);
     expect(existsSync(join(d.path, 'collector.json'))).toBe(false);
-    expect(readCollectorStatus(d.path)).toMatchObject({ running: false, stale: false });
+    expect(await readCollectorStatus(d.path)).toMatchObject({ running: false, stale: false });
   });
 
   it('replaces a stale pid file (a killed collector) and reports it as stale until then', async () => {
@@ -73,9 +75,54 @@ describe('startCollector', () => {
     (await start(d.path)).close();
     await new Promise((r) => setTimeout(r, 50));
     writeFileSync(join(d.path, 'collector.pid'), '999999999\n');
-    expect(readCollectorStatus(d.path)).toMatchObject({ running: false, stale: true, pid: 999999999 });
+    expect(await readCollectorStatus(d.path)).toMatchObject({ running: false, stale: true, pid: 999999999 });
     const c = await start(d.path);
     expect(c.httpPort).toBeGreaterThan(0);
+  });
+
+  // After a reboot or kill -9 the pid in collector.pid may belong to any process by now.
+  it.each([
+    ['with a start time (Linux /proc)', (pid: number) => `${pid}\nstart=1\n`],
+    ['without one (other platforms, old pid files): the recorded port is asked', (pid: number) => `${pid}\n`],
+  ])('a pid file naming an unrelated live process, %s: stale; collect starts; stop leaves that process alone', async (_name, content) => {
+    const d = tmp();
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const pid = stranger.pid!;
+      // What a killed collector leaves: its pid file and state file (its port now answered by nothing, or by someone else).
+      const other = createServer((_q, r) => r.end('not a collector'));
+      await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+      const port = (other.address() as { port: number }).port;
+      writeFileSync(join(d.path, 'collector.pid'), content(pid));
+      writeFileSync(join(d.path, 'collector.json'), JSON.stringify({ pid, host: '127.0.0.1', httpPort: port, grpcPort: null, dataDir: d.path, startedAt: '2026-01-01T00:00:00Z' }));
+      try {
+        expect(await readCollectorStatus(d.path)).toMatchObject({ running: false, stale: true, pid });
+        expect(await stopCollector(d.path)).toEqual({ wasRunning: false, pid });
+        expect(stranger.exitCode).toBeNull();
+        expect(stranger.signalCode).toBeNull();
+        const c = await start(d.path);
+        expect(await readCollectorStatus(d.path)).toMatchObject({ running: true, pid: process.pid });
+        await c.close();
+      } finally {
+        other.close();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(stranger.exitCode).toBeNull(); // never signalled
+    } finally {
+      stranger.kill('SIGKILL');
+    }
+  });
+
+  it('a live collector is recognised by its start time, and by its port without one', async () => {
+    const d = tmp();
+    const c = await start(d.path);
+    try {
+      expect(readFileSync(join(d.path, 'collector.pid'), 'utf8')).toMatch(process.platform === 'linux' ? /^\d+\nstart=\d+\n$/ : /^\d+\n/);
+      writeFileSync(join(d.path, 'collector.pid'), `${process.pid}\n`);
+      expect(await readCollectorStatus(d.path)).toMatchObject({ running: true, stale: false });
+    } finally {
+      await c.close();
+    }
   });
 
   it('reports a busy port as a CcOtelError with a hint, and releases the lock', async () => {

@@ -85,7 +85,7 @@ describe('cc-otel collect --detach / status / stop', () => {
     const stop = await run(['collect', 'stop', '--data-dir', dataDir]);
     expect(stop.out).toBe(`stopped (pid ${state.pid})\n`);
     expect(existsSync(join(dataDir, 'collector.pid'))).toBe(false);
-    expect(readCollectorStatus(dataDir)).toMatchObject({ running: false, stale: false, segments: 1 });
+    expect(await readCollectorStatus(dataDir)).toMatchObject({ running: false, stale: false, segments: 1 });
     const after = await run(['collect', 'status', '--data-dir', dataDir]);
     expect(after.exitCode).toBe(1);
     expect(after.out).toMatch(/^not running\n/);
