@@ -12,12 +12,16 @@
  *    a new start time is a reset and counts in full.
  * An increment is attributed to its point's time, so `since` cuts cumulative series correctly too.
  */
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Attrs, AttrValue } from '../collector/attributes.js';
 import { attrsKey } from '../collector/attributes.js';
 import { forEachIndexFrame } from '../collector/reader.js';
 import { PF_NO_VALUE, POINT_ROW, type CtxDef } from '../collector/segment-format.js';
 import { listSegments } from '../collector/store.js';
+
+/** 96 bits of SHA-1: a compact identity for event dedup (collisions are not a concern at report sizes). */
+const shortHash = (text: string): string => createHash('sha1').update(text).digest('base64url').slice(0, 16);
 
 export const GROUP_BY = ['engineer', 'team', 'org', 'model', 'day', 'session'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -72,7 +76,8 @@ export interface Report {
     dataPoints: number;
     events: number;
     /** tool decisions come from tool_decision events when there are any, else from code_edit_tool.decision */
-    decisionsFrom: 'events' | 'metric';
+    /** where accept/reject came from: per session, its tool_decision events if it has any, else the code_edit_tool.decision metric */
+    decisionsFrom: 'events' | 'metric' | 'both';
     /** distinct session.id values, or the claude_code.session.count metric when no session.id is recorded */
     sessionsFrom: 'session.id' | 'session.count';
   };
@@ -246,15 +251,22 @@ export function buildReport(opts: ReportOptions): Report {
   const globalSeries = new Map<string, number>();
   let events = 0;
   let sawDecisionEvents = false;
+  let metricDecisions = false;
+  /** sessions with tool_decision events: their decisions come from those, not from the metric */
+  const decisionSessions = new Set<string>();
+  /** compact identities of the events counted (a retried request repeats them) */
   const seenEvents = new Set<string>();
 
   for (const seg of segments) {
-    const ctxs = new Map<number, CtxDef & { key: string }>();
+    const ctxs = new Map<number, CtxDef & { key: string; h: string }>();
     const local2global: number[] = [];
     const names = new Map<number, number>(); // name id → event code (0 = not reported)
     forEachIndexFrame(seg, (f) => {
       for (const d of f.header.d) {
-        if (d.k === 'c') ctxs.set(d.i, { ...d, key: `${attrsKey(d.r)}\u0000${d.s}\u0000${d.sv}` });
+        if (d.k === 'c') {
+          const key = `${attrsKey(d.r)}\u0000${d.s}\u0000${d.sv}`;
+          ctxs.set(d.i, { ...d, key, h: shortHash(key) });
+        }
         else if (d.k === 'n') names.set(d.i, EVENTS[d.n] ?? 0);
         else {
           const slot = d.t === 'sum' ? slotOf(d.m, d.a) : -1;
@@ -306,17 +318,24 @@ export function buildReport(opts: ReportOptions): Report {
         if (code === 0 || t < sinceNs || t >= untilNs) continue;
         const json = b.toString('utf8', jsonAt, jsonAt + len);
         const ctx = ctxs.get(ctxId);
-        const dedup = `${t}\u0000${code}\u0000${ctx?.key ?? ''}\u0000${json}`;
-        if (seenEvents.has(dedup)) continue; // a retried request
-        seenEvents.add(dedup);
         const a = JSON.parse(json) as Attrs;
         const r = ctx?.r ?? {};
-        const row = rowFor(byDay ? dayOf(t) : groupOf(a, r));
         const session = str(a['session.id']) ?? str(r['session.id']);
+        // A retried request repeats its events: drop them on a compact identity — Claude Code's
+        // session.id + event.sequence, else a short hash — not on the whole JSON (memory).
+        const seq = a['event.sequence'];
+        const dedup =
+          session !== undefined && (typeof seq === 'number' || typeof seq === 'string')
+            ? `${code}\u0000${session}\u0000${seq}`
+            : `${t}\u0000${code}\u0000${ctx?.h ?? ''}\u0000${shortHash(json)}`;
+        if (seenEvents.has(dedup)) continue;
+        seenEvents.add(dedup);
+        const row = rowFor(byDay ? dayOf(t) : groupOf(a, r));
         if (session) row.sessions.add(session);
         if (code === EVENT_API_ERROR) row.v[S_API_ERRORS]!++;
         else {
           sawDecisionEvents = true;
+          if (session) decisionSessions.add(session);
           const decision = str(a.decision);
           if (decision === 'accept') row.v[S_EV_ACCEPT]!++;
           else if (decision === 'reject') row.v[S_EV_REJECT]!++;
@@ -352,6 +371,9 @@ export function buildReport(opts: ReportOptions): Report {
     }
     const si = series[gi]!;
     const { slot, cumulative, monotonic, session } = si;
+    // Decisions per session: a session with tool_decision events counts those, not this metric.
+    const isDecision = slot === S_EDIT_ACCEPT || slot === S_EDIT_REJECT;
+    const coveredByEvents = isDecision && session !== undefined && decisionSessions.has(session);
     let prevS = NaN;
     let prevT = NaN;
     let prevV = 0;
@@ -383,12 +405,14 @@ export function buildReport(opts: ReportOptions): Report {
         si.row = row = rowFor(si.group);
         if (session) row.sessions.add(session);
       }
+      if (coveredByEvents) continue;
+      if (isDecision && inc) metricDecisions = true;
       row!.v[slot]! += inc;
     }
   }
 
   // ---- rows ----
-  const decisionsFrom: 'events' | 'metric' = sawDecisionEvents ? 'events' : 'metric';
+  const decisionsFrom: 'events' | 'metric' | 'both' = sawDecisionEvents ? (metricDecisions ? 'both' : 'events') : 'metric';
   const anySessionIds = [...rows.values()].some((r) => r.sessions.size > 0);
   // Float sums carry noise in the last bits (0.1 + 0.05 = 0.15000000000000002); 1e-9 is far below
   // any unit reported (USD, seconds).
@@ -405,7 +429,8 @@ export function buildReport(opts: ReportOptions): Report {
       linesRemoved: v[S_REMOVED]!,
       commits: v[S_COMMITS]!,
       pullRequests: v[S_PRS]!,
-      decisions: decisionsFrom === 'events' ? { accept: v[S_EV_ACCEPT]!, reject: v[S_EV_REJECT]! } : { accept: v[S_EDIT_ACCEPT]!, reject: v[S_EDIT_REJECT]! },
+      // disjoint by session (pass 2 skips the metric of sessions that have events)
+      decisions: { accept: v[S_EV_ACCEPT]! + v[S_EDIT_ACCEPT]!, reject: v[S_EV_REJECT]! + v[S_EDIT_REJECT]! },
       apiErrors: v[S_API_ERRORS]!,
     };
   };

@@ -273,6 +273,41 @@ describe('events and sessions', () => {
     ]);
   });
 
+  it('decisions per session: events where a session has tool_decision events, the metric where it has none (logs off)', async () => {
+    const { dir, c } = await collector();
+    const ada = { 'session.id': 'sess-ada', engineer: 'ada' };
+    const bob = { 'session.id': 'sess-bob', engineer: 'bob' };
+    await post(
+      c.httpUrl,
+      'logs',
+      logsRequest({ engineer: 'ada' }, [
+        { name: 'tool_decision', time: T0 + 1, attrs: { ...ada, decision: 'accept', 'event.sequence': 1 } },
+        { name: 'tool_decision', time: T0 + 2, attrs: { ...ada, decision: 'reject', 'event.sequence': 2 } },
+      ]),
+    );
+    const decisionMetric = (attrs: Attrs, decision: string, value: number): SumMetric => ({ name: 'claude_code.code_edit_tool.decision', temporality: 'delta', points: [{ attrs: { ...attrs, decision }, start: T0, time: T0 + 9, value }] });
+    // ada's metric duplicates her events (not counted twice); bob has the logs exporter off: only the metric.
+    await post(c.httpUrl, 'metrics', metricsRequest({ engineer: 'ada' }, [decisionMetric(ada, 'accept', 7)]));
+    await post(c.httpUrl, 'metrics', metricsRequest({ engineer: 'bob' }, [decisionMetric(bob, 'accept', 3), decisionMetric(bob, 'reject', 1)]));
+    const r = buildReport({ dataDir: dir.path, by: 'engineer' });
+    expect(r.meta.decisionsFrom).toBe('both');
+    expect(Object.fromEntries(r.rows.map((x) => [x.key, x.decisions]))).toEqual({ ada: { accept: 1, reject: 1 }, bob: { accept: 3, reject: 1 } });
+    expect(r.totals.decisions).toEqual({ accept: 4, reject: 2 });
+  });
+
+  it('drops a retried event by session.id + event.sequence (not by its whole JSON); events without them by content', async () => {
+    const { dir, c } = await collector();
+    const s = { 'session.id': 'sess-1', engineer: 'ada' };
+    await post(c.httpUrl, 'logs', logsRequest({}, [{ name: 'api_error', time: T0, attrs: { ...s, status_code: 529, 'event.sequence': 7 } }]));
+    // the same event (same session and sequence) re-sent, an attribute rendered differently
+    await post(c.httpUrl, 'logs', logsRequest({}, [{ name: 'api_error', time: T0, attrs: { ...s, status_code: '529', 'event.sequence': 7 } }]));
+    const noSeq = logsRequest({}, [{ name: 'api_error', time: T0 + 5, attrs: { engineer: 'ada', status_code: 500 } }]);
+    await post(c.httpUrl, 'logs', noSeq);
+    await post(c.httpUrl, 'logs', noSeq); // retried
+    await post(c.httpUrl, 'logs', logsRequest({}, [{ name: 'api_error', time: T0 + 5, attrs: { engineer: 'ada', status_code: 502 } }])); // another one
+    expect(buildReport({ dataDir: dir.path, by: 'engineer' }).totals.apiErrors).toBe(3);
+  });
+
   it('falls back to claude_code.session.count when no session.id is recorded', async () => {
     const { dir, c } = await collector();
     const pts = (engineer: string, n: number): Pt[] => Array.from({ length: n }, (_, i) => ({ attrs: { engineer }, start: T0 + i, time: T0 + i + 1, value: 1 }));
