@@ -11,12 +11,14 @@
 // 3. Report: a fresh process builds the report over everything stored (one million data points by
 //    default) and reports its time and peak RSS; its totals are checked against what was sent.
 // Targets (issue 6): ingest ≥ 50k records/s, report < 2 s, report RSS < 300 MB.
+// The JSON starts with `machine` (node version, cores, CPU, memory): numbers are only comparable
+// on the same machine.
 import { build } from 'esbuild';
 import { NODE_ESM } from '../scripts/esbuild-options.mjs';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, freemem, totalmem, tmpdir, release, arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -185,7 +187,17 @@ function nextRequest() {
 
 // ---- run ----
 const dataDir = mkdtempSync(join(tmpdir(), 'cc-otel-bench-'));
-const result = { node: process.version, records: RECORDS, batch: BATCH, dataDir: args.keep ? dataDir : undefined };
+// The numbers mean little without the machine they were measured on.
+const cpuList = cpus();
+const machine = {
+  node: process.version,
+  platform: `${platform()} ${release()} ${arch()}`,
+  cores: cpuList.length,
+  cpu: cpuList[0]?.model?.trim() ?? 'unknown',
+  memoryGB: +(totalmem() / 2 ** 30).toFixed(1),
+  freeMemoryGB: +(freemem() / 2 ** 30).toFixed(1),
+};
+const result = { machine, node: process.version, records: RECORDS, batch: BATCH, dataDir: args.keep ? dataDir : undefined };
 try {
   const nRequests = Math.ceil(RECORDS / BATCH);
   const tGen = performance.now();
