@@ -2,7 +2,7 @@
 // <event>` for every event, the built CLI appends to the local JSONL log and ships in the
 // background to the independent OTLP receiver. Also: a backend that is down, 200 concurrent hooks,
 // a shipper killed mid-batch, and the hook's do-no-harm rules. Needs `npm run build`.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -284,6 +284,22 @@ describe('hook events from the CLI', () => {
     const hot = ['hot.cjs', 'boot.cjs'].map((f) => readFileSync(join(REPO_ROOT, 'dist', f), 'utf8')).join('\n');
     const loads = [...hot.matchAll(/(?:require|import)\("([^"]+)"\)/g)].map((m) => m[1]!);
     // (node:net may appear: the stdin reader wraps a pipe fd in a Socket — no network involved)
-    expect(loads.filter((m) => /^@opentelemetry\/|^(node:)?(http|https|http2|tls|crypto)$/.test(m))).toEqual([]);
+    expect(loads.filter((m) => /^@opentelemetry\/|^(node:)?(http|https|http2|tls)$/.test(m))).toEqual([]);
+    // node:crypto is in the bundle only for rotation with shipping on (retention.ts: the log's
+    // fingerprints), initialised lazily: a hook that doesn't rotate must not load it. At run time:
+    const dir = tmp('cc-otel-hot-modules');
+    const [pre] = writeTree(dir, {
+      'pre.cjs': `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(join(dir, 'loaded.json'))}, JSON.stringify(process.moduleLoadList)));\n`,
+      'proj/.cc-otel.json': JSON.stringify({ backend: 'local', endpoint: 'http://127.0.0.1:9' }),
+      'home/.keep': '',
+    });
+    const r = spawnSync(process.execPath, ['--require', pre!, CC_OTEL_BIN, 'hook', 'pre-tool-use'], {
+      env: { PATH: process.env.PATH, HOME: join(dir, 'home'), CLAUDE_PROJECT_DIR: join(dir, 'proj') },
+      input: JSON.stringify({ session_id: 's', hook_event_name: 'PreToolUse' }),
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    const loaded = JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[];
+    expect(loaded.filter((m) => /^NativeModule (crypto|http|https|http2|tls)$/.test(m))).toEqual([]);
   });
 });
