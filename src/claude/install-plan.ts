@@ -31,6 +31,7 @@ import type { CcOtelPresence, LoadScopesOptions, SettingsLayer, SettingsWarning 
 import { eventHook, isCcOtelHeadersCommand, isCcOtelHookCommand, sessionStartHook } from './hook-entries.js';
 import type { HookSpec } from './hook-entries.js';
 import { applySettingsEdit, planSettingsEdit } from './settings-edit.js';
+import { nodeValue, parseJson } from './settings-json.js';
 import type { SettingsEditPlan } from './settings-edit.js';
 import { fileMeta, readSettingsFile, readText } from './settings-file.js';
 import { backupPath, installRecordPath, settingsFilePath } from './settings-paths.js';
@@ -300,7 +301,7 @@ export function simulateOverrides(ctx: PathContext, paths: LoadScopesOptions, ed
   const scopes = loadScopes(ctx, paths);
   let settings: Record<string, unknown> | null = null;
   try {
-    settings = edit.after === null ? null : (JSON.parse(edit.after) as Record<string, unknown>);
+    settings = edit.after === null ? null : (nodeValue(parseJson(edit.after)) as Record<string, unknown>); // parseJson: a BOM is fine
   } catch {
     settings = null;
   }

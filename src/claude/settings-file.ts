@@ -54,7 +54,9 @@ export function resolveTarget(path: string): string {
   throw new CcOtelError('SETTINGS_INVALID', `${path}: too many levels of symbolic links`, { hint: 'check the link does not point back to itself' });
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a leading BOM in the text (the JSON parser tolerates it), so the backup, the
+// record's `original` and an uninstall give back the file's exact bytes.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The text of `target`, or null when there is no file. Throws the raw fs error otherwise. */
 export function readText(target: string): string | null {

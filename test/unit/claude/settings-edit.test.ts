@@ -45,7 +45,8 @@ function run(files: Files, edit: SettingsEdit): { files: Files; plan: SettingsEd
 }
 
 const start = (text: string | null): Files => (text === null ? {} : { [TARGET]: text });
-const settingsOf = (f: Files) => JSON.parse(f[TARGET] as string) as Record<string, any>;
+const parse = (t: string) => JSON.parse(t.replace(/^\uFEFF/, '')) as Record<string, any>; // JSON.parse rejects a BOM; Claude Code's reader and ours do not
+const settingsOf = (f: Files) => parse(f[TARGET] as string);
 const uninstall: SettingsEdit = { action: 'uninstall' };
 
 describe('install → uninstall is byte-for-byte, on every starting file', () => {
@@ -69,7 +70,7 @@ describe('install → uninstall is byte-for-byte, on every starting file', () =>
     const installed = run(start(text), INSTALL);
     const noRecord = { [TARGET]: installed.files[TARGET] } as Files;
     const removed = run(noRecord, { action: 'uninstall', expectedEnv: INSTALL.env });
-    expect(dropEmpty(JSON.parse(removed.files[TARGET] as string))).toEqual(dropEmpty(JSON.parse(text as string)));
+    expect(dropEmpty(parse(removed.files[TARGET] as string))).toEqual(dropEmpty(parse(text as string)));
   });
 });
 

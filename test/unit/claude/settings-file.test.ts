@@ -81,7 +81,7 @@ function thrown(f: () => unknown): { code?: string; message: string; hint?: stri
   throw new Error('expected an error');
 }
 
-const MATRIX = ['missing', 'empty {}', '{} without final newline', '4-space indent with env keys', 'tab indent', 'existing SessionStart hooks from another tool', 'one-line JSON, unicode keys, nested arrays', 'CRLF line endings'];
+const MATRIX = ['missing', 'empty {}', '{} without final newline', '4-space indent with env keys', 'tab indent', 'existing SessionStart hooks from another tool', 'one-line JSON, unicode keys, nested arrays', 'CRLF line endings', 'UTF-8 BOM (Windows editors)'];
 
 describe.each(VARIANTS)('scope: $name', (v) => {
   test.each(MATRIX)('%s: install → re-install (no write) → uninstall leaves every byte as it was', (name) => {

@@ -42,6 +42,7 @@ export const STARTING_FILES: Record<string, string | null> = {
   'CRLF line endings': '{\r\n  "model": "sonnet",\r\n  "env": {\r\n    "FOO": "bar"\r\n  }\r\n}\r\n',
   'odd but valid spacing': '{ "env" : { "FOO" : "1" } ,\n  "cleanupPeriodDays":  30 }',
   'empty env and hooks objects': '{\n  "env": {},\n  "hooks": {}\n}\n',
+  'UTF-8 BOM (Windows editors)': '\uFEFF{\n  "model": "opus",\n  "env": {\n    "FOO": "1"\n  }\n}\n',
   'escaped strings': '{\n  "env": {\n    "PATH_HINT": "C:\\\\tools\\\\bin",\n    "GREETING": "caf\\u00e9 \\"quoted\\""\n  }\n}\n',
 };
 
