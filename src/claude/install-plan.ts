@@ -378,11 +378,5 @@ export function applyUninstall(plan: UninstallPlan): { wrote: string[]; removed:
 // ---------------------------------------------------------------------------------------------
 // Output helpers
 
-/** Replace every secret (and its JSON-escaped form) in `text`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    for (const form of new Set([s, JSON.stringify(s).slice(1, -1)])) if (form) out = out.split(form).join('<redacted>');
-  }
-  return out;
-}
+/** Replace every secret (and its JSON-escaped form) in `text` (sensitive-keys.ts). */
+export { redact, redactEnv, redactSettingsText } from './sensitive-keys.js';

@@ -31,7 +31,7 @@ import { CcOtelError } from '../errors.js';
 import { hookGroup, isCcOtelHeadersCommand, isCcOtelHookCommand } from './hook-entries.js';
 import type { HookSpec } from './hook-entries.js';
 import { emptyRecord, parseRecord, serializeRecord } from './install-record.js';
-import { shownValue } from './sensitive-keys.js';
+import { isSensitiveKey, redactSettingsText, sensitiveValues, shownValue } from './sensitive-keys.js';
 import type { InstallRecord } from './install-record.js';
 import { applyFileOps, invalidSettingsError, readForEdit, readText, unreadableError } from './settings-file.js';
 import type { FileOp, SettingsFileSnapshot } from './settings-file.js';
@@ -88,8 +88,13 @@ export interface SettingsEditPlan {
   after: string | null;
   /** true when apply would write or delete anything (settings file or sidecars) */
   changed: boolean;
-  /** unified diff of the settings file ('' when it does not change) */
+  /**
+   * unified diff of the settings file ('' when it does not change), for printing: the value of every
+   * sensitive key (sensitive-keys.ts) and every value in `secrets` is "<redacted>"
+   */
   diff: string;
+  /** values in the file, before or after, or in its install record that must never be printed */
+  secrets: string[];
   warnings: string[];
   /** values cc-otel would overwrite without owning them: apply refuses while this is non-empty */
   conflicts: SettingsConflict[];
@@ -188,6 +193,7 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
     if (after === null && before !== null && record) for (const d of record.createdDirs) ops.push({ op: 'rmdir', path: d });
   }
 
+  const secrets = secretsOf(before, after, record, edits.record);
   return {
     action: edit.action,
     path: snap.path,
@@ -195,11 +201,43 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
     before,
     after,
     changed: ops.length > 0,
-    diff: unifiedDiff(snap.path, before, after),
+    diff: redactSettingsText(unifiedDiff(snap.path, before, after), secrets),
+    secrets,
     warnings,
     conflicts,
     ops,
   };
+}
+
+/**
+ * What a diff of this edit must not show: strings under sensitive keys in the file before and after,
+ * and every value (written or replaced) the install record holds under a sensitive key — after a
+ * key rotation the old key is only in the '-' lines and the record.
+ */
+function secretsOf(before: string | null, after: string | null, ...records: Array<InstallRecord | null>): string[] {
+  const out: string[] = [];
+  for (const text of [before, after]) {
+    if (text === null) continue;
+    try {
+      sensitiveValues(nodeValue(parseJson(text)), false, out);
+    } catch {
+      /* not JSON: nothing parsed, the key-name pass still applies */
+    }
+  }
+  for (const r of records) {
+    if (!r) continue;
+    for (const [k, own] of Object.entries(r.env)) {
+      if (!isSensitiveKey(k)) continue;
+      out.push(own.value);
+      if (own.previous !== null)
+        try {
+          sensitiveValues(JSON.parse(own.previous), true, out);
+        } catch {
+          /* a previous value that is not JSON cannot be in the file either */
+        }
+    }
+  }
+  return [...new Set(out)].filter((s) => s.length >= 4);
 }
 
 /**

@@ -120,9 +120,10 @@ export function define(program: Command, getCtx: () => Context): void {
       force: o.force === true,
       allowSecretInSettings: o.allowSecretInSettings === true,
     });
-    const secrets = install.content.secrets;
-    const red = (s: string) => ip.redact(s, secrets);
     const { edit } = install;
+    // The diff is already redacted by key name (settings-edit.ts); this catches the values anywhere else.
+    const secrets = [...install.content.secrets, ...edit.secrets];
+    const red = (s: string) => ip.redact(s, secrets);
     const warnings = [...plan.warnings.filter((w) => !(install.content.secretKeys.length && w.startsWith('protocol grpc'))), ...edit.warnings, ...install.notes];
     if (scope === 'user' && r.loaded.files.some((f) => f.kind === 'project'))
       warnings.push(
@@ -147,7 +148,7 @@ export function define(program: Command, getCtx: () => Context): void {
               changed: edit.changed,
               applied: applied.wrote.length + applied.removed.length > 0,
               diff: edit.diff,
-              env: install.content.env,
+              env: ip.redactEnv(install.content.env),
               otelHeadersHelper: install.content.otelHeadersHelper ?? null,
               hooks: install.content.hooks.map((h) => ({ event: h.event, matcher: h.matcher ?? null, command: h.hook.command, timeout: h.hook.timeout ?? null })),
               secretInSettings: install.content.secretKeys,

@@ -53,10 +53,12 @@ export function define(program: Command, getCtx: () => Context): void {
     const { edit } = plan;
     const applied = o.dryRun ? { wrote: [], removed: [] } : ip.applyUninstall(plan);
     const elsewhere = plan.elsewhere.map((i) => ({ scope: i.source, path: i.path }));
+    // The diff is already redacted by key name (settings-edit.ts); this catches the values anywhere else.
+    const red = (s: string) => ip.redact(s, edit.secrets);
 
     if (o.json) {
       process.stdout.write(
-        `${JSON.stringify(
+        `${red(JSON.stringify(
           {
             action: 'uninstall',
             scope,
@@ -74,7 +76,7 @@ export function define(program: Command, getCtx: () => Context): void {
           },
           null,
           2,
-        )}\n`,
+        ))}\n`,
       );
       return;
     }
@@ -87,7 +89,7 @@ export function define(program: Command, getCtx: () => Context): void {
       out += `\n${parts.join('; ').replace(/^./, (c) => c.toUpperCase())}.\n`;
     }
     if (elsewhere.length) out += `cc-otel is still installed in: ${elsewhere.map((e) => `${e.scope} (${e.path})`).join(', ')}\n`;
-    process.stdout.write(out);
-    for (const w of edit.warnings) ctx.log.warn(`warning: ${w}`);
+    process.stdout.write(red(out));
+    for (const w of edit.warnings) ctx.log.warn(`warning: ${red(w)}`);
   });
 }

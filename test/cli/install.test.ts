@@ -277,6 +277,33 @@ describe('cc-otel install (real process)', () => {
     expect(readdirSync(join(w.home, '.claude'))).toEqual(['settings.json']);
   });
 
+  test('diffs and --json never print a key: the old one after a rotation, the current one on uninstall, the user\'s own API key', async () => {
+    const USERS = 'sk-ant-TOPSECRET-0000';
+    const mine = `{\n  "env": {\n    "ANTHROPIC_API_KEY": "${USERS}",\n    "HTTPS_PROXY": "http://proxy:3128"\n  }\n}\n`;
+    const w = world({ ...CONFIG, protocol: 'grpc' }, { 'home/.claude/settings.json': mine });
+    const first = await w.run(['install', '--allow-secret-in-settings']);
+    expect(first.code, describeCcOtel(first)).toBe(0);
+    expect(first.stdout).toContain('"ANTHROPIC_API_KEY": "<redacted>"');
+    const NEW = 'sk-install-rotated-9a8b7c6d';
+    const leaks = (r: CcOtelRun) => [KEY, NEW, USERS].filter((k) => (r.stdout + r.stderr).includes(k));
+    const dry = await w.run(['install', '--allow-secret-in-settings', '--dry-run'], { TEST_KEY: NEW });
+    expect(dry.code, describeCcOtel(dry)).toBe(0);
+    expect(dry.stdout).toMatch(/^- {4}"OTEL_EXPORTER_OTLP_HEADERS": "<redacted>"/m);
+    expect(leaks(dry)).toEqual([]);
+    const dryJson = await w.run(['install', '--allow-secret-in-settings', '--dry-run', '--json'], { TEST_KEY: NEW });
+    expect(JSON.parse(dryJson.stdout).diff).toContain('OTEL_EXPORTER_OTLP_HEADERS');
+    expect(leaks(dryJson)).toEqual([]);
+    for (const args of [['uninstall', '--dry-run'], ['uninstall', '--dry-run', '--json']]) {
+      const u = await w.run(args);
+      expect(u.code, describeCcOtel(u)).toBe(0);
+      expect(u.stdout).toContain('OTEL_EXPORTER_OTLP_HEADERS');
+      expect(leaks(u)).toEqual([]);
+    }
+    const u = await w.run(['uninstall', '--json']);
+    expect(leaks(u)).toEqual([]);
+    expect(readFileSync(w.userSettings, 'utf8')).toBe(mine);
+  });
+
   test('a value cc-otel did not write is a conflict: exit 1, nothing written; --force overwrites and uninstall puts it back', async () => {
     const mine = '{\n  "env": {\n    "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"\n  }\n}\n';
     const w = world(CONFIG, { 'home/.claude/settings.json': mine });

@@ -289,3 +289,30 @@ describe('sidecars', () => {
     );
   });
 });
+
+describe('diffs never show secrets', () => {
+  const SECRET = 'sk-ant-TOPSECRET';
+  const withKey = `{\n  "env": {\n    "ANTHROPIC_API_KEY": "${SECRET}",\n    "HTTPS_PROXY": "http://proxy:3128"\n  }\n}\n`;
+  const withStatic = (key: string) => ({ ...INSTALL, env: { ...INSTALL.env, OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer ${key}` } });
+
+  test("the user's own API key in context lines, install and uninstall", () => {
+    const installed = run(start(withKey), INSTALL);
+    expect(installed.plan.diff).toContain('"ANTHROPIC_API_KEY": "<redacted>"');
+    expect(installed.plan.diff).not.toContain(SECRET);
+    const removed = run(installed.files, uninstall);
+    expect(removed.plan.diff).not.toBe('');
+    expect(removed.plan.diff).not.toContain(SECRET);
+    expect(removed.plan.secrets).toContain(SECRET);
+  });
+
+  test('after a key rotation: neither the old key (- lines, record) nor the new one', () => {
+    const first = run(start('{}\n'), withStatic('old-key-0001'));
+    const second = run(first.files, withStatic('new-key-0002'));
+    expect(second.plan.diff).toMatch(/^-.*OTEL_EXPORTER_OTLP_HEADERS/m);
+    expect(second.plan.diff).not.toMatch(/old-key-0001|new-key-0002/);
+    expect(second.plan.secrets).toEqual(expect.arrayContaining(['authorization=Bearer old-key-0001', 'authorization=Bearer new-key-0002']));
+    const removed = run(second.files, uninstall);
+    expect(removed.plan.diff).toMatch(/^-.*OTEL_EXPORTER_OTLP_HEADERS/m);
+    expect(removed.plan.diff).not.toContain('new-key-0002');
+  });
+});
