@@ -21,6 +21,8 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, posix, resolve, win32 } from 'node:path';
 import { CcOtelError } from '../errors.js';
+import type { LoadedConfig, Source, SourceKind } from '../config/load.js';
+import { CC_OTEL_INPUTS } from '../otel/vars.js';
 import type { HookEventSpec } from '../events/hook-events.js';
 import { HOOK_EVENTS } from '../events/hook-events.js';
 import { settingsEnv } from '../otel/build-env.js';
@@ -127,6 +129,12 @@ export function flagsEnv(flags: InstallFlags): Record<string, string> {
 export interface InstallRequest {
   scope: SettingsScope;
   paths: ScopePathOptions;
+  /**
+   * The loaded config: for a shared file (project, managed, --output) the values that came from
+   * this user's config file or shell are written as CC_OTEL_* (sharedConfigEnv). Omitted: nothing
+   * but the flags is carried.
+   */
+  loaded?: LoadedConfig;
   /** `<node> <cc-otel>` (ccOtelCommandPrefix) or the user's --command */
   prefix: string;
   /** hook events besides SessionStart (from --events) */
@@ -147,8 +155,83 @@ export interface InstallContent {
   notes: string[];
 }
 
-/** Where the engineer attribute came from when nobody set it: it names whoever ran install. */
-const IMPLICIT_ENGINEER = /^(?:env (?:USER|USERNAME|LOGNAME)|OS user)$/;
+/**
+ * Where the engineer attribute came from when it names whoever ran install rather than a choice
+ * made for the shared file: nobody set it ($USER, the OS user), or it is in that user's own config.
+ */
+const IMPLICIT_ENGINEER = /^(?:env (?:USER|USERNAME|LOGNAME)|OS user|user config .*)$/;
+
+/** Is the file written for more than the user who runs install? */
+export function isSharedScope(scope: SettingsScope, paths: ScopePathOptions): boolean {
+  return scope === 'project' || scope === 'managed' || paths.outputFile !== undefined;
+}
+
+export interface SharedConfig {
+  /** CC_OTEL_* for the config values other users of the file would not have */
+  env: Record<string, string>;
+  /** the config keys carried, with where they came from */
+  carried: Array<{ key: string; from: string }>;
+  /** config keys no CC_OTEL_* variable can carry, which the helper and the hooks need */
+  missing: Array<{ key: string; from: string }>;
+  /** config keys no CC_OTEL_* variable can carry, already in the env block as OTEL_* for Claude Code */
+  baked: Array<{ key: string; from: string }>;
+}
+
+function sourceText(s: Source): string {
+  return s.kind === 'env' ? `env ${s.detail}` : s.kind === 'user' || s.kind === 'project' || s.kind === 'file' ? s.detail : s.kind;
+}
+
+/**
+ * What a shared settings file must carry so that the helper and the hooks, run by someone else,
+ * resolve the same configuration: every value that came from somewhere only the installer has —
+ * the user config file, CC_OTEL_* in the shell, CC_OTEL_CONFIG set in the shell, and (for managed,
+ * which applies in every project) the project .cc-otel.json. A project file's values are not
+ * carried into the project scope: the .cc-otel.json is committed with it. Flags are flagsEnv's.
+ * Key *references* are carried (CC_OTEL_KEY); a key never is: the config holds none.
+ */
+export function sharedConfigEnv(loaded: LoadedConfig, req: Pick<InstallRequest, 'scope' | 'paths' | 'flags'>, presetFields: readonly string[]): SharedConfig {
+  const out: SharedConfig = { env: {}, carried: [], missing: [], baked: [] };
+  if (!isSharedScope(req.scope, req.paths)) return out;
+  const kinds = new Set<SourceKind>(['user', 'env']);
+  if (req.flags.config === undefined) kinds.add('file'); // --config: CC_OTEL_CONFIG names the file, read at run time
+  if (req.scope === 'managed' || req.paths.outputFile !== undefined) kinds.add('project');
+  const config = loaded.config as Record<string, unknown>;
+  const seen = new Set<string>();
+  for (const [path, src] of Object.entries(loaded.sources)) {
+    if (!kinds.has(src.kind)) continue;
+    const top = path.split('.')[0] as string;
+    if (seen.has(top)) continue;
+    seen.add(top);
+    const from = sourceText(src);
+    if (top === 'engineer' && src.kind === 'user') continue; // the installer's own name (buildInstallContent says so)
+    if (top === 'verify') continue; // read-back credentials for `cc-otel verify`: nothing at run time
+    const input = CC_OTEL_INPUTS.find((i) => i.configKey === top);
+    const value = config[top];
+    const rendered = Array.isArray(value) ? (value.some((v) => String(v).includes(',')) ? undefined : value.join(',')) : typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+    if (input && rendered !== undefined) {
+      out.env[input.name] = rendered;
+      out.carried.push({ key: top, from });
+    } else if (presetFields.includes(top) || top === 'key') out.missing.push({ key: top, from });
+    else out.baked.push({ key: top, from });
+  }
+  return out;
+}
+
+export function sharedConfigError(missing: SharedConfig['missing'], req: Pick<InstallRequest, 'scope' | 'paths'>, path: string): CcOtelError {
+  const what = req.paths.outputFile ? 'a managed package' : `a ${req.scope} settings file`;
+  const list = missing.map((m) => `"${m.key}" (from ${m.from})`).join(', ');
+  return new CcOtelError(
+    'CONFIG_INVALID',
+    `${what} is used by people who do not have your configuration, and ${list} cannot be carried in its env block (no CC_OTEL_* variable holds ${missing.length > 1 ? 'them' : 'it'}): ` +
+      `the otelHeadersHelper and the hooks in ${path} would run unconfigured for everyone else`,
+    {
+      hint:
+        req.scope === 'project' && !req.paths.outputFile
+          ? 'commit a project .cc-otel.json with the backend settings (no key: only key references such as "env:NAME" or "op://…") beside .claude/, then run install again'
+          : 'put the configuration in a file at the same path on every machine (e.g. /etc/cc-otel/config.json, shipped with the package) and install with --config <that path>: it is written as CC_OTEL_CONFIG',
+    },
+  );
+}
 
 /** The error for grpc + a secret auth header, without --allow-secret-in-settings. */
 export function grpcSecretError(plan: TelemetryPlan, scope: SettingsScope): CcOtelError {
@@ -171,7 +254,7 @@ export function grpcSecretError(plan: TelemetryPlan, scope: SettingsScope): CcOt
 export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): InstallContent {
   const notes: string[] = [];
   const env: Record<string, string> = { ...settingsEnv(plan) };
-  const shared = req.scope === 'project' || req.scope === 'managed';
+  const shared = isSharedScope(req.scope, req.paths);
 
   // The engineer attribute of a shared file would name the installer for everyone who uses it.
   const engSource = plan.attributeSources.engineer;
@@ -187,6 +270,24 @@ export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): I
     );
   }
 
+  let sharedMissing: SharedConfig['missing'] = [];
+  const sharedPath = req.paths.outputFile ?? `the ${req.scope} settings file`;
+  if (req.loaded) {
+    const shared = sharedConfigEnv(req.loaded, req, plan.preset.fields.map((f) => f.name));
+    sharedMissing = shared.missing; // refused below, after the more specific secret checks
+    for (const [k, v] of Object.entries(shared.env)) env[k] = v;
+    const what = req.paths.outputFile ? 'the managed package' : `the ${req.scope} settings file`;
+    if (shared.carried.length)
+      notes.push(
+        `wrote your configuration into ${what} as ${Object.keys(shared.env).join(', ')} (${[...new Set(shared.carried.map((c) => c.from))].join(', ')}): ` +
+          "the helper and the hooks run for people who don't have it; key references only, never a key",
+      );
+    if (shared.baked.length)
+      notes.push(
+        `not carried: ${shared.baked.map((b) => b.key).join(', ')} (${[...new Set(shared.baked.map((b) => b.from))].join(', ')}) — no CC_OTEL_* variable holds them; where they shape the OTEL_* values, ${what} has them for Claude Code's exporter, ` +
+          "but the hooks on other people's machines run without them: put them in a project .cc-otel.json or a config file every machine has (--config)",
+      );
+  }
   for (const [k, v] of Object.entries(flagsEnv(req.flags))) env[k] = v;
 
   const secrets: string[] = [];
@@ -206,6 +307,8 @@ export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): I
     secretKeys.push(headers.name);
     secrets.push(headers.value, ...Object.values(plan.authHeaders));
   }
+
+  if (sharedMissing.length) throw sharedConfigError(sharedMissing, req, sharedPath);
 
   const hooks: HookSpec[] = [];
   const start = HOOK_EVENTS.find((e) => e.event === 'SessionStart');

@@ -4,6 +4,7 @@
  * `--events` hooks). The plan is built by src/claude/install-plan.ts; this prints it and applies it.
  * docs/install.md has the scopes, what is written, and the ownership rule uninstall follows.
  */
+import { resolve as pathResolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
 import { CcOtelError } from '../errors.js';
@@ -83,7 +84,6 @@ export function define(program: Command, getCtx: () => Context): void {
   ).action(async (o: InstallOptions) => {
     const base = getCtx();
     const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
-    const { resolve } = await import('node:path');
     const { resolveTelemetry } = await import('../resolve-telemetry.js');
     const { selectHookEvents } = await import('../events/hook-events.js');
     const ip = await import('../claude/install-plan.js');
@@ -116,7 +116,8 @@ export function define(program: Command, getCtx: () => Context): void {
       paths,
       prefix,
       events,
-      flags: { ...flags, ...(o.config !== undefined ? { config: resolve(ctx.cwd, o.config) } : {}) } as InstallFlags,
+      flags: installFlags(o, ctx.cwd),
+      loaded: r.loaded,
       force: o.force === true,
       allowSecretInSettings: o.allowSecretInSettings === true,
     });
@@ -180,13 +181,37 @@ export function define(program: Command, getCtx: () => Context): void {
   });
 }
 
-function undoFlags(o: ScopeFlagValues): string {
-  return [
-    o.projectDir !== undefined ? ` --project-dir '${o.projectDir}'` : '',
-    o.managedDir !== undefined ? ` --managed-dir '${o.managedDir}'` : '',
-    o.dropIn !== undefined ? ` --drop-in ${o.dropIn}` : '',
-    o.output !== undefined ? ` --output '${o.output}'` : '',
-  ].join('');
+/** The config flags install persists (flagsEnv), --config made absolute. */
+export function installFlags(o: ConfigFlagValues, cwd: string): InstallFlags {
+  const out: InstallFlags = {};
+  for (const k of ['backend', 'endpoint', 'protocol', 'region', 'team', 'org', 'engineer', 'key'] as const) if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k];
+  if (o.config !== undefined) out.config = pathResolve(cwd, o.config);
+  return out;
+}
+
+/**
+ * The flags that make `uninstall` find the same file — and, for an --output package (no install
+ * record beside it), the config flags too: uninstall then recognises cc-otel's env keys by
+ * recomputing exactly what install wrote.
+ */
+export function undoFlags(o: ScopeFlagValues & ConfigFlagValues): string {
+  const q = (v: string) => shellQuote(v);
+  const parts = [
+    o.projectDir !== undefined ? ` --project-dir ${q(o.projectDir)}` : '',
+    o.managedDir !== undefined ? ` --managed-dir ${q(o.managedDir)}` : '',
+    o.dropIn !== undefined ? ` --drop-in ${q(o.dropIn)}` : '',
+    o.output !== undefined ? ` --output ${q(o.output)}` : '',
+  ];
+  if (o.output !== undefined) {
+    for (const k of ['backend', 'endpoint', 'protocol', 'region', 'team', 'org', 'engineer', 'config'] as const) if (o[k] !== undefined) parts.push(` --${k} ${q(o[k] as string)}`);
+    if (o.key?.length) parts.push(` --key ${o.key.map(q).join(' ')}`);
+  }
+  return parts.join('');
+}
+
+/** POSIX shell quoting for the printed undo command. */
+function shellQuote(v: string): string {
+  return /^[A-Za-z0-9_/.,:@%+=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
 export function overrideLine(w: SettingsWarning): string {

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { addConfigFlags, envWithConfigFlag, flagsToConfig, type ConfigFlagValues } from './config-flags.js';
-import { addScopeFlags, effectiveScope, scopePaths, type ScopeFlagValues } from './install.js';
+import { addScopeFlags, effectiveScope, installFlags, scopePaths, type ScopeFlagValues } from './install.js';
 
 interface UninstallOptions extends ConfigFlagValues, ScopeFlagValues {
   dryRun?: boolean;
@@ -38,11 +38,20 @@ export function define(program: Command, getCtx: () => Context): void {
       const { flags, flagNames } = flagsToConfig(o);
       const r = await resolveTelemetry(ctx, { flags, flagNames, key: 'never' });
       if (!r.inert) {
-        const { settingsEnv } = await import('../otel/build-env.js');
+        // What install with the same flags, from the same config, wrote (M5: the flags count too).
+        const req = { scope, paths, prefix: 'cc-otel', events: [], flags: installFlags(o, ctx.cwd), loaded: r.loaded, force: false, allowSecretInSettings: false };
         try {
-          expectedEnv = ip.buildInstallContent(r.plan, { scope, paths, prefix: 'cc-otel', events: [], flags: {}, force: false, allowSecretInSettings: false }).env;
+          expectedEnv = ip.buildInstallContent(r.plan, req).env;
         } catch {
-          expectedEnv = settingsEnv(r.plan);
+          const { settingsEnv } = await import('../otel/build-env.js');
+          const shared = ip.sharedConfigEnv(r.loaded, req, r.plan.preset.fields.map((f) => f.name)).env;
+          let flagged: Record<string, string> = {};
+          try {
+            flagged = ip.flagsEnv(req.flags);
+          } catch {
+            /* a --key with a comma: install refused it, so it wrote nothing */
+          }
+          expectedEnv = { ...settingsEnv(r.plan), ...shared, ...flagged };
         }
       }
     } catch {

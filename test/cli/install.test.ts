@@ -325,7 +325,8 @@ describe('cc-otel install (real process)', () => {
   });
 
   test('scopes: CLAUDE_CONFIG_DIR for user; project and local files; install → uninstall is byte-for-byte in each', async () => {
-    const w = world(CONFIG, {
+    const w = world(null, {
+      'proj/.cc-otel.json': JSON.stringify(CONFIG), // the project scope needs a config its users have
       'claude-cfg/settings.json': ORIGINAL,
       'proj/.claude/settings.json': '{\r\n  "model": "sonnet"\r\n}\r\n',
       'proj/.claude/settings.local.json': '{\n\t"permissions": {\n\t\t"deny": []\n\t}\n}\n',
@@ -350,17 +351,100 @@ describe('cc-otel install (real process)', () => {
   });
 
   test('project scope: no engineer taken from $USER (the file is shared), a note about machine paths', async () => {
-    const w = world();
+    const w = world(null, { 'proj/.cc-otel.json': JSON.stringify(CONFIG) });
     const r = await w.run(['install', '--scope', 'project']);
     expect(r.code, describeCcOtel(r)).toBe(0);
     const s = readJson(join(w.proj, '.claude', 'settings.json'));
     expect(s.env.OTEL_RESOURCE_ATTRIBUTES).toBe('team=platform,org=acme');
+    // the committed .cc-otel.json is not duplicated into the env block
+    expect(Object.keys(s.env).filter((k) => k.startsWith('CC_OTEL_'))).toEqual([]);
     expect(r.stderr).toContain('left engineer=ada (from env USER) out of OTEL_RESOURCE_ATTRIBUTES');
     expect(r.stderr).toContain('teammates need cc-otel there too');
     // an engineer someone set on purpose stays, and the flag is kept for the helper and the hook
     const r2 = await w.run(['install', '--scope', 'project', '--engineer', 'grace']);
     expect(r2.code, describeCcOtel(r2)).toBe(0);
     expect(readJson(join(w.proj, '.claude', 'settings.json')).env).toMatchObject({ OTEL_RESOURCE_ATTRIBUTES: 'engineer=grace,team=platform,org=acme', CC_OTEL_ENGINEER: 'grace' });
+  });
+
+  test("shared files carry the installer's non-secret config as CC_OTEL_*: the helper works for someone with no config at all", async () => {
+    const HC = { backend: 'honeycomb', key: ['env:HC_KEY'], team: 'plat', org: 'acme', engineer: 'ada-personal' };
+    const w = world(HC);
+    const other = join(w.root, 'other-home'); // another user: no ~/.config/cc-otel, no CC_OTEL_* in the shell
+    mkdirSync(other);
+    const helperFor = (file: string) => {
+      const s = readJson(file);
+      const h = runLikeClaude(s.otelHeadersHelper, { HOME: other, HC_KEY: 'hc-other-user-key', ...s.env });
+      expect(h.status, h.stderr).toBe(0);
+      return JSON.parse(h.stdout) as Record<string, string>;
+    };
+
+    // managed drop-in, from the user config file
+    const m = await w.run(['install', '--scope', 'managed']);
+    expect(m.code, describeCcOtel(m)).toBe(0);
+    const dropIn = join(w.managed, 'managed-settings.d', 'cc-otel.json');
+    expect(readJson(dropIn).env).toMatchObject({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY', CC_OTEL_TEAM: 'plat', CC_OTEL_ORG: 'acme', OTEL_RESOURCE_ATTRIBUTES: 'team=plat,org=acme' });
+    expect(readJson(dropIn).env.CC_OTEL_ENGINEER).toBeUndefined(); // the installer's own name stays out
+    expect(m.stderr).toContain('wrote your configuration into the managed settings file as CC_OTEL_BACKEND');
+    expect(Object.keys(helperFor(dropIn))).toEqual(['x-honeycomb-team']);
+    expect(readFileSync(dropIn, 'utf8')).not.toContain('hc-');
+    expect((await w.run(['uninstall', '--scope', 'managed'])).code).toBe(0);
+    expect(existsSync(join(w.managed, 'managed-settings.d'))).toBe(false);
+
+    // an --output package, from CC_OTEL_* in the installer's shell (no config file at all)
+    const w2 = world(null);
+    const pkg = join(w2.root, 'pkg.json');
+    const p = await w2.run(['install', '--output', pkg], { CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY', CC_OTEL_TEAM: 'plat' });
+    expect(p.code, describeCcOtel(p)).toBe(0);
+    expect(readJson(pkg).env).toMatchObject({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY', CC_OTEL_TEAM: 'plat' });
+    expect(Object.keys(helperFor(pkg))).toEqual(['x-honeycomb-team']);
+    // uninstall (same shell) removes the package's keys, CC_OTEL_* included
+    const u = await w2.run(['uninstall', '--output', pkg], { CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY', CC_OTEL_TEAM: 'plat' });
+    expect(u.code, describeCcOtel(u)).toBe(0);
+    expect(readJson(pkg)).toEqual({}); // no record beside a package: emptied, not deleted
+
+    // project scope from the user config: carried too
+    const pr = await w.run(['install', '--scope', 'project']);
+    expect(pr.code, describeCcOtel(pr)).toBe(0);
+    const projFile = join(w.proj, '.claude', 'settings.json');
+    expect(readJson(projFile).env).toMatchObject({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY', CC_OTEL_TEAM: 'plat' });
+    expect(Object.keys(helperFor(projFile))).toEqual(['x-honeycomb-team']);
+    expect((await w.run(['uninstall', '--scope', 'project'])).code).toBe(0);
+    expect(existsSync(join(w.proj, '.claude'))).toBe(false);
+  });
+
+  test('--output with config flags: the printed undo command, and uninstall with the same flags, remove every key install wrote', async () => {
+    const w = world(null);
+    const pkg = join(w.root, 'pkg dir', 'pkg.json');
+    const r = await w.run(['install', '--output', pkg, '--backend', 'honeycomb', '--team', 'plat']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(readJson(pkg).env).toMatchObject({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_TEAM: 'plat' });
+    const undo = /^Undo with: (cc-otel uninstall .*)$/m.exec(r.stdout)?.[1];
+    expect(undo).toContain('--backend honeycomb --team plat');
+    // run the printed line as a user would paste it
+    const u = spawnSync('/bin/sh', ['-c', `cc_otel() { ${sq(process.execPath)} ${sq(BIN)} "$@"; }; ${undo?.replace(/^cc-otel /, 'cc_otel ')}`], { cwd: w.proj, env: { ...w.env, PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+    expect(u.status, u.stderr).toBe(0);
+    expect(readJson(pkg)).toEqual({});
+
+    expect((await w.run(['install', '--output', pkg, '--backend', 'honeycomb', '--team', 'plat'])).code).toBe(0);
+    const again = await w.run(['uninstall', '--output', pkg, '--backend', 'honeycomb', '--team', 'plat']);
+    expect(again.code, describeCcOtel(again)).toBe(0);
+    expect(readJson(pkg)).toEqual({});
+  });
+
+  test('a shared file that cannot carry what the helper needs is refused, with how to fix it', async () => {
+    const w = world(); // CONFIG: generic otlp with header/headerValue in the user file — no CC_OTEL_* holds those
+    for (const [args, hint] of [
+      [['--scope', 'managed'], '--config'],
+      [['--scope', 'project'], '.cc-otel.json'],
+    ] as const) {
+      const r = await w.run(['install', ...args]);
+      expect(r.code, describeCcOtel(r)).toBe(2);
+      expect(r.stderr).toContain('"header" (from');
+      expect(r.stderr).toContain('"headerValue"');
+      expect(r.stderr).toContain(hint);
+    }
+    expect(existsSync(join(w.proj, '.claude'))).toBe(false);
+    expect(existsSync(w.managed)).toBe(false);
   });
 
   test('user scope built from a project config: a warning that the helper and hooks read the config of wherever Claude Code runs', async () => {
@@ -384,9 +468,11 @@ describe('cc-otel install (real process)', () => {
   });
 
   test('managed: a drop-in under a temp managed root; --output: a package file with no sidecars', async () => {
-    const w = world();
+    const w = world(null);
+    const fleetConfig = join(w.root, 'etc-cc-otel.json'); // what the package ships to every machine
+    writeFileSync(fleetConfig, JSON.stringify(CONFIG));
     writeTree(w.managed, { 'managed-settings.json': '{"permissions":{"deny":["WebFetch"]}}\n' });
-    const r = await w.run(['install', '--scope', 'managed']);
+    const r = await w.run(['install', '--scope', 'managed', '--config', fleetConfig]);
     expect(r.code, describeCcOtel(r)).toBe(0);
     const dropIn = join(w.managed, 'managed-settings.d', 'cc-otel.json');
     const s = readJson(dropIn);
@@ -396,19 +482,20 @@ describe('cc-otel install (real process)', () => {
     // nothing beside it ends in .json (Claude Code would load it as one more drop-in)
     expect(readdirSync(join(w.managed, 'managed-settings.d')).filter((f) => f.endsWith('.json'))).toEqual(['cc-otel.json']);
     expect(readFileSync(join(w.managed, 'managed-settings.json'), 'utf8')).toBe('{"permissions":{"deny":["WebFetch"]}}\n');
-    const named = await w.run(['install', '--scope', 'managed', '--drop-in', '50-otel', '--dry-run']);
+    expect(s.env.CC_OTEL_CONFIG).toBe(fleetConfig);
+    const named = await w.run(['install', '--scope', 'managed', '--drop-in', '50-otel', '--dry-run', '--config', fleetConfig]);
     expect(named.stdout).toContain(join(w.managed, 'managed-settings.d', '50-otel.json'));
-    const u = await w.run(['uninstall', '--scope', 'managed']);
+    const u = await w.run(['uninstall', '--scope', 'managed', '--config', fleetConfig]);
     expect(u.code, describeCcOtel(u)).toBe(0);
     expect(existsSync(join(w.managed, 'managed-settings.d'))).toBe(false);
     expect(readdirSync(w.managed)).toEqual(['managed-settings.json']);
 
     const out = join(w.root, 'pkg', 'cc-otel.json');
-    const p = await w.run(['install', '--scope', 'managed', '--output', out]);
+    const p = await w.run(['install', '--scope', 'managed', '--output', out, '--config', fleetConfig]);
     expect(p.code, describeCcOtel(p)).toBe(0);
     expect(readdirSync(join(w.root, 'pkg'))).toEqual(['cc-otel.json']);
     expect(readJson(out)).toMatchObject({ otelHeadersHelper: `${NODE} ${BIN} headers`, env: { CLAUDE_CODE_ENABLE_TELEMETRY: '1' } });
-    const again = await w.run(['install', '--output', out]); // --output implies managed
+    const again = await w.run(['install', '--output', out, '--config', fleetConfig]); // --output implies managed
     expect(again.stdout).toContain('Nothing to change');
     const bad = await w.run(['install', '--scope', 'project', '--output', out]);
     expect(bad.code).toBe(2);

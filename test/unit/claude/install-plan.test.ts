@@ -4,7 +4,8 @@ import { isCcOtelError } from '../../../src/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { buildTelemetry } from '../../../src/otel/build-env.js';
 import { isCcOtelHeadersCommand, isCcOtelHookCommand, commandWords } from '../../../src/claude/hook-entries.js';
-import { buildInstallContent, ccOtelCommandPrefix, flagsEnv, quoteArg, redact } from '../../../src/claude/install-plan.js';
+import { buildInstallContent, ccOtelCommandPrefix, flagsEnv, quoteArg, redact, sharedConfigEnv } from '../../../src/claude/install-plan.js';
+import type { LoadedConfig } from '../../../src/config/load.js';
 import type { InstallRequest } from '../../../src/claude/install-plan.js';
 import { HOOK_EVENTS } from '../../../src/events/hook-events.js';
 import { REPO_ROOT } from '../../helpers/claude.js';
@@ -107,5 +108,43 @@ describe('buildInstallContent', () => {
       ['SessionEnd', undefined, '/n /x/cc-otel.js hook session-end', 5],
     ]);
     expect(buildInstallContent(plan(otlp), req({ scope: 'user' })).env.OTEL_RESOURCE_ATTRIBUTES).toBe('engineer=ada,team=platform');
+  });
+});
+
+describe('sharedConfigEnv: what a shared file carries of the installer-only config', () => {
+  const loaded = {
+    config: { backend: 'honeycomb', key: ['env:HC_KEY', 'op://Eng/HC/key'], team: 'plat', org: 'acme', engineer: 'ada', dataset: 'cc-metrics', privacy: { prompts: true }, signals: ['traces', 'logs'] },
+    sources: {
+      backend: { kind: 'project', detail: '/p/.cc-otel.json' },
+      key: { kind: 'user', detail: '/h/.config/cc-otel/config.json' },
+      team: { kind: 'env', detail: 'CC_OTEL_TEAM' },
+      org: { kind: 'flag', detail: '--org' },
+      engineer: { kind: 'user', detail: '/h/.config/cc-otel/config.json' },
+      dataset: { kind: 'project', detail: '/p/.cc-otel.json' },
+      'privacy.prompts': { kind: 'user', detail: '/h/.config/cc-otel/config.json' },
+      signals: { kind: 'env', detail: 'CC_OTEL_SIGNALS' },
+    },
+    files: [],
+    configured: true,
+    projectDir: '/p',
+    userConfigDir: '/h/.config/cc-otel',
+  } as unknown as LoadedConfig;
+  const fields = ['region', 'dataset'];
+
+  test.each([
+    ['user', {}, {}],
+    ['local', {}, {}],
+    ['project', {}, { CC_OTEL_KEY: 'env:HC_KEY,op://Eng/HC/key', CC_OTEL_TEAM: 'plat', CC_OTEL_SIGNALS: 'traces,logs' }],
+    ['managed', {}, { CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY,op://Eng/HC/key', CC_OTEL_TEAM: 'plat', CC_OTEL_SIGNALS: 'traces,logs' }],
+    ['managed', { outputFile: '/x/pkg.json' }, { CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY,op://Eng/HC/key', CC_OTEL_TEAM: 'plat', CC_OTEL_SIGNALS: 'traces,logs' }],
+  ] as const)('%s %j', (scope, paths, env) => {
+    const r = sharedConfigEnv(loaded, { scope, paths, flags: {} }, fields);
+    expect(r.env).toEqual(env);
+    // a flag is flagsEnv's; the installer's own engineer and the project file's values (project scope) stay out
+    expect(Object.keys(r.env)).not.toContain('CC_OTEL_ORG');
+    expect(Object.keys(r.env)).not.toContain('CC_OTEL_ENGINEER');
+    if (scope === 'managed') expect(r.missing).toEqual([{ key: 'dataset', from: '/p/.cc-otel.json' }]);
+    if (scope === 'project') expect(r.missing).toEqual([]);
+    if (scope === 'project' || scope === 'managed') expect(r.baked.map((b) => b.key)).toEqual(['privacy']);
   });
 });
