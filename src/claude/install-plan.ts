@@ -137,6 +137,8 @@ export interface InstallRequest {
   loaded?: LoadedConfig;
   /** `<node> <cc-otel>` (ccOtelCommandPrefix) or the user's --command */
   prefix: string;
+  /** the prefix is the user's --command (not this machine's absolute paths) */
+  customCommand?: boolean;
   /** hook events besides SessionStart (from --events) */
   events: readonly HookEventSpec[];
   flags: InstallFlags;
@@ -381,8 +383,14 @@ export function planInstall(ctx: PathContext, telemetry: TelemetryPlan, req: Ins
         : `SECRET IN SETTINGS FILE: ${content.secretKeys.join(', ')} in ${edit.path} holds the backend key in plain text (--allow-secret-in-settings), readable by every user of this machine (managed settings must be readable by whoever runs Claude Code)`,
     );
   }
-  if (req.scope === 'project' && !output)
-    notes.push(`the commands in ${edit.path} use paths on this machine (${req.prefix}); teammates need cc-otel there too, or --command naming how they run it`);
+  if (isSharedScope(req.scope, req.paths) && !req.customCommand)
+    notes.push(
+      output
+        ? `the commands in the package ${edit.path} use paths on this machine (${req.prefix}); every machine it goes to needs node and cc-otel at exactly those paths — or install with --command naming how the fleet runs cc-otel (e.g. --command /usr/local/bin/cc-otel)`
+        : req.scope === 'managed'
+          ? `the commands in ${edit.path} use paths on this machine (${req.prefix}); every user of it must be able to run them (not under one user's home or nvm dir) — or install with --command naming a shared cc-otel (e.g. --command /usr/local/bin/cc-otel)`
+          : `the commands in ${edit.path} use paths on this machine (${req.prefix}); teammates need cc-otel there too, or --command naming how they run it (e.g. --command "npx cc-otel")`,
+    );
 
   const overrides = output ? [] : simulateOverrides(ctx, req.paths, edit);
   return { action: 'install', scope: req.scope, output, content, edit, overrides, notes };

@@ -76,7 +76,7 @@ export function define(program: Command, getCtx: () => Context): void {
         .option('--json', 'print the plan (and what was written) as JSON')
         .option('--force', 'overwrite values cc-otel did not write (they are kept, and uninstall puts them back)')
         .option('--allow-secret-in-settings', 'grpc only: write the key into the file as a static OTEL_EXPORTER_OTLP_HEADERS (user/local/--output files become mode 0600)')
-        .option('--command <cmd>', 'how the entries run cc-otel (default: absolute node + this cc-otel, e.g. "/usr/bin/node /opt/cc-otel/bin/cc-otel.js")'),
+        .option('--command <cmd>', 'how the entries run cc-otel (default: absolute node + this cc-otel, e.g. "/usr/bin/node /opt/cc-otel/bin/cc-otel.js"); for project, managed and --output files: how the other machines run it'),
     ).addHelpText(
       'after',
       '\nExamples:\n  cc-otel install --dry-run                 # the diff, nothing written\n  cc-otel install --scope project --events  # .claude/settings.json, with hook events\n  cc-otel install --scope managed --output cc-otel.json   # a drop-in for an MDM package\n\nConfig flags given to install (--backend, --team, --config, …) are written into the env block as\nCC_OTEL_* variables, so the helper and the hooks see them at run time too.\nUndo with `cc-otel uninstall` (same --scope): it removes exactly what install added. See docs/install.md.',
@@ -115,6 +115,7 @@ export function define(program: Command, getCtx: () => Context): void {
       scope,
       paths,
       prefix,
+      customCommand: o.command !== undefined,
       events,
       flags: installFlags(o, ctx.cwd),
       loaded: r.loaded,

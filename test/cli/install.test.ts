@@ -495,6 +495,13 @@ describe('cc-otel install (real process)', () => {
     expect(p.code, describeCcOtel(p)).toBe(0);
     expect(readdirSync(join(w.root, 'pkg'))).toEqual(['cc-otel.json']);
     expect(readJson(out)).toMatchObject({ otelHeadersHelper: `${NODE} ${BIN} headers`, env: { CLAUDE_CODE_ENABLE_TELEMETRY: '1' } });
+    expect(p.stderr).toContain(`the commands in the package ${out} use paths on this machine`);
+    expect(p.stderr).toContain('--command');
+    expect(r.stderr).toContain('every user of it must be able to run them');
+    const fleet = await w.run(['install', '--output', join(w.root, 'pkg2.json'), '--config', fleetConfig, '--command', '/usr/local/bin/cc-otel']);
+    expect(fleet.code, describeCcOtel(fleet)).toBe(0);
+    expect(fleet.stderr).not.toContain('use paths on this machine');
+    expect(readJson(join(w.root, 'pkg2.json')).otelHeadersHelper).toBe('/usr/local/bin/cc-otel headers');
     const again = await w.run(['install', '--output', out, '--config', fleetConfig]); // --output implies managed
     expect(again.stdout).toContain('Nothing to change');
     const bad = await w.run(['install', '--scope', 'project', '--output', out]);
