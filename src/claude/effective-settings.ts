@@ -25,7 +25,7 @@ import type { InstallRecord } from './install-record.js';
 import { parseSettingsText, readSettingsFile, readText } from './settings-file.js';
 import type { SettingsProblem } from './settings-file.js';
 import { nodeValue } from './settings-json.js';
-import { installRecordPath, localSettingsPath, managedDropInDir, managedSettingsPath, projectSettingsPath, userSettingsPath } from './settings-paths.js';
+import { installRecordDir, installRecordPath, stateRecordPath, localSettingsPath, managedDropInDir, managedSettingsPath, projectSettingsPath, userSettingsPath } from './settings-paths.js';
 import type { PathContext } from './settings-paths.js';
 
 export type SettingsSource = 'managed' | 'cli' | 'local' | 'project' | 'user';
@@ -39,7 +39,7 @@ export interface SettingsLayer {
   /** the parsed settings when status is 'ok' */
   settings: Record<string, unknown> | null;
   problem: SettingsProblem | null;
-  /** cc-otel's install record beside the file, if any */
+  /** cc-otel's install record for the file (state dir, or an old one beside it), if any */
   record: InstallRecord | null;
 }
 
@@ -59,13 +59,15 @@ export interface LoadScopesOptions {
 
 export function loadScopes(ctx: PathContext, opts: LoadScopesOptions = {}): LoadedScopes {
   const layers: SettingsLayer[] = [];
+  const records = installRecordDir(ctx);
+  const read = (source: SettingsSource, path: string) => readLayer(source, path, records);
   const dropIns = dropInFiles(managedDropInDir(ctx, opts));
-  for (const f of [...dropIns].reverse()) layers.push(readLayer('managed', f));
-  layers.push(readLayer('managed', managedSettingsPath(ctx, opts)));
-  if (opts.settingsFile !== undefined) layers.push(opts.settingsFile.trimStart().startsWith('{') ? inlineLayer(opts.settingsFile) : readLayer('cli', opts.settingsFile));
-  layers.push(readLayer('local', localSettingsPath(ctx, opts)));
-  layers.push(readLayer('project', projectSettingsPath(ctx, opts)));
-  layers.push(readLayer('user', userSettingsPath(ctx)));
+  for (const f of [...dropIns].reverse()) layers.push(read('managed', f));
+  layers.push(read('managed', managedSettingsPath(ctx, opts)));
+  if (opts.settingsFile !== undefined) layers.push(opts.settingsFile.trimStart().startsWith('{') ? inlineLayer(opts.settingsFile) : read('cli', opts.settingsFile));
+  layers.push(read('local', localSettingsPath(ctx, opts)));
+  layers.push(read('project', projectSettingsPath(ctx, opts)));
+  layers.push(read('user', userSettingsPath(ctx)));
   return { layers };
 }
 
@@ -90,13 +92,13 @@ function dropInFiles(dir: string): string[] {
     });
 }
 
-function readLayer(source: SettingsSource, path: string): SettingsLayer {
+function readLayer(source: SettingsSource, path: string, recordDir: string): SettingsLayer {
   const r = readSettingsFile(path);
   const base = { source, path, record: null as InstallRecord | null };
   if (r.status === 'ok') {
     let record: InstallRecord | null = null;
     try {
-      const text = readText(installRecordPath(r.target));
+      const text = readText(stateRecordPath(recordDir, r.target)) ?? readText(installRecordPath(r.target));
       record = text === null ? null : parseRecord(text);
     } catch {
       /* an unreadable record only costs us the ownership detail */

@@ -18,8 +18,9 @@
  * refused (the file is meant to be committed), and a managed drop-in keeps its mode (every user who
  * runs Claude Code must read it) with a loud warning.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, posix, resolve, win32 } from 'node:path';
+import { basename, dirname, join, posix, relative, resolve, win32 } from 'node:path';
 import { CcOtelError } from '../errors.js';
 import type { LoadedConfig, Source, SourceKind } from '../config/load.js';
 import { CC_OTEL_INPUTS } from '../otel/vars.js';
@@ -36,7 +37,7 @@ import { applySettingsEdit, planSettingsEdit } from './settings-edit.js';
 import { nodeValue, parseJson } from './settings-json.js';
 import type { SettingsEditPlan } from './settings-edit.js';
 import { fileMeta, readSettingsFile, readText } from './settings-file.js';
-import { backupPath, installRecordPath, settingsFilePath } from './settings-paths.js';
+import { backupPath, installRecordDir, installRecordPath, settingsFilePath } from './settings-paths.js';
 import type { PathContext, ScopePathOptions, SettingsScope } from './settings-paths.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -371,7 +372,7 @@ export function planInstall(ctx: PathContext, telemetry: TelemetryPlan, req: Ins
     hooks: content.hooks,
     force: req.force,
     ...(output ? { sidecars: false } : {}),
-  });
+  }, { recordDir: installRecordDir(ctx) });
   const notes = [...content.notes, ...prefixWarnings(req.prefix)];
 
   if (content.secretKeys.length) {
@@ -382,6 +383,16 @@ export function planInstall(ctx: PathContext, telemetry: TelemetryPlan, req: Ins
         ? `SECRET IN SETTINGS FILE: ${content.secretKeys.join(', ')} in ${edit.path} holds the backend key in plain text (--allow-secret-in-settings); the file and its install record are mode 0600`
         : `SECRET IN SETTINGS FILE: ${content.secretKeys.join(', ')} in ${edit.path} holds the backend key in plain text (--allow-secret-in-settings), readable by every user of this machine (managed settings must be readable by whoever runs Claude Code)`,
     );
+  }
+  if (content.secretKeys.length) {
+    const git = gitExposure(ctx, edit.target);
+    if (git.state === 'committable')
+      notes.push(
+        `SECRET IN A FILE GIT WOULD COMMIT: ${edit.target} is in the git work tree ${git.root ?? ''} and not ignored — add it to .gitignore ` +
+          `(e.g. echo '${git.relative ?? basename(edit.target)}' >> .gitignore) before anything commits it`,
+      );
+    else if (git.state === 'unknown' && req.scope === 'local')
+      notes.push(`could not ask git whether ${edit.target} is ignored: make sure it is in .gitignore before anything commits the key it now holds`);
   }
   if (isSharedScope(req.scope, req.paths) && !req.customCommand)
     notes.push(
@@ -394,6 +405,25 @@ export function planInstall(ctx: PathContext, telemetry: TelemetryPlan, req: Ins
 
   const overrides = output ? [] : simulateOverrides(ctx, req.paths, edit);
   return { action: 'install', scope: req.scope, output, content, edit, overrides, notes };
+}
+
+/**
+ * Would `git commit -a` / `git add .` pick `path` up? Asks `git check-ignore` in the nearest existing
+ * directory: exit 0 ignored, 1 not ignored (a tracked file counts as not ignored), 128 not in a work
+ * tree. 'unknown': no git, or it failed or hung (bounded at 3 s).
+ */
+export function gitExposure(ctx: PathContext, path: string): { state: 'ignored' | 'committable' | 'outside' | 'unknown'; root?: string; relative?: string } {
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  const env = { ...ctx.env, GIT_OPTIONAL_LOCKS: '0' } as NodeJS.ProcessEnv;
+  const run = (args: string[]) => spawnSync('git', args, { cwd: dir, env, encoding: 'utf8', timeout: 3000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const r = run(['check-ignore', '-q', path]);
+  if (r.error || r.signal) return { state: 'unknown' };
+  if (r.status === 0) return { state: 'ignored' };
+  if (r.status !== 1) return { state: r.status === 128 ? 'outside' : 'unknown' };
+  const top = run(['rev-parse', '--show-toplevel']);
+  const root = top.status === 0 ? top.stdout.trim() : undefined;
+  return { state: 'committable', ...(root ? { root, relative: relative(root, path) } : {}) };
 }
 
 /** The settings file and its install record (which holds the same values) at mode 0600. */
@@ -457,7 +487,7 @@ export interface UninstallPlan {
 
 export function planUninstall(ctx: PathContext, req: UninstallRequest): UninstallPlan {
   const path = settingsFilePath(ctx, req.scope, req.paths);
-  const edit = restoreMode(planSettingsEdit(path, { action: 'uninstall', ...(req.expectedEnv ? { expectedEnv: req.expectedEnv } : {}) }));
+  const edit = restoreMode(planSettingsEdit(path, { action: 'uninstall', ...(req.expectedEnv ? { expectedEnv: req.expectedEnv } : {}) }, { recordDir: installRecordDir(ctx) }));
   const output = req.paths.outputFile !== undefined;
   const elsewhere = buildSettingsStatus(loadScopes(ctx, req.paths)).installs.filter((i) => resolve(i.path) !== resolve(path));
   return { action: 'uninstall', scope: req.scope, output, edit, elsewhere };

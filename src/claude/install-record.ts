@@ -1,6 +1,7 @@
 /**
- * The install record: a sidecar beside a settings file (settings-paths.ts installRecordPath) saying
- * what cc-otel owns in it and what to put back on uninstall.
+ * The install record: a file in cc-otel's state dir (settings-paths.ts stateRecordPath; cc-otel 0.1
+ * wrote it beside the settings file, installRecordPath, which is still read) saying what cc-otel
+ * owns in a settings file and what to put back on uninstall.
  *
  * - env keys: owned only when cc-otel wrote them. `previous` is the exact JSON text the key had before
  *   (null: it did not exist), so uninstall puts back the same bytes, not a re-serialisation.
@@ -11,7 +12,7 @@
  * - `createdDirs` / `createdContainers`: what install created, so uninstall removes those (and only
  *   those) once empty.
  *
- * Written atomically, beside the file, with the file's mode (it holds a copy of the file).
+ * Written atomically, mode 0600 (it holds a copy of the file).
  */
 export interface OwnedValue {
   /** the value cc-otel wrote */
@@ -22,6 +23,8 @@ export interface OwnedValue {
 
 export interface InstallRecord {
   version: 1;
+  /** the settings file this record is for (records in the state dir; a sidecar's is its neighbour) */
+  target?: string;
   original: string | null;
   createdDirs: string[];
   createdContainers: string[][];
@@ -33,8 +36,10 @@ export function emptyRecord(original: string | null, createdDirs: string[]): Ins
   return { version: 1, original, createdDirs, createdContainers: [], env: {}, otelHeadersHelper: null };
 }
 
+/** One key order whatever built the record, so an unchanged record serialises to the same bytes. */
 export function serializeRecord(r: InstallRecord): string {
-  return `${JSON.stringify(r, null, 2)}\n`;
+  const { version, target, original, createdDirs, createdContainers, env, otelHeadersHelper } = r;
+  return `${JSON.stringify({ version, ...(target !== undefined ? { target } : {}), original, createdDirs, createdContainers, env, otelHeadersHelper }, null, 2)}\n`;
 }
 
 /** A record that can't be read as one is treated as absent (the marker rules still apply). */
@@ -55,7 +60,7 @@ export function parseRecord(text: string): InstallRecord | null {
   const env: Record<string, OwnedValue> = {};
   if (isObject(v.env)) for (const [k, o] of Object.entries(v.env)) if (isOwned(o)) env[k] = { value: o.value, previous: o.previous };
   const helper = isOwned(v.otelHeadersHelper) ? { value: v.otelHeadersHelper.value, previous: v.otelHeadersHelper.previous } : null;
-  return { version: 1, original, createdDirs, createdContainers, env, otelHeadersHelper: helper };
+  return { version: 1, ...(typeof v.target === 'string' ? { target: v.target } : {}), original, createdDirs, createdContainers, env, otelHeadersHelper: helper };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

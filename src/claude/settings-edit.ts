@@ -103,8 +103,8 @@ export interface SettingsEditPlan {
 }
 
 /** Read the file and plan the edit. Reads only; throws SETTINGS_INVALID for a file that is not JSON. */
-export function planSettingsEdit(path: string, edit: SettingsEdit): SettingsEditPlan {
-  return planFromSnapshot(readForEdit(path), edit);
+export function planSettingsEdit(path: string, edit: SettingsEdit, opts: { recordDir?: string } = {}): SettingsEditPlan {
+  return planFromSnapshot(readForEdit(path, opts), edit);
 }
 
 /** Write what the plan says. Refuses a plan with conflicts, or a file changed since it was planned. */
@@ -128,7 +128,12 @@ export function applySettingsEdit(plan: SettingsEditPlan): { wrote: string[]; re
 export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit): SettingsEditPlan {
   const warnings: string[] = [];
   const conflicts: SettingsConflict[] = [];
-  const recordPath = installRecordPath(snap.target);
+  // The record lives in cc-otel's state dir (snap.recordPath) or, as cc-otel 0.1 kept it, beside the
+  // file; an old sidecar found there is read, and removed by the next write (migrated).
+  const recordPath = snap.recordPath ?? installRecordPath(snap.target);
+  const legacy = snap.legacyRecordPath ?? null;
+  const recordAt = snap.recordText === null ? null : (legacy ?? recordPath);
+  const inStateDir = recordPath !== installRecordPath(snap.target);
 
   let record = snap.recordText === null ? null : parseRecord(snap.recordText);
   if (snap.recordText !== null && !record) warnings.push(`ignored ${recordPath}: not an install record cc-otel can read`);
@@ -173,14 +178,18 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
   if (edit.action === 'install') {
     if (before === null && after === '{}\n') after = null; // nothing to install: create nothing
     const textChanges = after !== before;
-    if (after === null && snap.recordText !== null) ops.push({ op: 'delete', path: recordPath }); // a record of a file that is gone
+    if (after === null && recordAt !== null) ops.push({ op: 'delete', path: recordAt }); // a record of a file that is gone
     const rec = edits.record;
+    if (inStateDir) rec.target = snap.target;
     const recordAfter = serializeRecord(rec);
     const sidecars = edit.sidecars !== false;
     if (sidecars && textChanges && before !== null && snap.backupText === null) ops.push({ op: 'write', path: backupPath(snap.target), content: before, mode, owner, onlyIfAbsent: true });
     // The record goes first: a crash between the two writes never leaves changes nobody recorded.
-    if (sidecars && after !== null && (textChanges || snap.recordText !== null) && recordAfter !== snap.recordText) ops.push({ op: 'write', path: recordPath, content: recordAfter, mode, owner });
+    // In the state dir it is private (0600, dir 0700): it holds a copy of the file.
+    const recordOp: FileOp = inStateDir ? { op: 'write', path: recordPath, content: recordAfter, mode: 0o600, dirMode: 0o700 } : { op: 'write', path: recordPath, content: recordAfter, mode, owner };
+    if (sidecars && after !== null && (textChanges || snap.recordText !== null) && (recordAfter !== snap.recordText || legacy !== null)) ops.push(recordOp);
     if (textChanges && after !== null) ops.push({ op: 'write', path: snap.target, content: after, mode, owner });
+    if (legacy !== null && ops.some((o) => o.op === 'write' && o.path === recordPath)) ops.push({ op: 'delete', path: legacy });
   } else {
     if (before === null) after = null;
     else if (record) {
@@ -188,7 +197,8 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
       if (restored !== undefined) after = restored;
     }
     if (after !== before) ops.push(after === null ? { op: 'delete', path: snap.target } : { op: 'write', path: snap.target, content: after, mode, owner });
-    if (snap.recordText !== null) ops.push({ op: 'delete', path: recordPath });
+    if (recordAt !== null) ops.push({ op: 'delete', path: recordAt });
+    if (legacy !== null && legacy !== recordAt) ops.push({ op: 'delete', path: legacy });
     if (snap.backupText !== null && after !== null && after === snap.backupText) ops.push({ op: 'delete', path: backupPath(snap.target) });
     if (after === null && before !== null && record) for (const d of record.createdDirs) ops.push({ op: 'rmdir', path: d });
   }

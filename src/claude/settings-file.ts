@@ -18,7 +18,7 @@ import { CcOtelError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { JsonSyntaxError, nodeValue, parseJson } from './settings-json.js';
 import type { JsonObjectNode } from './settings-json.js';
-import { backupPath, installRecordPath } from './settings-paths.js';
+import { backupPath, installRecordPath, stateRecordPath } from './settings-paths.js';
 
 export type SettingsFileRead =
   | { status: 'missing'; path: string; target: string }
@@ -139,16 +139,23 @@ export interface SettingsFileSnapshot {
   /** null: no file */
   text: string | null;
   meta: FileMeta | null;
-  /** the install record's text (installRecordPath), null when there is none */
+  /** the install record's text (at recordPath, or the legacy sidecar), null when there is none */
   recordText: string | null;
+  /** where the record is written (default: the legacy sidecar beside the file, installRecordPath) */
+  recordPath?: string;
+  /** an old sidecar record beside the file, when records live elsewhere: read, then deleted on the next write */
+  legacyRecordPath?: string | null;
   /** the backup's text (backupPath), null when there is none */
   backupText: string | null;
   /** directories that writing `target` would create, deepest first */
   missingDirs: string[];
 }
 
-/** Read a settings file and its sidecars for planning an edit. Reads only. */
-export function readForEdit(path: string): SettingsFileSnapshot {
+/**
+ * Read a settings file and its sidecars for planning an edit. Reads only. With `recordDir` the
+ * install record lives there (stateRecordPath); an old one beside the file is still found.
+ */
+export function readForEdit(path: string, opts: { recordDir?: string } = {}): SettingsFileSnapshot {
   let target: string;
   let text: string | null;
   try {
@@ -174,7 +181,18 @@ export function readForEdit(path: string): SettingsFileSnapshot {
       d = up;
     }
   }
-  return { path, target, text, meta: fileMeta(target), recordText: sidecar(installRecordPath(target)), backupText: sidecar(backupPath(target)), missingDirs };
+  const legacy = installRecordPath(target);
+  let recordText: string | null;
+  let record: Pick<SettingsFileSnapshot, 'recordPath' | 'legacyRecordPath'> = {};
+  if (opts.recordDir === undefined) recordText = sidecar(legacy);
+  else {
+    const recordPath = stateRecordPath(opts.recordDir, target);
+    recordText = sidecar(recordPath);
+    const legacyText = sidecar(legacy);
+    if (recordText === null) recordText = legacyText;
+    record = { recordPath, legacyRecordPath: legacyText === null ? null : legacy };
+  }
+  return { path, target, text, meta: fileMeta(target), recordText, ...record, backupText: sidecar(backupPath(target)), missingDirs };
 }
 
 function existsAsAnything(p: string): boolean {
@@ -200,6 +218,8 @@ export type FileOp =
       owner?: { uid: number; gid: number } | null;
       /** create only: skip silently when the file already exists (the backup is taken once) */
       onlyIfAbsent?: boolean;
+      /** mode of directories created for it (default 0755) */
+      dirMode?: number;
     }
   | { op: 'delete'; path: string }
   /** remove a directory if it is empty (it is left alone otherwise) */
@@ -232,7 +252,7 @@ export function applyFileOps(ops: readonly FileOp[]): { wrote: string[]; removed
           if (writeIfAbsent(o.path, o.content, o.mode)) wrote.push(o.path);
           else continue;
         } else {
-          writeFileAtomic(o.path, o.content, { mode: o.mode, dirMode: 0o755 });
+          writeFileAtomic(o.path, o.content, { mode: o.mode, dirMode: o.dirMode ?? 0o755 });
           wrote.push(o.path);
         }
         if (o.owner && process.getuid?.() === 0 && (o.owner.uid !== 0 || o.owner.gid !== 0)) {

@@ -4,7 +4,9 @@
  *
  * Precedence, highest first: managed > command line (--settings) > local > project > user.
  */
-import { posix, win32 } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, posix, win32 } from 'node:path';
+import { userDirs } from '../config/dirs.js';
 import type { Context } from '../context.js';
 import { CcOtelError } from '../errors.js';
 
@@ -109,7 +111,25 @@ export function backupPath(target: string): string {
   return `${target}.cc-otel.bak`;
 }
 
-/** What cc-otel owns in `target` and what to restore on uninstall (see install-record.ts). */
+/**
+ * Where cc-otel 0.1 kept the install record: beside the file. Still read (and migrated away) so an
+ * uninstall finds what an older install recorded; never written any more when a record dir is known.
+ */
 export function installRecordPath(target: string): string {
   return `${target}.cc-otel.record`;
+}
+
+/**
+ * The install records' directory: cc-otel's own user state dir, never beside the settings file — a
+ * record holds a copy of the file (a secret with --allow-secret-in-settings) and machine paths, and
+ * beside .claude/settings.json or settings.local.json it would be committed.
+ */
+export function installRecordDir(ctx: Pick<Context, 'env' | 'homeDir' | 'platform'>): string {
+  return pathApi(ctx).join(userDirs(ctx).state, 'install-records');
+}
+
+/** The record of `target` (a real path, symlinks followed) in `dir`: keyed by a hash of the path. */
+export function stateRecordPath(dir: string, target: string): string {
+  const name = target.split(/[/\\]/).pop() || 'settings';
+  return join(dir, `${createHash('sha256').update(target).digest('hex').slice(0, 16)}-${name}.record`);
 }

@@ -3,8 +3,9 @@
 // byte-for-byte round trips on odd files, conflicts) are tested in test/unit/claude; here: what the
 // commands write, print and exit with.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel, type CcOtelRun } from '../helpers/cc-otel.js';
 import { REPO_ROOT } from '../helpers/claude.js';
@@ -89,6 +90,10 @@ function snapshot(dir: string): Record<string, string> {
   }
   return out;
 }
+
+/** Where install keeps the record of `file` for the user `home`: cc-otel's state dir, keyed by the real path. */
+const recordOf = (home: string, file: string) =>
+  join(home, '.local', 'state', 'cc-otel', 'install-records', `${createHash('sha256').update(realpathSync(file)).digest('hex').slice(0, 16)}-${basename(file)}.record`);
 
 const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<string, any>;
 const modeOf = (p: string) => statSync(p).mode & 0o777;
@@ -208,7 +213,7 @@ describe('cc-otel install (real process)', () => {
       secretInSettings: [],
       conflicts: [],
       overrides: [],
-      files: { wrote: [`${w.userSettings}.cc-otel.record`, w.userSettings], removed: [] },
+      files: { wrote: [recordOf(w.home, w.userSettings), w.userSettings], removed: [] },
     });
     expect(j.hooks).toEqual([
       { event: 'SessionStart', matcher: 'startup|resume|clear|compact', command: `${prefix} hook session-start`, timeout: 10 },
@@ -261,7 +266,8 @@ describe('cc-otel install (real process)', () => {
     expect(s.env.OTEL_EXPORTER_OTLP_PROTOCOL).toBe('grpc');
     expect(s.otelHeadersHelper).toBeUndefined(); // useless with grpc
     expect(modeOf(w.userSettings)).toBe(0o600);
-    expect(modeOf(`${w.userSettings}.cc-otel.record`)).toBe(0o600);
+    expect(modeOf(recordOf(w.home, w.userSettings))).toBe(0o600);
+    expect(existsSync(`${w.userSettings}.cc-otel.record`)).toBe(false); // not beside the file any more
     const j = JSON.parse((await w.run(['install', '--allow-secret-in-settings', '--json'])).stdout);
     expect(j).toMatchObject({ changed: false, secretInSettings: ['OTEL_EXPORTER_OTLP_HEADERS'], env: { OTEL_EXPORTER_OTLP_HEADERS: '<redacted>' } });
     // someone made it readable again: a re-install with nothing else to change still puts it back to 0600
@@ -302,6 +308,57 @@ describe('cc-otel install (real process)', () => {
     const u = await w.run(['uninstall', '--json']);
     expect(leaks(u)).toEqual([]);
     expect(readFileSync(w.userSettings, 'utf8')).toBe(mine);
+  });
+
+  test('local scope with a secret: nothing beside the file but the settings; a warning while git would commit it', async () => {
+    const w = world({ ...CONFIG, protocol: 'grpc' });
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: w.proj, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_SYSTEM: '/dev/null' } });
+    expect(git('init', '-q').status).toBe(0);
+    const local = join(w.proj, '.claude', 'settings.local.json');
+    const r = await w.run(['install', '--scope', 'local', '--allow-secret-in-settings']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(r.stderr).toContain(`SECRET IN A FILE GIT WOULD COMMIT: ${realpathSync(local)} is in the git work tree`);
+    expect(r.stderr).toContain("echo '.claude/settings.local.json' >> .gitignore");
+    // the record (a copy of the file, key included) is in cc-otel's state dir, not in the project
+    expect(readdirSync(join(w.proj, '.claude'))).toEqual(['settings.local.json']);
+    expect(readFileSync(recordOf(w.home, local), 'utf8')).toContain(realpathSync(local));
+    expect(modeOf(recordOf(w.home, local))).toBe(0o600);
+    expect(modeOf(join(w.home, '.local', 'state', 'cc-otel', 'install-records'))).toBe(0o700);
+    expect(git('status', '--porcelain', '--untracked-files=all').stdout).toContain('.claude/settings.local.json');
+
+    writeFileSync(join(w.proj, '.gitignore'), '.claude/settings.local.json\n');
+    const again = await w.run(['install', '--scope', 'local', '--allow-secret-in-settings', '--dry-run']);
+    expect(again.code, describeCcOtel(again)).toBe(0);
+    expect(again.stderr).not.toContain('GIT WOULD COMMIT');
+    expect(again.stderr).toContain('SECRET IN SETTINGS FILE'); // the plain warning stays
+    const record = recordOf(w.home, local);
+    expect((await w.run(['uninstall', '--scope', 'local'])).code).toBe(0);
+    expect(existsSync(join(w.proj, '.claude'))).toBe(false);
+    expect(existsSync(record)).toBe(false);
+  });
+
+  test('an install record beside the file (cc-otel 0.1) is still used by uninstall, and moved away by a re-install', async () => {
+    const w = world(CONFIG, { 'home/.claude/settings.json': ORIGINAL });
+    expect((await w.run(['install'])).code).toBe(0);
+    const legacy = `${w.userSettings}.cc-otel.record`;
+    const old = () => renameSync(recordOf(w.home, w.userSettings), legacy); // as an older cc-otel left it
+    old();
+    const status = JSON.parse((await w.run(['status', '--json'])).stdout);
+    expect(status.scopes.find((l: { scope: string }) => l.scope === 'user')).toMatchObject({ installed: true, hasRecord: true });
+    const u = await w.run(['uninstall']);
+    expect(u.code, describeCcOtel(u)).toBe(0);
+    expect(readFileSync(w.userSettings, 'utf8')).toBe(ORIGINAL);
+    expect(readdirSync(join(w.home, '.claude'))).toEqual(['settings.json']);
+
+    expect((await w.run(['install'])).code).toBe(0);
+    old();
+    const re = await w.run(['install']);
+    expect(re.code, describeCcOtel(re)).toBe(0);
+    expect(existsSync(legacy)).toBe(false);
+    expect(existsSync(recordOf(w.home, w.userSettings))).toBe(true);
+    expect((await w.run(['uninstall'])).code).toBe(0);
+    expect(readFileSync(w.userSettings, 'utf8')).toBe(ORIGINAL);
+    expect(existsSync(recordOf(w.home, w.userSettings))).toBe(false);
   });
 
   test('a value cc-otel did not write is a conflict: exit 1, nothing written; --force overwrites and uninstall puts it back', async () => {

@@ -269,3 +269,35 @@ describe('apply safety', () => {
     expect(e.message).toContain('UTF-8');
   });
 });
+
+describe('install records in a state dir (recordDir)', () => {
+  test('nothing beside the file; the record is 0600 in a 0700 dir; an old sidecar is read and migrated', () => {
+    const path = join(root, 'proj', '.claude', 'settings.local.json');
+    const recordDir = join(root, 'state', 'install-records');
+    put(path, STARTING_FILES['4-space indent with env keys'] as string);
+    const initial = tree();
+    applySettingsEdit(planSettingsEdit(path, INSTALL, { recordDir }));
+    expect(readdirSync(dirname(path)).sort()).toEqual(['settings.local.json', 'settings.local.json.cc-otel.bak']);
+    const [rec] = readdirSync(recordDir);
+    expect(rec).toMatch(/^[0-9a-f]{16}-settings\.local\.json\.record$/);
+    expect(statSync(join(recordDir, rec as string)).mode & 0o777).toBe(0o600);
+    expect(statSync(recordDir).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(join(recordDir, rec as string), 'utf8')).target).toBe(path);
+    expect(planSettingsEdit(path, INSTALL, { recordDir })).toMatchObject({ changed: false, ops: [] });
+    applySettingsEdit(planSettingsEdit(path, { action: 'uninstall' }, { recordDir }));
+    expect(readdirSync(recordDir)).toEqual([]);
+
+    // an install by an older cc-otel: the record beside the file
+    applySettingsEdit(planSettingsEdit(path, INSTALL));
+    expect(readFileSync(installRecordPath(path), 'utf8')).toContain('"version": 1');
+    const migrated = planSettingsEdit(path, INSTALL, { recordDir });
+    expect(migrated.ops.map((o) => o.op)).toEqual(['write', 'delete']);
+    applySettingsEdit(migrated);
+    expect(() => statSync(installRecordPath(path))).toThrow();
+    applySettingsEdit(planSettingsEdit(path, { action: 'uninstall' }, { recordDir }));
+    const t = tree();
+    delete t['state'];
+    delete t['state/install-records'];
+    expect(t).toEqual(initial);
+  });
+});
