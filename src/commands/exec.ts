@@ -30,6 +30,8 @@ export function define(program: Command, getCtx: () => Context): void {
     for (const v of r.plan.vars) childEnv[v.name] = v.value;
     const [cmd, ...args] = argv;
     if (!cmd) throw new CcOtelError('USAGE', 'no command given', { hint: 'cc-otel exec -- <command> [args…]' });
+    for (const w of await shadowWarnings(ctx, r.plan.vars.map((v) => v.name), childEnv)) ctx.log.warn(`warning: ${w}`);
+
     const { spawn } = await import('node:child_process');
     const child = spawn(cmd, args, { stdio: 'inherit', env: childEnv });
     // Signals sent to us (Ctrl-C, CI cancellation) go to the child; we exit the way it exits.
@@ -37,17 +39,51 @@ export function define(program: Command, getCtx: () => Context): void {
     const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
     const handlers = sigs.map((s) => [s, forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
-    const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.on('error', (e: NodeJS.ErrnoException) =>
-        reject(new CcOtelError('USAGE', `cannot run ${cmd}: ${e.code === 'ENOENT' ? 'not found on PATH' : e.message}`, { hint: 'check the command name and PATH' })),
-      );
+    const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException }>((resolve) => {
+      child.on('error', (error: NodeJS.ErrnoException) => resolve({ error }));
       child.on('exit', (code, signal) => resolve({ code, signal }));
     });
     for (const [s, h] of handlers) process.off(s, h);
+    if ('error' in result) {
+      // The shell's conventions: 127 command not found, 126 found but not runnable.
+      const e = result.error;
+      const notFound = e.code === 'ENOENT';
+      process.stderr.write(
+        `cc-otel exec: cannot run ${JSON.stringify(cmd)}: ${notFound ? (cmd.includes('/') ? 'no such file' : 'command not found on PATH') : e.code === 'EACCES' ? 'permission denied (not executable?)' : e.message}\n` +
+          `  hint: ${notFound ? 'check the command name and PATH (`which ' + cmd + '`)' : 'check the file is executable (chmod +x)'}\n`,
+      );
+      process.exitCode = notFound ? 127 : 126;
+      return;
+    }
     if (result.signal) {
       process.kill(process.pid, result.signal);
       return;
     }
     process.exitCode = result.code ?? 1;
   });
+}
+
+/**
+ * Claude Code gives a settings `env` value precedence over its process environment
+ * (claude-code-facts §1): a project, local or managed file can silently switch off or redirect
+ * what exec sets. Say so for each variable exec sets that a settings file overrides, and for
+ * CLAUDE_CODE_ENABLE_TELEMETRY off anywhere that wins.
+ */
+async function shadowWarnings(ctx: Context, names: readonly string[], childEnv: NodeJS.ProcessEnv): Promise<string[]> {
+  const { buildSettingsStatus, loadScopes } = await import('../claude/effective-settings.js');
+  const { shownValue } = await import('../claude/sensitive-keys.js');
+  const processEnv: Record<string, string> = {};
+  for (const k of names) if (childEnv[k] !== undefined) processEnv[k] = childEnv[k] as string;
+  const projectDir = ctx.env.CLAUDE_PROJECT_DIR || undefined;
+  const st = buildSettingsStatus(loadScopes(ctx, projectDir ? { projectDir } : {}), { processEnv });
+  const out: string[] = [];
+  for (const k of names) {
+    const e = st.env[k];
+    if (!e || e.source === 'process' || e.value === processEnv[k]) continue;
+    out.push(`${k}=${shownValue(k, JSON.stringify(e.value))} from ${e.source} settings (${e.path}) overrides the value cc-otel exec sets: Claude Code uses the settings value`);
+  }
+  const tele = st.env.CLAUDE_CODE_ENABLE_TELEMETRY;
+  if (tele && tele.source !== 'process' && !['1', 'true', 'yes', 'on'].includes(tele.value.trim().toLowerCase()))
+    out.push(`CLAUDE_CODE_ENABLE_TELEMETRY=${JSON.stringify(tele.value)} in ${tele.source} settings (${tele.path}): Claude Code will export no telemetry from this run`);
+  return out;
 }
