@@ -45,16 +45,31 @@ export function hookGroup(spec: HookSpec): Record<string, unknown> {
   return spec.matcher === undefined ? { hooks: [spec.hook] } : { matcher: spec.matcher, hooks: [spec.hook] };
 }
 
-/** Split a command line into words, honouring '…' and "…" (enough to find program names). */
+/**
+ * Split a command line into words as a POSIX shell would for plain words: '…' (no escapes inside),
+ * "…" (backslash escapes ", \\, $ and `), and a backslash outside quotes escaping the next special
+ * character — so the '\'' form quoteArg writes for a path with a single quote reads back whole.
+ */
 export function commandWords(command: string): string[] {
   const words: string[] = [];
   let cur = '';
   let inWord = false;
   let quote: '"' | "'" | null = null;
-  for (const c of command) {
-    if (quote) {
-      if (c === quote) quote = null;
+  const chars = [...command];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] as string;
+    if (quote === "'") {
+      if (c === "'") quote = null;
       else cur += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === '\\' && i + 1 < chars.length && '"\\$`'.includes(chars[i + 1] as string)) cur += chars[++i];
+      else cur += c;
+    } else if (c === '\\' && i + 1 < chars.length && !/[A-Za-z0-9_.-]/.test(chars[i + 1] as string)) {
+      // Only before a character the shell treats specially: C:\tools\cc-otel.js (Windows) keeps its backslashes.
+      const next = chars[++i] as string;
+      if (next !== '\n') cur += next; // backslash-newline is a line continuation
+      inWord = true;
     } else if (c === '"' || c === "'") {
       quote = c;
       inWord = true;

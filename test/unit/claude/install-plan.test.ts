@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { makeContext } from '../../../src/context.js';
 import { isCcOtelError } from '../../../src/errors.js';
@@ -20,11 +21,18 @@ describe('quoteArg / ccOtelCommandPrefix', () => {
     expect(quoteArg(arg, 'linux')).toBe(want);
   });
 
-  test.each(['/opt/my tools', "/opt/it's", '/a b/c d'])('the command is still recognised as cc-otel, and split like a shell would: %s', (dir) => {
+  test.each(['/opt/my tools', "/opt/it's", '/a b/c d', "/opt/it's $HOME", "/o'neil/a \\ b"])('the command is still recognised as cc-otel, and split like a shell would: %s', (dir) => {
     const prefix = ccOtelCommandPrefix({ execPath: '/usr/local/bin/node', script: `${dir}/bin/cc-otel.js`, platform: 'linux' });
     expect(isCcOtelHeadersCommand(`${prefix} headers`)).toBe(true);
     expect(isCcOtelHookCommand(`${prefix} hook session-start`)).toBe(true);
     expect(commandWords(`${prefix} headers`)).toEqual(['/usr/local/bin/node', `${dir}/bin/cc-otel.js`, 'headers']);
+  });
+
+  test('commandWords reads what sh reads', () => {
+    const sh = (cmd: string) => execFileSync('/bin/sh', ['-c', `for w in ${cmd}; do printf '%s\\0' "$w"; done`], { encoding: 'utf8' }).split('\0').slice(0, -1);
+    for (const cmd of [`a 'b c' "d e"`, `'it'\\''s' x`, `"a\\"b" c\\ d`, `"\\$HOME" '\\n'`, `x\\'y`])
+      expect(commandWords(cmd), cmd).toEqual(sh(cmd));
+    expect(commandWords('C:\\tools\\cc-otel\\bin\\cc-otel.js headers')).toEqual(['C:\\tools\\cc-otel\\bin\\cc-otel.js', 'headers']);
   });
 
   test('windows paths are double-quoted', () => {
