@@ -143,6 +143,11 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
   let doc: JsonTextDocument;
   if (snap.text === null) doc = new JsonTextDocument('{}\n', DEFAULT_FORMAT);
   else {
+    // Whether Claude Code reads an empty file as {} is not documented: refuse, but say how to fix it.
+    if (snap.text.trim() === '')
+      throw new CcOtelError('SETTINGS_INVALID', `${snap.path} is empty (${snap.text.length} bytes${snap.text.length ? ' of whitespace' : ''}), not a JSON object`, {
+        hint: `put an empty object in it (echo '{}' > '${snap.path}') or delete it, and run again; cc-otel changed nothing`,
+      });
     try {
       doc = new JsonTextDocument(snap.text);
     } catch (e) {

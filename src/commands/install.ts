@@ -7,7 +7,7 @@
 import { resolve as pathResolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
-import { CcOtelError } from '../errors.js';
+import { CcOtelError, isCcOtelError } from '../errors.js';
 import type { SettingsScope } from '../claude/settings-paths.js';
 import type { SettingsWarning } from '../claude/effective-settings.js';
 import type { HookEventSpec } from '../events/hook-events.js';
@@ -16,7 +16,8 @@ import { addConfigFlags, envWithConfigFlag, flagsToConfig, type ConfigFlagValues
 import { NOT_CONFIGURED_HINT } from './env.js';
 
 export interface ScopeFlagValues {
-  scope: SettingsScope;
+  /** undefined: not given (user, or managed with --output) */
+  scope?: SettingsScope;
   projectDir?: string;
   managedDir?: string;
   dropIn?: string;
@@ -27,9 +28,9 @@ export interface ScopeFlagValues {
 export function addScopeFlags(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--scope <scope>', 'user: ~/.claude/settings.json ($CLAUDE_CONFIG_DIR); project: .claude/settings.json; local: .claude/settings.local.json; managed: a managed-settings.d drop-in')
-        .choices(['user', 'project', 'local', 'managed'])
-        .default('user'),
+      // No commander default: --output must be able to tell "--scope user" from no --scope at all.
+      new Option('--scope <scope>', 'user: ~/.claude/settings.json ($CLAUDE_CONFIG_DIR); project: .claude/settings.json; local: .claude/settings.local.json; managed: a managed-settings.d drop-in (default: user; managed with --output)')
+        .choices(['user', 'project', 'local', 'managed']),
     )
     .option('--project-dir <dir>', 'project root for --scope project|local (default: the current directory)')
     .option('--managed-dir <dir>', "directory of managed-settings.json, for the managed scope and the override check (default: the platform's, e.g. /etc/claude-code)")
@@ -38,10 +39,10 @@ export function addScopeFlags(cmd: Command): Command {
 }
 
 export function scopePaths(o: ScopeFlagValues): { projectDir?: string; managedDir?: string; dropInName?: string; outputFile?: string } {
-  if (o.output !== undefined && o.scope !== 'managed' && o.scope !== 'user')
-    throw new CcOtelError('USAGE', `--output is for managed settings packages, not --scope ${o.scope}`, { hint: 'use --scope managed --output <file>' });
+  if (o.output !== undefined && o.scope !== undefined && o.scope !== 'managed')
+    throw new CcOtelError('USAGE', `--output is for managed settings packages, not --scope ${o.scope}`, { hint: 'use --scope managed --output <file> (or just --output <file>)' });
   if (o.dropIn !== undefined && o.scope !== 'managed')
-    throw new CcOtelError('USAGE', `--drop-in names the managed scope's file, not --scope ${o.scope}'s`, { hint: 'add --scope managed' });
+    throw new CcOtelError('USAGE', `--drop-in names the managed scope's file, not --scope ${o.scope ?? 'user'}'s`, { hint: 'add --scope managed' });
   return {
     ...(o.projectDir !== undefined ? { projectDir: o.projectDir } : {}),
     ...(o.managedDir !== undefined ? { managedDir: o.managedDir } : {}),
@@ -52,7 +53,7 @@ export function scopePaths(o: ScopeFlagValues): { projectDir?: string; managedDi
 
 /** --output implies the managed scope. */
 export function effectiveScope(o: ScopeFlagValues): SettingsScope {
-  return o.output !== undefined ? 'managed' : o.scope;
+  return o.output !== undefined ? 'managed' : (o.scope ?? 'user');
 }
 
 interface InstallOptions extends ConfigFlagValues, ScopeFlagValues {
@@ -81,105 +82,125 @@ export function define(program: Command, getCtx: () => Context): void {
       'after',
       '\nExamples:\n  cc-otel install --dry-run                 # the diff, nothing written\n  cc-otel install --scope project --events  # .claude/settings.json, with hook events\n  cc-otel install --scope managed --output cc-otel.json   # a drop-in for an MDM package\n\nConfig flags given to install (--backend, --team, --config, …) are written into the env block as\nCC_OTEL_* variables, so the helper and the hooks see them at run time too.\nUndo with `cc-otel uninstall` (same --scope): it removes exactly what install added. See docs/install.md.',
     ),
-  ).action(async (o: InstallOptions) => {
-    const base = getCtx();
-    const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
-    const { resolveTelemetry } = await import('../resolve-telemetry.js');
-    const { selectHookEvents } = await import('../events/hook-events.js');
-    const ip = await import('../claude/install-plan.js');
+  ).action((o: InstallOptions) => withJsonErrors(o.json, (printed) => runInstall(o, getCtx, printed)));
+}
 
-    const scope = effectiveScope(o);
-    const paths = scopePaths(o);
-    const { flags, flagNames } = flagsToConfig(o);
-    let r = await resolveTelemetry(ctx, { flags, flagNames, key: 'never' });
-    if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to install', { hint: NOT_CONFIGURED_HINT });
-    if (!r.plan.helperUsable && o.allowSecretInSettings) {
-      r = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed' });
-      if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to install', { hint: NOT_CONFIGURED_HINT });
-      if (r.chain?.error) throw r.chain.error;
-    }
-    const plan = r.plan;
-
-    const path = (await import('../claude/settings-paths.js')).settingsFilePath(ctx, scope, paths);
-    let events: readonly HookEventSpec[];
-    if (o.events === false) events = [];
-    else if (o.events === undefined) events = ip.installedEvents(path);
-    else {
-      const sel = selectHookEvents(o.events === true ? undefined : o.events.split(','));
-      if (sel.unknown.length) throw new CcOtelError('USAGE', `unknown hook event${sel.unknown.length > 1 ? 's' : ''}: ${sel.unknown.join(', ')}`, { hint: 'use event names (PreToolUse) or their kebab-case (pre-tool-use), or "all"; see docs/events.md' });
-      events = sel.events;
-    }
-
-    const prefix = o.command ?? ip.ccOtelCommandPrefix({ execPath: process.execPath, script: process.argv[1] ?? '', platform: ctx.platform });
-    const install = ip.planInstall(ctx, plan, {
-      scope,
-      paths,
-      prefix,
-      customCommand: o.command !== undefined,
-      events,
-      flags: installFlags(o, ctx.cwd),
-      loaded: r.loaded,
-      force: o.force === true,
-      allowSecretInSettings: o.allowSecretInSettings === true,
+/**
+ * With --json a failure is also a JSON document on stdout, {"error": {code, message, hint}} —
+ * unless the plan itself was already printed (a refused conflict) — then rethrown, so the exit
+ * code and the stderr line are the same as without --json.
+ */
+export async function withJsonErrors(json: boolean | undefined, run: (printed: () => void) => Promise<void>): Promise<void> {
+  let done = false;
+  try {
+    await run(() => {
+      done = true;
     });
-    const { edit } = install;
-    // The diff is already redacted by key name (settings-edit.ts); this catches the values anywhere else.
-    const secrets = [...install.content.secrets, ...edit.secrets];
-    const red = (s: string) => ip.redact(s, secrets);
-    const warnings = [...plan.warnings.filter((w) => !(install.content.secretKeys.length && w.startsWith('protocol grpc'))), ...edit.warnings, ...install.notes];
-    if (scope === 'user' && r.loaded.files.some((f) => f.kind === 'project'))
-      warnings.push(
-        `the env block was built with the project config ${r.loaded.files.find((f) => f.kind === 'project')?.path}, but user settings apply in every project; the helper and hooks read the config of wherever Claude Code runs`,
-      );
+  } catch (e) {
+    if (json && !done && isCcOtelError(e)) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint ?? null } }, null, 2)}\n`);
+    throw e;
+  }
+}
 
-    let applied: { wrote: string[]; removed: string[] } = { wrote: [], removed: [] };
-    const refuse = edit.conflicts.length > 0;
-    if (!o.dryRun && !refuse) applied = ip.applyInstall(install);
+async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () => void): Promise<void> {
+  const base = getCtx();
+  const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
+  const { resolveTelemetry } = await import('../resolve-telemetry.js');
+  const { selectHookEvents } = await import('../events/hook-events.js');
+  const ip = await import('../claude/install-plan.js');
 
-    if (o.json) {
-      process.stdout.write(
-        `${red(
-          JSON.stringify(
-            {
-              action: 'install',
-              scope,
-              path: edit.path,
-              target: edit.target,
-              output: install.output,
-              dryRun: o.dryRun === true,
-              changed: edit.changed,
-              applied: applied.wrote.length + applied.removed.length > 0,
-              diff: edit.diff,
-              env: ip.redactEnv(install.content.env),
-              otelHeadersHelper: install.content.otelHeadersHelper ?? null,
-              hooks: install.content.hooks.map((h) => ({ event: h.event, matcher: h.matcher ?? null, command: h.hook.command, timeout: h.hook.timeout ?? null })),
-              secretInSettings: install.content.secretKeys,
-              conflicts: edit.conflicts.map((c) => ({ key: c.key, message: c.message })),
-              warnings,
-              overrides: install.overrides,
-              files: applied,
-            },
-            null,
-            2,
-          ),
-        )}\n`,
-      );
-    } else {
-      let out = `cc-otel install → ${scope}${install.output ? ' package' : ''}: ${edit.path}${edit.target !== edit.path ? ` (→ ${edit.target})` : ''}\n`;
-      if (edit.diff) out += `\n${red(edit.diff)}\n`;
-      if (!edit.changed) out += `\nNothing to change: ${edit.path} already has cc-otel's settings.\n`;
-      else if (refuse) out += `\n${o.dryRun ? 'Would refuse' : 'Refused'}: ${edit.conflicts.map((c) => c.message).join('; ')}.\n`;
-      else if (o.dryRun) out += `\nDry run: nothing written. Run without --dry-run to apply.\n`;
-      else out += `\nWrote ${applied.wrote.join(', ')}${applied.removed.length ? `; removed ${applied.removed.join(', ')}` : ''}.\nUndo with: cc-otel uninstall --scope ${scope}${undoFlags(o)}\n`;
-      process.stdout.write(out);
-      for (const w of warnings) ctx.log.warn(`warning: ${red(w)}`);
-      for (const w of install.overrides) ctx.log.warn(`override: ${overrideLine(w)}`);
-    }
-    if (refuse)
-      throw new CcOtelError('SETTINGS_WRITE', `${o.dryRun ? 'install would refuse' : 'refusing'} to overwrite what cc-otel did not write in ${edit.path}`, {
-        hint: 'rerun with --force to overwrite; cc-otel keeps the old values and uninstall puts them back',
-      });
+  const scope = effectiveScope(o);
+  const paths = scopePaths(o);
+  const { flags, flagNames } = flagsToConfig(o);
+  let r = await resolveTelemetry(ctx, { flags, flagNames, key: 'never' });
+  if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to install', { hint: NOT_CONFIGURED_HINT });
+  if (!r.plan.helperUsable && o.allowSecretInSettings) {
+    r = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed' });
+    if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to install', { hint: NOT_CONFIGURED_HINT });
+    if (r.chain?.error) throw r.chain.error;
+  }
+  const plan = r.plan;
+
+  const path = (await import('../claude/settings-paths.js')).settingsFilePath(ctx, scope, paths);
+  let events: readonly HookEventSpec[];
+  if (o.events === false) events = [];
+  else if (o.events === undefined) events = ip.installedEvents(path);
+  else {
+    const sel = selectHookEvents(o.events === true ? undefined : o.events.split(','));
+    if (sel.unknown.length) throw new CcOtelError('USAGE', `unknown hook event${sel.unknown.length > 1 ? 's' : ''}: ${sel.unknown.join(', ')}`, { hint: 'use event names (PreToolUse) or their kebab-case (pre-tool-use), or "all"; see docs/events.md' });
+    events = sel.events;
+  }
+
+  const prefix = o.command ?? ip.ccOtelCommandPrefix({ execPath: process.execPath, script: process.argv[1] ?? '', platform: ctx.platform });
+  const install = ip.planInstall(ctx, plan, {
+    scope,
+    paths,
+    prefix,
+    customCommand: o.command !== undefined,
+    events,
+    flags: installFlags(o, ctx.cwd),
+    loaded: r.loaded,
+    force: o.force === true,
+    allowSecretInSettings: o.allowSecretInSettings === true,
   });
+  const { edit } = install;
+  // The diff is already redacted by key name (settings-edit.ts); this catches the values anywhere else.
+  const secrets = [...install.content.secrets, ...edit.secrets];
+  const red = (s: string) => ip.redact(s, secrets);
+  const warnings = [...plan.warnings.filter((w) => !(install.content.secretKeys.length && w.startsWith('protocol grpc'))), ...edit.warnings, ...install.notes];
+  if (scope === 'user' && r.loaded.files.some((f) => f.kind === 'project'))
+    warnings.push(
+      `the env block was built with the project config ${r.loaded.files.find((f) => f.kind === 'project')?.path}, but user settings apply in every project; the helper and hooks read the config of wherever Claude Code runs`,
+    );
+
+  let applied: { wrote: string[]; removed: string[] } = { wrote: [], removed: [] };
+  const refuse = edit.conflicts.length > 0;
+  if (!o.dryRun && !refuse) applied = ip.applyInstall(install);
+
+  if (o.json) {
+    process.stdout.write(
+      `${red(
+        JSON.stringify(
+          {
+            action: 'install',
+            scope,
+            path: edit.path,
+            target: edit.target,
+            output: install.output,
+            dryRun: o.dryRun === true,
+            changed: edit.changed,
+            applied: applied.wrote.length + applied.removed.length > 0,
+            diff: edit.diff,
+            env: ip.redactEnv(install.content.env),
+            otelHeadersHelper: install.content.otelHeadersHelper ?? null,
+            hooks: install.content.hooks.map((h) => ({ event: h.event, matcher: h.matcher ?? null, command: h.hook.command, timeout: h.hook.timeout ?? null })),
+            secretInSettings: install.content.secretKeys,
+            conflicts: edit.conflicts.map((c) => ({ key: c.key, message: c.message })),
+            warnings,
+            overrides: install.overrides,
+            files: applied,
+          },
+          null,
+          2,
+        ),
+      )}\n`,
+    );
+    printed();
+  } else {
+    let out = `cc-otel install → ${scope}${install.output ? ' package' : ''}: ${edit.path}${edit.target !== edit.path ? ` (→ ${edit.target})` : ''}\n`;
+    if (edit.diff) out += `\n${red(edit.diff)}\n`;
+    if (!edit.changed) out += `\nNothing to change: ${edit.path} already has cc-otel's settings.\n`;
+    else if (refuse) out += `\n${o.dryRun ? 'Would refuse' : 'Refused'}: ${edit.conflicts.map((c) => c.message).join('; ')}.\n`;
+    else if (o.dryRun) out += `\nDry run: nothing written. Run without --dry-run to apply.\n`;
+    else out += `\nWrote ${applied.wrote.join(', ')}${applied.removed.length ? `; removed ${applied.removed.join(', ')}` : ''}.\nUndo with: cc-otel uninstall --scope ${scope}${undoFlags(o)}\n`;
+    process.stdout.write(out);
+    for (const w of warnings) ctx.log.warn(`warning: ${red(w)}`);
+    for (const w of install.overrides) ctx.log.warn(`override: ${overrideLine(w)}`);
+  }
+  if (refuse)
+    throw new CcOtelError('SETTINGS_WRITE', `${o.dryRun ? 'install would refuse' : 'refusing'} to overwrite what cc-otel did not write in ${edit.path}`, {
+      hint: 'rerun with --force to overwrite; cc-otel keeps the old values and uninstall puts them back',
+    });
 }
 
 /** The config flags install persists (flagsEnv), --config made absolute. */

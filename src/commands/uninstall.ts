@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { addConfigFlags, envWithConfigFlag, flagsToConfig, type ConfigFlagValues } from './config-flags.js';
-import { addScopeFlags, effectiveScope, installFlags, scopePaths, type ScopeFlagValues } from './install.js';
+import { addScopeFlags, effectiveScope, installFlags, scopePaths, withJsonErrors, type ScopeFlagValues } from './install.js';
 
 interface UninstallOptions extends ConfigFlagValues, ScopeFlagValues {
   dryRun?: boolean;
@@ -23,82 +23,85 @@ export function define(program: Command, getCtx: () => Context): void {
         .option('--dry-run', 'show the diff; change nothing')
         .option('--json', 'print the plan (and what was changed) as JSON'),
     ).addHelpText('after', '\nExamples:\n  cc-otel uninstall                       # ~/.claude/settings.json\n  cc-otel uninstall --scope project --dry-run'),
-  ).action(async (o: UninstallOptions) => {
-    const base = getCtx();
-    const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
-    const ip = await import('../claude/install-plan.js');
-    const scope = effectiveScope(o);
-    const paths = scopePaths(o);
+  ).action((o: UninstallOptions) =>
+    withJsonErrors(o.json, async (printed) => {
+      const base = getCtx();
+      const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
+      const ip = await import('../claude/install-plan.js');
+      const scope = effectiveScope(o);
+      const paths = scopePaths(o);
 
-    // Only for a file without an install record (a teammate installed it, or the record is lost):
-    // env keys holding exactly what cc-otel would write now are taken as cc-otel's.
-    let expectedEnv: Record<string, string> | undefined;
-    try {
-      const { resolveTelemetry } = await import('../resolve-telemetry.js');
-      const { flags, flagNames } = flagsToConfig(o);
-      const r = await resolveTelemetry(ctx, { flags, flagNames, key: 'never' });
-      if (!r.inert) {
-        // What install with the same flags, from the same config, wrote (M5: the flags count too).
-        const req = { scope, paths, prefix: 'cc-otel', events: [], flags: installFlags(o, ctx.cwd), loaded: r.loaded, force: false, allowSecretInSettings: false };
-        try {
-          expectedEnv = ip.buildInstallContent(r.plan, req).env;
-        } catch {
-          const { settingsEnv } = await import('../otel/build-env.js');
-          const shared = ip.sharedConfigEnv(r.loaded, req, r.plan.preset.fields.map((f) => f.name)).env;
-          let flagged: Record<string, string> = {};
+      // Only for a file without an install record (a teammate installed it, or the record is lost):
+      // env keys holding exactly what cc-otel would write now are taken as cc-otel's.
+      let expectedEnv: Record<string, string> | undefined;
+      try {
+        const { resolveTelemetry } = await import('../resolve-telemetry.js');
+        const { flags, flagNames } = flagsToConfig(o);
+        const r = await resolveTelemetry(ctx, { flags, flagNames, key: 'never' });
+        if (!r.inert) {
+          // What install with the same flags, from the same config, wrote (M5: the flags count too).
+          const req = { scope, paths, prefix: 'cc-otel', events: [], flags: installFlags(o, ctx.cwd), loaded: r.loaded, force: false, allowSecretInSettings: false };
           try {
-            flagged = ip.flagsEnv(req.flags);
+            expectedEnv = ip.buildInstallContent(r.plan, req).env;
           } catch {
-            /* a --key with a comma: install refused it, so it wrote nothing */
+            const { settingsEnv } = await import('../otel/build-env.js');
+            const shared = ip.sharedConfigEnv(r.loaded, req, r.plan.preset.fields.map((f) => f.name)).env;
+            let flagged: Record<string, string> = {};
+            try {
+              flagged = ip.flagsEnv(req.flags);
+            } catch {
+              /* a --key with a comma: install refused it, so it wrote nothing */
+            }
+            expectedEnv = { ...settingsEnv(r.plan), ...shared, ...flagged };
           }
-          expectedEnv = { ...settingsEnv(r.plan), ...shared, ...flagged };
         }
+      } catch {
+        /* a broken or missing config must not stop an uninstall */
       }
-    } catch {
-      /* a broken or missing config must not stop an uninstall */
-    }
 
-    const plan = ip.planUninstall(ctx, { scope, paths, ...(expectedEnv ? { expectedEnv } : {}) });
-    const { edit } = plan;
-    const applied = o.dryRun ? { wrote: [], removed: [] } : ip.applyUninstall(plan);
-    const elsewhere = plan.elsewhere.map((i) => ({ scope: i.source, path: i.path }));
-    // The diff is already redacted by key name (settings-edit.ts); this catches the values anywhere else.
-    const red = (s: string) => ip.redact(s, edit.secrets);
+      const plan = ip.planUninstall(ctx, { scope, paths, ...(expectedEnv ? { expectedEnv } : {}) });
+      const { edit } = plan;
+      const applied = o.dryRun ? { wrote: [], removed: [] } : ip.applyUninstall(plan);
+      const elsewhere = plan.elsewhere.map((i) => ({ scope: i.source, path: i.path }));
+      // The diff is already redacted by key name (settings-edit.ts); this catches the values anywhere else.
+      const red = (s: string) => ip.redact(s, edit.secrets);
 
-    if (o.json) {
-      process.stdout.write(
-        `${red(JSON.stringify(
-          {
-            action: 'uninstall',
-            scope,
-            path: edit.path,
-            target: edit.target,
-            output: plan.output,
-            dryRun: o.dryRun === true,
-            changed: edit.changed,
-            applied: applied.wrote.length + applied.removed.length > 0,
-            diff: edit.diff,
-            deleted: edit.before !== null && edit.after === null,
-            warnings: edit.warnings,
-            stillInstalled: elsewhere,
-            files: applied,
-          },
-          null,
-          2,
-        ))}\n`,
-      );
-      return;
-    }
-    let out = `cc-otel uninstall → ${scope}${plan.output ? ' package' : ''}: ${edit.path}${edit.target !== edit.path ? ` (→ ${edit.target})` : ''}\n`;
-    if (edit.diff) out += `\n${edit.diff}\n`;
-    if (!edit.changed) out += `\nNothing to remove: cc-otel is not installed in ${edit.path}.\n`;
-    else if (o.dryRun) out += `\nDry run: nothing changed. Run without --dry-run to apply.\n`;
-    else {
-      const parts = [applied.wrote.length ? `wrote ${applied.wrote.join(', ')}` : '', applied.removed.length ? `removed ${applied.removed.join(', ')}` : ''].filter(Boolean);
-      out += `\n${parts.join('; ').replace(/^./, (c) => c.toUpperCase())}.\n`;
-    }
-    if (elsewhere.length) out += `cc-otel is still installed in: ${elsewhere.map((e) => `${e.scope} (${e.path})`).join(', ')}\n`;
-    process.stdout.write(red(out));
-    for (const w of edit.warnings) ctx.log.warn(`warning: ${red(w)}`);
-  });
+      if (o.json) {
+        process.stdout.write(
+          `${red(JSON.stringify(
+            {
+              action: 'uninstall',
+              scope,
+              path: edit.path,
+              target: edit.target,
+              output: plan.output,
+              dryRun: o.dryRun === true,
+              changed: edit.changed,
+              applied: applied.wrote.length + applied.removed.length > 0,
+              diff: edit.diff,
+              deleted: edit.before !== null && edit.after === null,
+              warnings: edit.warnings,
+              stillInstalled: elsewhere,
+              files: applied,
+            },
+            null,
+            2,
+          ))}\n`,
+        );
+        printed();
+        return;
+      }
+      let out = `cc-otel uninstall → ${scope}${plan.output ? ' package' : ''}: ${edit.path}${edit.target !== edit.path ? ` (→ ${edit.target})` : ''}\n`;
+      if (edit.diff) out += `\n${edit.diff}\n`;
+      if (!edit.changed) out += `\nNothing to remove: cc-otel is not installed in ${edit.path}.\n`;
+      else if (o.dryRun) out += `\nDry run: nothing changed. Run without --dry-run to apply.\n`;
+      else {
+        const parts = [applied.wrote.length ? `wrote ${applied.wrote.join(', ')}` : '', applied.removed.length ? `removed ${applied.removed.join(', ')}` : ''].filter(Boolean);
+        out += `\n${parts.join('; ').replace(/^./, (c) => c.toUpperCase())}.\n`;
+      }
+      if (elsewhere.length) out += `cc-otel is still installed in: ${elsewhere.map((e) => `${e.scope} (${e.path})`).join(', ')}\n`;
+      process.stdout.write(red(out));
+      for (const w of edit.warnings) ctx.log.warn(`warning: ${red(w)}`);
+    }),
+  );
 }

@@ -585,6 +585,33 @@ describe('cc-otel install (real process)', () => {
     expect(existsSync(join(w.home, '.claude'))).toBe(false);
   });
 
+  test('--json: an error is a JSON document on stdout too, with the same exit code', async () => {
+    const w = world(null);
+    const r = await w.run(['install', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'CONFIG_NOT_FOUND', message: expect.stringContaining('not configured'), hint: expect.any(String) } });
+    expect(r.stderr).toContain('not configured');
+    const w2 = world(CONFIG, { 'home/.claude/settings.json': '{ "env": ' });
+    for (const cmd of ['install', 'uninstall']) {
+      const e = await w2.run([cmd, '--json']);
+      expect(e.code, describeCcOtel(e)).toBe(1); // SETTINGS_INVALID: the operation failed
+      expect(JSON.parse(e.stdout).error).toMatchObject({ code: 'SETTINGS_INVALID', message: expect.stringContaining('is not valid JSON') });
+    }
+  });
+
+  test('conflicting flags and an empty file are refused with a way out', async () => {
+    const w = world(CONFIG, { 'home/.claude/settings.json': '  \n' });
+    const both = await w.run(['install', '--scope', 'user', '--output', join(w.root, 'pkg.json')]);
+    expect(both.code, describeCcOtel(both)).toBe(2);
+    expect(both.stderr).toContain('--output is for managed settings packages, not --scope user');
+    expect(existsSync(join(w.root, 'pkg.json'))).toBe(false);
+    const empty = await w.run(['install']);
+    expect(empty.code, describeCcOtel(empty)).toBe(1);
+    expect(empty.stderr).toContain('is empty (3 bytes of whitespace)');
+    expect(empty.stderr).toContain("echo '{}' >");
+    expect(readFileSync(w.userSettings, 'utf8')).toBe('  \n');
+  });
+
   test('install warns when a higher scope overrides what it writes', async () => {
     const w = world(CONFIG, {
       'proj/.claude/settings.json': JSON.stringify({ env: { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://other:4318/v1/logs', OTEL_RESOURCE_ATTRIBUTES: 'team=web' } }),
