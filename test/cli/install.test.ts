@@ -361,6 +361,27 @@ describe('cc-otel install (real process)', () => {
     expect(existsSync(recordOf(w.home, w.userSettings))).toBe(false);
   });
 
+  // chmod does not stop root, so the unit test of a read-only directory skips itself there; as root,
+  // run the real CLI as `nobody` (setpriv) so the check runs in root CI too.
+  const asNobody = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
+  test.runIf(asNobody)('a read-only project directory, for a user who cannot write it: a clear error, nothing written', () => {
+    const w = world(null, { 'proj/.cc-otel.json': JSON.stringify({ backend: 'local' }), 'proj/.claude/settings.json': '{}\n' });
+    chmodSync(w.root, 0o755);
+    spawnSync('chown', ['-R', '65534:65534', w.root]);
+    chmodSync(join(w.proj, '.claude'), 0o555);
+    const before = snapshot(w.proj);
+    const r = spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'install', '--scope', 'project', '--managed-dir', w.managed], {
+      cwd: w.proj,
+      env: { HOME: w.home, PATH: '/usr/bin:/bin' },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`permission denied on ${join(w.proj, '.claude')}`);
+    expect(r.stderr).toContain('--scope');
+    expect(snapshot(w.proj)).toEqual(before);
+    chmodSync(join(w.proj, '.claude'), 0o755); // for the cleanup
+  });
+
   test('a value cc-otel did not write is a conflict: exit 1, nothing written; --force overwrites and uninstall puts it back', async () => {
     const mine = '{\n  "env": {\n    "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"\n  }\n}\n';
     const w = world(CONFIG, { 'home/.claude/settings.json': mine });
