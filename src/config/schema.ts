@@ -5,6 +5,7 @@
 import { PRESET_NAMES } from '../backends/index.js';
 import { PROTOCOLS, SIGNALS, type Protocol, type Signal } from '../otel/endpoint.js';
 import type { Temporality } from '../backends/types.js';
+import { refProblem, tryParseKeyRef } from '../secrets/refs.js';
 
 export interface Config {
   backend?: string;
@@ -59,7 +60,7 @@ type FieldType =
   | { type: 'enum'; choices: readonly string[] }
   | { type: 'boolean' }
   | { type: 'int'; min: number; max: number }
-  | { type: 'stringArray'; itemChoices?: readonly string[] }
+  | { type: 'stringArray'; itemChoices?: readonly string[]; keyRefs?: true }
   | { type: 'stringMap'; keys?: readonly string[] }
   | { type: 'object'; fields: Readonly<Record<string, FieldSpec>> };
 
@@ -67,7 +68,7 @@ export type FieldSpec = FieldType & { description: string };
 
 const bool = (description: string): FieldSpec => ({ type: 'boolean', description });
 /** Ordered key references (like "key"); a single string is accepted in the file. */
-const keyRefs = (what: string): FieldSpec => ({ type: 'stringArray', description: `key reference, or a list tried in order (env:NAME, op://…), for ${what}` });
+const keyRefs = (what: string): FieldSpec => ({ type: 'stringArray', keyRefs: true, description: `key reference, or a list tried in order (env:NAME, op://…), for ${what}` });
 
 export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
   $schema: { type: 'string', description: 'JSON schema reference (ignored)' },
@@ -82,7 +83,7 @@ export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
   publicKey: { type: 'string', description: 'Langfuse public key' },
   header: { type: 'string', description: 'generic otlp preset: auth header name' },
   headerValue: { type: 'string', description: 'generic otlp preset: auth header template with {key}' },
-  key: { type: 'stringArray', description: 'ordered key references: env:NAME, dotenv:NAME, op://…, gcp-sm://projects/P/secrets/S[/versions/V]' },
+  key: { type: 'stringArray', keyRefs: true, description: 'ordered key references: env:NAME, dotenv:NAME, op://…, gcp-sm://projects/P/secrets/S[/versions/V]' },
   engineer: { type: 'string', description: 'engineer attribute (default $USER)' },
   team: { type: 'string', description: 'team attribute' },
   org: { type: 'string', description: 'org attribute' },
@@ -253,6 +254,7 @@ function validateValue(key: string, spec: FieldSpec, v: unknown, out: Validation
       if (typeof v !== 'number' || !Number.isInteger(v) || v < spec.min || v > spec.max) bad(`, got ${JSON.stringify(v)}`);
       return;
     case 'stringArray':
+      if (spec.keyRefs) return validateKeyRefs(key, v, out);
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || (spec.itemChoices && !spec.itemChoices.includes(x))))
         bad(`, got ${JSON.stringify(v)}`);
       return;
@@ -268,6 +270,19 @@ function validateValue(key: string, spec: FieldSpec, v: unknown, out: Validation
       validateObject(v as Record<string, unknown>, spec.fields, `${key}.`, out);
       return;
   }
+}
+
+/**
+ * Key references are checked here, at load time, so a key pasted where its reference belongs is
+ * refused before anything runs — and never echoed (the messages reach stderr and the error log).
+ */
+function validateKeyRefs(key: string, v: unknown, out: ValidationProblem[]): void {
+  if (!Array.isArray(v)) return void out.push({ key, message: `must be a key reference or a list of them, got ${v === null ? 'null' : typeof v}` });
+  v.forEach((x, i) => {
+    const which = v.length > 1 ? `entry ${i + 1}: ` : '';
+    if (typeof x !== 'string') out.push({ key, message: `${which}must be a string key reference, got ${x === null ? 'null' : typeof x}` });
+    else if (!tryParseKeyRef(x)) out.push({ key, message: `${which}${refProblem(x)}` });
+  });
 }
 
 function validateObject(obj: Record<string, unknown>, fields: Readonly<Record<string, FieldSpec>>, prefix: string, out: ValidationProblem[]): void {

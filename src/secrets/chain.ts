@@ -10,7 +10,7 @@
 import type { Context } from '../context.js';
 import { CcOtelError, describeError } from '../errors.js';
 import type { ResolvedKey } from '../otel/build-env.js';
-import { parseKeyRef, REF_FORMS } from './refs.js';
+import { describeUnparsedRef, parseKeyRef, REF_FORMS } from './refs.js';
 import { readCache, tryLock, writeCache, DEFAULT_POLICY, type CachePolicy } from './cache.js';
 import type { Attempt, KeyRef, KeySource, SourceResult } from './types.js';
 import { fromEnv } from './sources/env.js';
@@ -88,7 +88,8 @@ export async function resolveKey(ctx: Context, opts: ChainOptions): Promise<Chai
     try {
       ref = parseKeyRef(raw);
     } catch (e) {
-      attempts.push({ ref: raw, source: '?', result: 'failed', detail: describeError(e), ms: 0 });
+      // Never the raw string: it may be the key itself, pasted where its reference belongs.
+      attempts.push({ ref: describeUnparsedRef(raw), source: '?', result: 'failed', detail: describeError(e), ms: 0 });
       return fail(e as CcOtelError);
     }
     const source = await load(ref.kind);

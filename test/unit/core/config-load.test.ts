@@ -278,6 +278,50 @@ describe('invalid files', () => {
     for (const re of res) expect(e.message).toMatch(re);
   });
 
+  describe('key references are validated at load time, and never echoed', () => {
+    const SECRET = 'sk-live-SECRET123';
+    const noEcho = (e: CcOtelError) => expect(`${e.message}\n${e.hint}`).not.toContain('SECRET123');
+
+    it('a key pasted into "key" in a file → CONFIG_INVALID naming the file, the key and the allowed forms', () => {
+      const w = world({ project: { backend: 'otlp', endpoint: 'http://127.0.0.1:4318', key: ['env:OK', SECRET] } });
+      const e = loadError(w);
+      expect(e.code).toBe('CONFIG_INVALID');
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toContain(w.projectFile);
+      expect(e.message).toMatch(/key: entry 2: "sk-l…" \(17 chars\) is not a key reference; allowed: env:NAME, dotenv:NAME, op:\/\/vault\/item\/field, gcp-sm:\/\/projects/);
+      noEcho(e);
+    });
+
+    it('a single string "key" and a verify key field are checked too', () => {
+      const w = world({ user: { backend: 'otlp', key: SECRET, verify: { signoz: { apiKey: 'not-a-ref-SECRET123' } } } });
+      const e = loadError(w);
+      expect(e.message).toContain(w.userFile);
+      expect(e.message).toMatch(/^ {2}key: "sk-l…" \(17 chars\) is not a key reference/m);
+      expect(e.message).toMatch(/verify\.signoz\.apiKey: "not-…" \(19 chars\) is not a key reference/);
+      noEcho(e);
+    });
+
+    it('CC_OTEL_KEY → CONFIG_INVALID naming the variable', () => {
+      const w = world();
+      const e = loadError(w, { CC_OTEL_BACKEND: 'otlp', CC_OTEL_KEY: SECRET });
+      expect(e.code).toBe('CONFIG_INVALID');
+      expect(e.message).toMatch(/environment variables:\n {2}CC_OTEL_KEY: "sk-l…" \(17 chars\) is not a key reference/);
+      noEcho(e);
+    });
+
+    it('a non-string entry is refused without printing it', () => {
+      const w = world({ project: { backend: 'otlp', key: [{ value: SECRET }] } });
+      const e = loadError(w);
+      expect(e.message).toMatch(/key: must be a string key reference, got object/);
+      noEcho(e);
+    });
+
+    it('every valid form still loads', () => {
+      const w = world({ project: { backend: 'otlp', key: ['env:A', 'dotenv:B', 'op://v/i/f', 'gcp-sm://projects/p/secrets/s/versions/2'] } });
+      expect(load(w).config.key).toHaveLength(4);
+    });
+  });
+
   it('$schema is allowed and dropped', () => {
     expect(validateConfig({ $schema: './schema.json', backend: 'local' })).toEqual({ config: { backend: 'local' }, problems: [] });
   });

@@ -111,8 +111,15 @@ describe('the chain loop', () => {
     const env = fake('env', { 'env:A': found('a') });
     const r = await resolveKey(ctxWith(), opts({ env }, { refs: ['vault://x', 'env:A'] }));
     expect(r.error?.code).toBe('CONFIG_INVALID');
-    expect(r.attempts).toEqual([expect.objectContaining({ ref: 'vault://x', source: '?', result: 'failed' })]);
+    expect(r.attempts).toEqual([expect.objectContaining({ ref: '(9 chars)', source: '?', result: 'failed' })]);
     expect(env.calls).toEqual([]);
+  });
+
+  it('an invalid reference is never echoed (it may be the key itself): not in the attempt, the error or its hint', async () => {
+    const r = await resolveKey(ctxWith(), opts({}, { refs: ['sk-live-SECRET123'] }));
+    expect(r.error?.code).toBe('CONFIG_INVALID');
+    expect(JSON.stringify([r.attempts, r.error?.message, r.error?.hint])).not.toContain('SECRET123');
+    expect(r.attempts[0]?.ref).toBe('"sk-l…" (17 chars)');
   });
 
   it('a source that throws is a failure, not a crash', async () => {

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { chmodSync } from 'node:fs';
-import { parseKeyRef, REF_FORMS } from '../../../src/secrets/refs.js';
+import { describeUnparsedRef, parseKeyRef, REF_FORMS } from '../../../src/secrets/refs.js';
 import { fromDotenv } from '../../../src/secrets/sources/dotenv.js';
 import { fromEnv } from '../../../src/secrets/sources/env.js';
 import type { KeyRef, SourceContext } from '../../../src/secrets/types.js';
@@ -54,9 +54,23 @@ describe('parseKeyRef', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(CcOtelError);
       expect((e as CcOtelError).code).toBe('CONFIG_INVALID');
-      expect((e as CcOtelError).message).toContain(JSON.stringify(raw));
+      // Never echoed: the string may be the key itself, pasted where its reference belongs.
+      const s = raw.trim();
+      if (s.length > 7) expect((e as CcOtelError).message).not.toContain(s);
+      expect((e as CcOtelError).message).toMatch(/\(\d+ chars?\)/);
       expect((e as CcOtelError).hint).toContain(REF_FORMS);
     }
+  });
+
+  it.each<[string, string]>([
+    ['sk-live-SECRET123', '"sk-l…" (17 chars)'],
+    ['  sk-live-SECRET123  ', '"sk-l…" (17 chars)'],
+    ['short-key', '(9 chars)'],
+    ['env:sk-live-SECRET123', '"env:…" (21 chars)'],
+    ['gcp-sm://p/s', '"gcp-sm://…" (12 chars)'],
+    ['', '(0 chars)'],
+  ])('describeUnparsedRef(%j) = %s', (raw, want) => {
+    expect(describeUnparsedRef(raw)).toBe(want);
   });
 });
 
