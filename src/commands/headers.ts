@@ -11,6 +11,7 @@ import { helperHeaders } from '../otel/build-env.js';
 import { renderHeadersJson } from '../otel/headers.js';
 import { appendErrorLog } from '../log/error-log.js';
 import { userDirs } from '../config/dirs.js';
+import { loadConfig } from '../config/load.js';
 import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
 import { armWatchdog, writeAndExit } from './watchdog.js';
 
@@ -24,14 +25,26 @@ export async function runHeaders(ctx: Context, cliPath: string): Promise<void> {
       /* the log is best effort */
     }
   };
-  const deadline = deadlineOf(undefined, ctx.env);
-  armWatchdog(deadline, () => {
+  // Armed at once with the default (or CC_OTEL_DEADLINE_MS), re-armed with the config's deadlineMs
+  // once it is loaded: the process must end at the deadline the user configured.
+  const startedAt = ctx.now();
+  let deadline = deadlineOf(undefined, ctx.env);
+  const onDeadline = () => {
     fail(`no headers within the ${deadline} ms deadline`, 'a key source is slow or hung; `cc-otel env --explain` shows which');
     return 1;
-  });
+  };
+  let disarm = armWatchdog(deadline, onDeadline);
   try {
+    const loaded = loadConfig(ctx);
+    const configured = deadlineOf(loaded, ctx.env);
+    if (configured !== deadline) {
+      disarm();
+      deadline = configured;
+      disarm = armWatchdog(Math.max(0, deadline - (ctx.now() - startedAt)), onDeadline);
+    }
     const r = await resolveTelemetry(ctx, {
       key: 'if-needed',
+      loaded,
       onStale: (ref) => void spawnBackgroundRefresh(cliPath, ref, process.env),
     });
     if (r.inert) return writeAndExit('{}\n', 0);

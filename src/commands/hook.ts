@@ -11,6 +11,9 @@
  * log, then — if shipping is on and no shipper is running — a detached background shipper. The hook
  * itself never touches the network (docs/events.md). PreToolUse and PermissionRequest exit 0 with
  * no output whatever happens, even with --strict: recording must never allow, deny or ask.
+ *
+ * Unconfigured (no config file, no CC_OTEL_BACKEND) the hook is inert: it drains its stdin and exits
+ * 0 having written nothing anywhere — no event log, no error log, not even for garbage input.
  */
 import type { Context } from '../context.js';
 import { describeError, isCcOtelError } from '../errors.js';
@@ -42,7 +45,9 @@ export async function runHook(run: HookRun): Promise<number> {
   const stateDir = userDirs(ctx).state;
   let sessionId: string | undefined;
   const problems: string[] = [];
+  let inert = false;
   const log = (message: string, code?: string, hint?: string) => {
+    if (inert) return;
     problems.push(message);
     ctx.log.warn(`hook ${run.event}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
     try {
@@ -58,24 +63,42 @@ export async function runHook(run: HookRun): Promise<number> {
       /* logging must not break the hook either */
     }
   };
-  const deadline = deadlineOf(undefined, ctx.env);
-  const disarm = armWatchdog(deadline, () => {
+  // Armed at once with the default (or CC_OTEL_DEADLINE_MS), re-armed below with the config's
+  // deadlineMs: the process must end at the deadline the user configured, not at 5 s.
+  let deadline = deadlineOf(undefined, ctx.env);
+  const onDeadline = () => {
     log(`gave up at the ${deadline} ms deadline`, 'KEY_TIMEOUT', 'a key source is slow or hung; `cc-otel env --explain` shows which');
     return strict ? 1 : 0;
-  });
+  };
+  let disarm = armWatchdog(deadline, onDeadline);
   try {
-    const parsed = parseHookInput(await readStdinFd(run.stdinFd, Math.min(1000, deadline / 4)));
-    if (!parsed.ok) log(`hook input: ${parsed.problem}`);
-    sessionId = parsed.input.session_id ?? ctx.env.CLAUDE_CODE_SESSION_ID;
-    // Record first: it takes a millisecond, and a hung key source in session-start must not cost the event.
-    const input = sessionId && parsed.input.session_id === undefined ? { ...parsed.input, session_id: sessionId } : parsed.input;
-    // Loaded once, for both the event record and the env file.
+    // Loaded once, for the deadline, the event record and the env file.
     let loaded: LoadedConfig | Error;
     try {
       loaded = loadConfig(ctx);
     } catch (e) {
       loaded = e instanceof Error ? e : new Error(String(e));
     }
+    // No config file and no CC_OTEL_BACKEND: cc-otel is inert — nothing logged, recorded or written.
+    if (!(loaded instanceof Error) && !loaded.configured) {
+      inert = true;
+      // Still drain stdin (bounded): Claude Code writes the hook JSON and must not meet EPIPE.
+      await readStdinFd(run.stdinFd, Math.min(1000, deadline / 4)).catch(() => '');
+      return 0;
+    }
+    if (!(loaded instanceof Error)) {
+      const configured = deadlineOf(loaded, ctx.env);
+      if (configured !== deadline) {
+        disarm();
+        deadline = configured;
+        disarm = armWatchdog(Math.max(0, deadline - (ctx.now() - startedAt)), onDeadline);
+      }
+    }
+    const parsed = parseHookInput(await readStdinFd(run.stdinFd, Math.min(1000, deadline / 4)));
+    if (!parsed.ok) log(`hook input: ${parsed.problem}`);
+    sessionId = parsed.input.session_id ?? ctx.env.CLAUDE_CODE_SESSION_ID;
+    // Record first: it takes a millisecond, and a hung key source in session-start must not cost the event.
+    const input = sessionId && parsed.input.session_id === undefined ? { ...parsed.input, session_id: sessionId } : parsed.input;
     try {
       await recordHookEvent({ ctx, arg: run.event, input, startedAt, cliPath: run.cliPath, log, loaded });
     } catch (e) {

@@ -358,6 +358,26 @@ describe('cc-otel hook session-start (real process)', () => {
     expect(strict.code, describeCcOtel(strict)).toBe(0);
   });
 
+  test.each([
+    { name: 'garbage', input: 'this is { not json' },
+    { name: 'a stdin nobody closes', input: { keepOpen: true as const } },
+  ])('no configuration at all and $name on stdin: still inert — exit 0, no error log, nothing written', async ({ input }) => {
+    const w = world(null);
+    const before = treeOf(w.root);
+    for (const args of [[], ['--strict']]) {
+      const r = await runHook(w, { input, args });
+      expect(r.code, describeCcOtel(r)).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('');
+    }
+    for (const event of ['pre-tool-use', 'session-end']) {
+      const r = await runCcOtel(['hook', event], { cwd: w.proj, env: w.env, input: 'garbage' });
+      expect(r.code, describeCcOtel(r)).toBe(0);
+      expect(r.stdout + r.stderr).toBe('');
+    }
+    expect(treeOf(w.root)).toEqual(before);
+  });
+
   describe('a hanging key source (fake `op` that sleeps 30 s)', () => {
     /** A fake 1Password CLI that records its pid (and its grandchild's, which holds the pipes) and hangs. */
     function hangingOp(w: World): { binDir: string; ranMarker: string; pids: () => number[] } {
@@ -409,6 +429,19 @@ describe('cc-otel hook session-start (real process)', () => {
       const deadline = Date.now() + 2000;
       while (op.pids().some(alive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
       expect(op.pids().filter(alive)).toEqual([]);
+    });
+
+    test('deadlineMs from the config file (1500) ends the process at 1.5 s, not at the 5 s default', async () => {
+      // A stdin nobody closes plus a hung op: together they outlast 1.5 s, so only the watchdog
+      // armed with the config's deadline ends the hook on time.
+      const w = world({ ...opConfig(), deadlineMs: 1500 });
+      const op = hangingOp(w);
+      const r = await runHook(w, { input: { data: hookInput(), keepOpen: true }, env: { PATH: `${op.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, TEST_KEY: undefined }, timeoutMs: 10_000 });
+      expect(r.code, describeCcOtel(r)).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.durationMs, describeCcOtel(r)).toBeGreaterThanOrEqual(1400);
+      expect(r.durationMs, describeCcOtel(r)).toBeLessThan(2000);
+      expect(errorLines(w.errorLog).map((l) => l.message)).toContainEqual(expect.stringContaining('1500 ms deadline'));
     });
 
     test('without includeSecrets the key source is never run', async () => {
