@@ -34,6 +34,17 @@ export function define(program: Command, getCtx: () => Context): void {
     const r = await resolveTelemetry(ctx, { flags, flagNames, key: needKey ? 'if-needed' : 'never', noCache: false });
     if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured (it stays inert: the hook writes nothing)', { hint: NOT_CONFIGURED_HINT });
     const { plan, chain } = r;
+    // A slow source that was really asked (not answered from the cache) may leave a request behind
+    // that holds the event loop long after the chain gave up (the 1Password SDK's fetch: ~10 s).
+    // Then the command ends explicitly, once stdout has taken the output.
+    const touchedSlow = chain?.attempts.some((a) => a.source !== 'env' && a.source !== 'dotenv' && a.result !== 'cached' && a.result !== 'skipped') ?? false;
+    const emit = (text: string): Promise<void> =>
+      new Promise((resolve) => {
+        process.stdout.write(text, () => {
+          if (touchedSlow) process.exit(process.exitCode ?? 0);
+          resolve();
+        });
+      });
     for (const w of plan.warnings) ctx.log.warn(`warning: ${w}`);
     const keyMissing = plan.keyNeeded !== 'none' && !plan.authHeaders;
     const hidden = plan.vars.filter((v) => v.secret && !o.reveal);
@@ -49,7 +60,7 @@ export function define(program: Command, getCtx: () => Context): void {
 
     if (o.explain) {
       if (o.format === 'json') {
-        process.stdout.write(
+        await emit(
           `${JSON.stringify(
             {
               backend: plan.backend,
@@ -81,24 +92,24 @@ export function define(program: Command, getCtx: () => Context): void {
         if (chain?.error?.hint) out += `  hint: ${chain.error.hint}\n`;
       }
       if (plan.warnings.length) out += `\nwarnings:\n${plan.warnings.map((w) => `  ${w}\n`).join('')}`;
-      process.stdout.write(out);
+      await emit(out);
       return;
     }
     switch (o.format) {
       case 'settings':
-        process.stdout.write(`${JSON.stringify({ env: settingsEnv(plan) }, null, 2)}\n`);
+        await emit(`${JSON.stringify({ env: settingsEnv(plan) }, null, 2)}\n`);
         return;
       case 'json': {
         const obj: Record<string, string> = {};
         for (const v of plan.vars) obj[v.name] = v.secret && !o.reveal ? '<redacted>' : v.value;
-        process.stdout.write(`${JSON.stringify(obj, null, 2)}\n`);
+        await emit(`${JSON.stringify(obj, null, 2)}\n`);
         return;
       }
       case 'dotenv':
-        process.stdout.write(`${renderDotenv(shown)}${hiddenNote('#')}${keyNote('#')}`);
+        await emit(`${renderDotenv(shown)}${hiddenNote('#')}${keyNote('#')}`);
         return;
       default:
-        process.stdout.write(`${renderExports(shown)}${hiddenNote('#')}${keyNote('#')}`);
+        await emit(`${renderExports(shown)}${hiddenNote('#')}${keyNote('#')}`);
     }
   });
 }
