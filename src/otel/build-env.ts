@@ -86,6 +86,17 @@ export function requirePreset(loaded: LoadedConfig): Preset {
   return preset;
 }
 
+/** Where a config key (or, for an object such as "datasets", any of its leaves) was set. */
+function sourceOfKey(sources: Record<string, Source>, key: string): Source | undefined {
+  return sources[key] ?? Object.entries(sources).find(([k]) => k.startsWith(`${key}.`))?.[1];
+}
+
+/** The config key a preset's free-text problem is about: its first word, when that is a set key. */
+function keyNamedBy(text: string, config: object): string | undefined {
+  const m = /^"?([A-Za-z]+)"?[ :]/.exec(text);
+  return m?.[1] && Object.hasOwn(config, m[1]) ? m[1] : undefined;
+}
+
 interface BuildOptions {
   env: Env;
   /** OS login name: the engineer fallback when no $USER-like variable is set */
@@ -99,41 +110,52 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
   const { config, sources } = loaded;
   const preset = requirePreset(loaded);
   const src = (key: string, fallback: string) => formatSource(sources[key], fallback);
-  const problems: string[] = [];
+  // Each problem remembers the config key it is about, so the error can name where that key was
+  // set (a CC_OTEL_* variable, a flag, one file) instead of every file that was loaded.
+  const problems: Array<{ text: string; key: string | undefined }> = [];
+  const problem = (text: string, key?: string) => void problems.push({ text, key: key ?? keyNamedBy(text, config) });
   const warnings: string[] = [];
   const pcfg: PresetConfig = config;
 
   for (const f of preset.fields) {
-    if (f.required && (pcfg[f.name] === undefined || pcfg[f.name] === '')) problems.push(`"${f.name}" is required for ${preset.name}: ${f.description}`);
+    if (f.required && (pcfg[f.name] === undefined || pcfg[f.name] === '')) problem(`"${f.name}" is required for ${preset.name}: ${f.description}`, f.name);
     const val = pcfg[f.name];
-    if (f.choices && typeof val === 'string' && !f.choices.includes(val)) problems.push(`"${f.name}" must be one of ${f.choices.join(', ')}, got "${val}"`);
+    if (f.choices && typeof val === 'string' && !f.choices.includes(val)) problem(`"${f.name}" must be one of ${f.choices.join(', ')}, got "${val}"`, f.name);
   }
 
   const protocol: Protocol = config.protocol ?? preset.protocols[0] ?? 'http/protobuf';
   if (!preset.protocols.includes(protocol))
-    problems.push(`${preset.name} does not accept protocol ${protocol}; use ${preset.protocols.join(' or ')}`);
+    problem(`${preset.name} does not accept protocol ${protocol}; use ${preset.protocols.join(' or ')}`, 'protocol');
 
   let base = '';
   if (!problems.length) {
     try {
       base = preset.baseUrl(pcfg, protocol);
     } catch (e) {
-      problems.push((e as Error).message);
+      problem((e as Error).message);
     }
-    for (const p of lintBaseUrl(base)) problems.push(`endpoint: ${p.problem} — ${p.hint}`);
-    if (!problems.length) problems.push(...(preset.validate?.(pcfg) ?? []));
+    for (const p of lintBaseUrl(base)) problem(`endpoint: ${p.problem} — ${p.hint}`, 'endpoint');
+    if (!problems.length) for (const p of preset.validate?.(pcfg) ?? []) problem(p);
   }
 
   const accepted = preset.availableSignals?.(pcfg) ?? [...preset.signals];
   const wanted = config.signals ?? accepted;
-  for (const s of wanted) if (!preset.signals.includes(s)) problems.push(`"signals": ${preset.name} does not accept ${s}; it takes ${preset.signals.join(', ')}`);
+  for (const s of wanted) if (!preset.signals.includes(s)) problem(`"signals": ${preset.name} does not accept ${s}; it takes ${preset.signals.join(', ')}`, 'signals');
   const signals = SIGNALS.filter((s) => wanted.includes(s) && accepted.includes(s));
-  if (!signals.length && !problems.length) problems.push('no signal left to export: check "signals" (and "datasets" for axiom)');
+  if (!signals.length && !problems.length) problem('no signal left to export: check "signals" (and "datasets" for axiom)', config.signals ? 'signals' : 'datasets');
 
   if (problems.length) {
-    const where = loaded.files.map((f) => f.path).join(', ') || 'CC_OTEL_* variables';
-    throw new CcOtelError('CONFIG_INVALID', `backend ${preset.name}: ${problems.length === 1 ? problems[0] : `\n  ${problems.join('\n  ')}`}`, {
-      hint: `fix the configuration (${where}); backend reference: ${preset.docs}`,
+    const lines = problems.map((p) => {
+      const from = p.key ? sourceOfKey(sources, p.key) : undefined;
+      return from ? `${p.text} (from ${formatSource(from, '')})` : p.text;
+    });
+    const named = [...new Set(problems.map((p) => (p.key ? sourceOfKey(sources, p.key) : undefined)).filter((x): x is Source => x !== undefined).map((x) => formatSource(x, '')))];
+    // A key nobody set (a required field, a preset default) can go in any layer.
+    const unset = problems.some((p) => !p.key || !sourceOfKey(sources, p.key));
+    const anywhere = `${loaded.files.map((f) => f.path).join(', ') || '.cc-otel.json or ~/.config/cc-otel/config.json'}, or the CC_OTEL_* variable`;
+    const where = [...named, ...(unset ? [anywhere] : [])].join('; ');
+    throw new CcOtelError('CONFIG_INVALID', `backend ${preset.name}: ${lines.length === 1 ? lines[0] : `\n  ${lines.join('\n  ')}`}`, {
+      hint: `fix ${where}; backend reference: ${preset.docs}`,
     });
   }
 

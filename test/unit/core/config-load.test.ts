@@ -126,6 +126,51 @@ describe('precedence with provenance', () => {
   });
 });
 
+describe('preset problems name where the offending key was set', () => {
+  const buildError = (loaded: LoadedConfig): CcOtelError => {
+    try {
+      buildTelemetry(loaded, { env: {} });
+    } catch (e) {
+      expect(e).toBeInstanceOf(CcOtelError);
+      return e as CcOtelError;
+    }
+    throw new Error('expected buildTelemetry to throw');
+  };
+
+  it('CC_OTEL_REGION=mars over a file: the variable is named, not the file', () => {
+    const w = world({ project: { backend: 'signoz-cloud', region: 'eu', key: ['env:K'] } });
+    const e = buildError(load(w, { CC_OTEL_REGION: 'mars' }));
+    expect(e.message).toMatch(/"region" must be one of .*got "mars" \(from env CC_OTEL_REGION\)/);
+    expect(e.hint).toMatch(/^fix env CC_OTEL_REGION; backend reference:/);
+    expect(e.hint).not.toContain(w.projectFile);
+  });
+
+  it('a problem with a key from a file names that file; a flag names the flag', () => {
+    const w = world({ user: { backend: 'honeycomb' }, project: { region: 'mars' } });
+    const e = buildError(load(w));
+    expect(e.message).toContain(`(from project config ${w.projectFile})`);
+    expect(e.hint).toContain(w.projectFile);
+    expect(e.hint).not.toContain(w.userFile);
+    const f = buildError(load(w, {}, { region: 'pluto' }, { region: '--region' }));
+    expect(f.message).toMatch(/got "pluto" \(from flag --region\)/);
+    expect(f.hint).toMatch(/^fix flag --region;/);
+  });
+
+  it('a free-text preset problem (grafana endpoint path) is traced to its key', () => {
+    const w = world({ project: { backend: 'grafana-cloud', instanceId: '1' } });
+    const e = buildError(load(w, { CC_OTEL_ENDPOINT: 'https://otlp-gateway-prod-eu-west-2.grafana.net/' }));
+    expect(e.message).toContain('(from env CC_OTEL_ENDPOINT)');
+    expect(e.hint).toMatch(/^fix env CC_OTEL_ENDPOINT;/);
+  });
+
+  it('a required key nobody set: the hint says where it can go', () => {
+    const w = world({ project: { backend: 'grafana-cloud', endpoint: 'https://otlp-gateway-prod-eu-west-2.grafana.net/otlp' } });
+    const e = buildError(load(w));
+    expect(e.message).toMatch(/"instanceId" is required/);
+    expect(e.hint).toContain(w.projectFile);
+  });
+});
+
 describe('discovery', () => {
   it('the project file is found upward from the cwd', () => {
     const w = world({ project: { backend: 'local' } });
