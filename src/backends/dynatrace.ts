@@ -12,8 +12,15 @@ export const dynatrace: Preset = {
   key: 'required',
   baseUrl: (cfg) => cfg.endpoint ?? '',
   authHeaders: (_cfg, key) => ({ Authorization: `Api-Token ${key}` }),
+  // Only Dynatrace's own hosts are known to 404 without /api/v2/otlp; an ActiveGate or Managed
+  // domain, a collector or a local test receiver is the user's to shape (verify lints it).
   validate: (cfg) =>
-    cfg.endpoint && !/\/api\/v2\/otlp\/?$/.test(new URL(cfg.endpoint).pathname)
+    cfg.endpoint && isDynatraceHost(cfg.endpoint) && !/\/api\/v2\/otlp\/?$/.test(new URL(cfg.endpoint).pathname)
       ? [`endpoint should end in /api/v2/otlp (e.g. https://abc12345.live.dynatrace.com/api/v2/otlp); "${cfg.endpoint}" would 404`]
       : [],
 };
+
+/** Dynatrace SaaS hosts ({env}.live.dynatrace.com, …dynatrace.com, …dynatracelabs.com). */
+export function isDynatraceHost(endpoint: string): boolean {
+  return /(^|\.)dynatrace(labs)?\.com$/i.test(new URL(endpoint).hostname);
+}

@@ -22,9 +22,16 @@ export const grafanaCloud: Preset = {
   authHeaders: (cfg, key) => ({ Authorization: basicAuth(cfg.instanceId ?? '', key) }),
   validate: (cfg) => {
     const out: string[] = [];
-    if (cfg.endpoint && !/\/otlp\/?$/.test(new URL(cfg.endpoint).pathname))
+    // Only Grafana's own gateway is known to 404 without /otlp; any other host (a local test
+    // receiver, a collector or proxy in front of Grafana) is the user's to shape (verify lints it).
+    if (cfg.endpoint && isGrafanaHost(cfg.endpoint) && !/\/otlp\/?$/.test(new URL(cfg.endpoint).pathname))
       out.push(`endpoint must be the gateway base ending in /otlp (e.g. https://otlp-gateway-prod-us-east-0.grafana.net/otlp); "${cfg.endpoint}" would 404`);
     if (cfg.instanceId !== undefined && !/^\d+$/.test(cfg.instanceId)) out.push(`instanceId "${cfg.instanceId}" should be the numeric stack instance ID`);
     return out;
   },
 };
+
+/** Grafana Cloud's own hosts (grafana.net): where the /otlp path is a hard rule. */
+export function isGrafanaHost(endpoint: string): boolean {
+  return /(^|\.)grafana\.net$/i.test(new URL(endpoint).hostname);
+}

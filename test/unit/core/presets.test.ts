@@ -328,6 +328,22 @@ describe('presets: configuration errors', () => {
     expect(e.hint).toBeTruthy();
   });
 
+  it.each<[string, Config]>([
+    ['grafana-cloud at a local receiver', { backend: 'grafana-cloud', endpoint: 'http://127.0.0.1:4318', instanceId: '1' }],
+    ['grafana-cloud behind a collector', { backend: 'grafana-cloud', endpoint: 'https://otel-proxy.corp.example/grafana', instanceId: '1' }],
+    ['dynatrace at a local receiver', { backend: 'dynatrace', endpoint: 'http://localhost:4318' }],
+    ['dynatrace ActiveGate on its own domain', { backend: 'dynatrace', endpoint: 'https://ag.corp.example:9999/e/abc123/api/v2/otlp' }],
+  ])('%s: the vendor path rule does not apply off the vendor host', (_n, config) => {
+    expect(() => build(config)).not.toThrow();
+  });
+
+  it.each<[string, Config, RegExp]>([
+    ['grafana.net without /otlp', { backend: 'grafana-cloud', endpoint: 'https://otlp-gateway-prod-us-east-0.grafana.net/v1', instanceId: '1' }, /ending in \/otlp/],
+    ['live.dynatrace.com without /api/v2/otlp', { backend: 'dynatrace', endpoint: 'https://abc12345.live.dynatrace.com/otlp' }, /\/api\/v2\/otlp/],
+  ])('%s: still a config error on the vendor host', (_n, config, re) => {
+    expect(configError(config).message).toMatch(re);
+  });
+
   it('several problems are reported together', () => {
     const e = configError({ backend: 'grafana-cloud', protocol: 'grpc' });
     expect(e.message).toMatch(/"endpoint" is required/);
