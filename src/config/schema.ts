@@ -28,7 +28,7 @@ export interface Config {
   temporality?: Temporality;
   privacy?: { prompts?: boolean; assistantResponses?: boolean; toolDetails?: boolean; toolContent?: boolean; rawApiBodies?: boolean };
   intervals?: { metricsMs?: number; logsMs?: number; tracesMs?: number };
-  cardinality?: { sessionId?: boolean; version?: boolean; accountUuid?: boolean; entrypoint?: boolean };
+  cardinality?: { sessionId?: boolean; version?: boolean; accountUuid?: boolean; entrypoint?: boolean; resourceAttributes?: boolean };
   sessionEnv?: { includeSecrets?: boolean };
   cache?: { enabled?: boolean; ttlSeconds?: number; maxAgeSeconds?: number };
   deadlineMs?: number;
@@ -118,6 +118,7 @@ export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
       version: bool('OTEL_METRICS_INCLUDE_VERSION'),
       accountUuid: bool('OTEL_METRICS_INCLUDE_ACCOUNT_UUID'),
       entrypoint: bool('OTEL_METRICS_INCLUDE_ENTRYPOINT'),
+      resourceAttributes: bool('OTEL_METRICS_INCLUDE_RESOURCE_ATTRIBUTES'),
     },
   },
   sessionEnv: {

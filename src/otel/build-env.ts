@@ -271,6 +271,7 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
   set('OTEL_METRICS_INCLUDE_VERSION', flag(cd.version, 'true', 'false'), src('cardinality.version', ''));
   set('OTEL_METRICS_INCLUDE_ACCOUNT_UUID', flag(cd.accountUuid, 'true', 'false'), src('cardinality.accountUuid', ''));
   set('OTEL_METRICS_INCLUDE_ENTRYPOINT', flag(cd.entrypoint, 'true', 'false'), src('cardinality.entrypoint', ''));
+  set('OTEL_METRICS_INCLUDE_RESOURCE_ATTRIBUTES', flag(cd.resourceAttributes, 'true', 'false'), src('cardinality.resourceAttributes', ''));
   const rendered = renderResourceAttributes(attrs);
   if (rendered) set('OTEL_RESOURCE_ATTRIBUTES', rendered, 'engineer/team/org, attributes, detectors');
 

@@ -42,6 +42,7 @@ export const OTEL_OUTPUTS: readonly OutputVar[] = [
   { name: 'OTEL_METRICS_INCLUDE_VERSION', description: 'app.version on metrics (cardinality.version)' },
   { name: 'OTEL_METRICS_INCLUDE_ACCOUNT_UUID', description: 'user.account_uuid on metrics (cardinality.accountUuid)' },
   { name: 'OTEL_METRICS_INCLUDE_ENTRYPOINT', description: 'app.entrypoint on metrics (cardinality.entrypoint)' },
+  { name: 'OTEL_METRICS_INCLUDE_RESOURCE_ATTRIBUTES', description: 'OTEL_RESOURCE_ATTRIBUTES keys (engineer, team, …) copied onto metric datapoints (cardinality.resourceAttributes)' },
   { name: 'OTEL_RESOURCE_ATTRIBUTES', description: 'engineer, team, org, configured and detected attributes, percent-encoded' },
 ];
 

@@ -351,3 +351,17 @@ describe('presets: configuration errors', () => {
     expect(e.message).toMatch(/protocol grpc/);
   });
 });
+
+describe('cardinality switches (claude-code-facts §6: every OTEL_METRICS_INCLUDE_* Claude Code reads)', () => {
+  it.each<[keyof NonNullable<Config['cardinality']>, string]>([
+    ['sessionId', 'OTEL_METRICS_INCLUDE_SESSION_ID'],
+    ['version', 'OTEL_METRICS_INCLUDE_VERSION'],
+    ['accountUuid', 'OTEL_METRICS_INCLUDE_ACCOUNT_UUID'],
+    ['entrypoint', 'OTEL_METRICS_INCLUDE_ENTRYPOINT'],
+    ['resourceAttributes', 'OTEL_METRICS_INCLUDE_RESOURCE_ATTRIBUTES'],
+  ])('cardinality.%s → %s (true/false; unset leaves Claude Code\'s default)', (key, name) => {
+    expect(varsOf(build({ backend: 'local', cardinality: { [key]: false } }))[name]).toBe('false');
+    expect(varsOf(build({ backend: 'local', cardinality: { [key]: true } }))[name]).toBe('true');
+    expect(varsOf(build({ backend: 'local' }))[name]).toBeUndefined();
+  });
+});
