@@ -16,6 +16,7 @@ export interface PresetConfig {
   dataset?: string | undefined;
   datasets?: Partial<Record<Signal, string>> | undefined;
   publicKey?: string | undefined;
+  ingestionVersion?: string | undefined;
   header?: string | undefined;
   headerValue?: string | undefined;
 }

@@ -17,6 +17,7 @@ export interface Config {
   dataset?: string;
   datasets?: Partial<Record<Signal, string>>;
   publicKey?: string;
+  ingestionVersion?: string;
   header?: string;
   headerValue?: string;
   key?: string[];
@@ -81,6 +82,7 @@ export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
   dataset: { type: 'string', description: 'Honeycomb metrics dataset' },
   datasets: { type: 'stringMap', keys: SIGNALS, description: 'Axiom dataset per signal' },
   publicKey: { type: 'string', description: 'Langfuse public key' },
+  ingestionVersion: { type: 'enum', choices: ['4'], description: 'Langfuse: send x-langfuse-ingestion-version (4 = real-time ingestion on Langfuse Cloud v4)' },
   header: { type: 'string', description: 'generic otlp preset: auth header name' },
   headerValue: { type: 'string', description: 'generic otlp preset: auth header template with {key}' },
   key: { type: 'stringArray', keyRefs: true, description: 'ordered key references: env:NAME, dotenv:NAME, op://…, gcp-sm://projects/P/secrets/S[/versions/V]' },

@@ -262,6 +262,14 @@ describe('presets: protocol-specific and optional behaviour', () => {
     expect(build({ backend: 'langfuse', publicKey: 'pk' }).endpoints.traces).toBe('https://cloud.langfuse.com/api/public/otel/v1/traces');
   });
 
+  it('langfuse ingestionVersion 4 → x-langfuse-ingestion-version: 4 (non-secret, beside the Basic auth)', () => {
+    const plan = build({ backend: 'langfuse', publicKey: 'pk', ingestionVersion: '4' });
+    expect(helperHeaders(plan)).toEqual({ 'x-langfuse-ingestion-version': '4', Authorization: `Basic ${Buffer.from(`pk:${KEY}`).toString('base64')}` });
+    expect(varsOf(plan).OTEL_EXPORTER_OTLP_HEADERS).toContain('x-langfuse-ingestion-version=4');
+    expect(helperHeaders(build({ backend: 'langfuse', publicKey: 'pk' }))).not.toHaveProperty('x-langfuse-ingestion-version');
+    expect(() => build({ backend: 'langfuse', publicKey: 'pk', ingestionVersion: '3' })).toThrow(/ingestionVersion/);
+  });
+
   it('endpoint override beats the region', () => {
     const plan = build({ backend: 'newrelic', region: 'eu', endpoint: 'https://proxy.internal/nr' });
     expect(plan.endpoints.logs).toBe('https://proxy.internal/nr/v1/logs');
