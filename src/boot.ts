@@ -5,7 +5,8 @@
  *
  * The cache lives in the user cache dir (`v8/` under it), one file per bundle build × Node version
  * × arch, written on the first run (or when V8 rejects it, e.g. other V8 flags) when the process
- * exits, so it holds every function that run compiled. The build stamps the bundle's first line
+ * exits, so it holds every function that run compiled — and only when cc-otel is configured (an
+ * unconfigured cc-otel is inert and writes nothing). The build stamps the bundle's first line
  * with a content hash, so a cache never meets a bundle it was not made from (V8 itself checks only
  * the source length). Anything unexpected — no cache dir, an unwritable one, a foreign file —
  * falls back to a plain `require`: the cache may only ever make the hot path faster. The bundle has
@@ -21,6 +22,8 @@ import { userDirs } from './config/dirs.js';
 
 export interface HotModule {
   runHot(argv: string[], cliPath: string): Promise<void>;
+  /** false when cc-otel is not configured: then it writes nothing, not even this cache */
+  codeCacheWanted?(): boolean;
 }
 
 /** First line of a stamped bundle: `//cc-otel-build:<hash>` (scripts/build.mjs). */
@@ -74,8 +77,9 @@ export function loadHot(bundlePath: string, cacheDir = cacheDirOf()): LoadResult
     return fallback();
   }
   const state = cachedData === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
-  if (state !== 'hit') process.once('exit', () => writeCache(file, script));
-  return { mod: mod.exports as HotModule, cache: state };
+  const hot = mod.exports as HotModule;
+  if (state !== 'hit') process.once('exit', () => hot.codeCacheWanted?.() === true && writeCache(file, script));
+  return { mod: hot, cache: state };
 }
 
 function cacheDirOf(): string | undefined {

@@ -15,7 +15,8 @@ import { loadConfig } from '../config/load.js';
 import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
 import { armWatchdog, writeAndExit } from './watchdog.js';
 
-export async function runHeaders(ctx: Context, cliPath: string): Promise<void> {
+/** `onConfigured`: called once a configuration was found (an unconfigured cc-otel leaves no trace: src/boot.ts). */
+export async function runHeaders(ctx: Context, cliPath: string, onConfigured?: () => void): Promise<void> {
   const stateDir = userDirs(ctx).state;
   const fail = (message: string, hint?: string, code?: string) => {
     process.stderr.write(`cc-otel headers: ${message}${hint ? `\n  hint: ${hint}` : ''}\n`);
@@ -36,6 +37,7 @@ export async function runHeaders(ctx: Context, cliPath: string): Promise<void> {
   let disarm = armWatchdog(deadline, onDeadline);
   try {
     const loaded = loadConfig(ctx);
+    if (loaded.configured) onConfigured?.();
     const configured = deadlineOf(loaded, ctx.env);
     if (configured !== deadline) {
       disarm();

@@ -35,6 +35,8 @@ export interface HookRun {
   cliPath: string;
   /** where the hook JSON comes from (0 = stdin) */
   stdinFd: number;
+  /** called once a configuration was found (an unconfigured cc-otel leaves no trace: src/boot.ts) */
+  onConfigured?: () => void;
 }
 
 export async function runHook(run: HookRun): Promise<number> {
@@ -86,6 +88,7 @@ export async function runHook(run: HookRun): Promise<number> {
       await readStdinFd(run.stdinFd, Math.min(1000, deadline / 4)).catch(() => '');
       return 0;
     }
+    run.onConfigured?.();
     if (!(loaded instanceof Error)) {
       const configured = deadlineOf(loaded, ctx.env);
       if (configured !== deadline) {

@@ -64,6 +64,17 @@ describe('the hot bundle through its code cache (real processes)', () => {
     expect(readFileSync(file).includes('secret-k')).toBe(false);
   });
 
+  test('an unconfigured cc-otel is inert: no cache is written (nor anything else)', async () => {
+    const dir = makeTempDir('cc-otel-code-cache-inert');
+    dirs.push(dir);
+    writeTree(dir.path, { 'home/.keep': '', 'proj/.keep': '' });
+    const home = join(dir.path, 'home');
+    const r = await runCcOtel(['headers'], { cwd: join(dir.path, 'proj'), env: { HOME: home } });
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(r.stdout).toBe('{}\n');
+    expect(readdirSync(home)).toEqual(['.keep']);
+  });
+
   test('a cache V8 rejects (corrupt) is ignored and rewritten', async () => {
     const w = world(OTLP);
     const file = codeCachePath(w.cacheDir, buildIdOf(readFileSync(BUNDLE, 'utf8'))!);
