@@ -43,7 +43,8 @@ export async function runHook(run: HookRun): Promise<number> {
   const { ctx } = run;
   const startedAt = ctx.now();
   // Recording must never change a decision Claude Code takes from this hook's exit code.
-  const strict = run.strict && !DECISION_EVENTS.has(eventNameOf(run.event));
+  const decides = DECISION_EVENTS.has(eventNameOf(run.event));
+  const strict = run.strict && !decides;
   const stateDir = userDirs(ctx).state;
   let sessionId: string | undefined;
   const problems: string[] = [];
@@ -51,7 +52,8 @@ export async function runHook(run: HookRun): Promise<number> {
   const log = (message: string, code?: string, hint?: string) => {
     if (inert) return;
     problems.push(message);
-    ctx.log.warn(`hook ${run.event}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
+    // A decision hook (PreToolUse, PermissionRequest) prints nothing at all: the error log has it.
+    if (!decides) ctx.log.warn(`hook ${run.event}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
     try {
       appendErrorLog(stateDir, {
         time: new Date(ctx.now()).toISOString(),

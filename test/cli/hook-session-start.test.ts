@@ -378,6 +378,20 @@ describe('cc-otel hook session-start (real process)', () => {
     expect(treeOf(w.root)).toEqual(before);
   });
 
+  test('PreToolUse / PermissionRequest print nothing at all, even on garbage stdin with --strict (the error log has it)', async () => {
+    const w = world({ backend: 'local', endpoint: 'http://127.0.0.1:9', events: { ship: false } });
+    for (const event of ['pre-tool-use', 'permission-request']) {
+      const r = await runCcOtel(['hook', event, '--strict'], { cwd: w.proj, env: w.env, input: 'garbage' });
+      expect(r.code, describeCcOtel(r)).toBe(0);
+      expect(r.stdout + r.stderr).toBe('');
+    }
+    expect(readFileSync(w.errorLog, 'utf8')).toMatch(/"command":"hook permission-request","message":"hook input: stdin is not JSON/);
+    // …while any other event says so on stderr too.
+    const stop = await runCcOtel(['hook', 'stop'], { cwd: w.proj, env: w.env, input: 'garbage' });
+    expect(stop.code).toBe(0);
+    expect(stop.stderr).toMatch(/stdin is not JSON/);
+  });
+
   describe('a hanging key source (fake `op` that sleeps 30 s)', () => {
     /** A fake 1Password CLI that records its pid (and its grandchild's, which holds the pipes) and hangs. */
     function hangingOp(w: World): { binDir: string; ranMarker: string; pids: () => number[] } {
