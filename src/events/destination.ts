@@ -16,6 +16,7 @@
 import type { Context, Env } from '../context.js';
 import type { LoadedConfig } from '../config/load.js';
 import { CC_OTEL_INPUTS } from '../otel/vars.js';
+import { tryParseKeyRef } from '../secrets/refs.js';
 
 export interface Destination {
   dir: string;
@@ -38,10 +39,18 @@ export function destinationOf(loaded: Pick<LoadedConfig, 'files' | 'projectDir'>
   let env: Record<string, string> | undefined;
   for (const name of CONFIG_VARS) {
     const v = ctx.env[name];
-    if (v) (env ??= {})[name] = v;
+    if (v && recordable(name, v)) (env ??= {})[name] = v;
   }
   if (env) d.env = env;
   return d;
+}
+
+/**
+ * CC_OTEL_KEY holds key *references* — unless someone pasted the key itself there (the config then
+ * fails to load, and says so without echoing it). Such a value never reaches the log.
+ */
+function recordable(name: string, v: string): boolean {
+  return name !== 'CC_OTEL_KEY' || v.split(',').every((ref) => ref.trim() === '' || tryParseKeyRef(ref) !== undefined);
 }
 
 /** A record's destination, when it carries a well-formed one (records written before 0.x don't). */

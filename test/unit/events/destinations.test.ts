@@ -158,6 +158,13 @@ describe('a log shared by projects with different backends', () => {
 });
 
 describe('destination identity', () => {
+  it('leaves out a CC_OTEL_KEY that is not key references (a pasted key)', () => {
+    const env = { HOME: '/h', CLAUDE_PROJECT_DIR: '/p', CC_OTEL_KEY: 'env:K,sk-live-SECRET123' };
+    const d = destinationOf(undefined, makeContext({ env, cwd: '/p', homeDir: '/h' }));
+    expect(d).toEqual({ dir: '/p' });
+    expect(destinationOf(undefined, makeContext({ env: { ...env, CC_OTEL_KEY: 'env:K, op://V/I/f' }, cwd: '/p', homeDir: '/h' })).env).toEqual({ CC_OTEL_KEY: 'env:K, op://V/I/f' });
+  });
+
   it('is the project dir, its config file and the CC_OTEL_* config variables — never a key', () => {
     const ctx = makeContext({ env: { HOME: '/h', CLAUDE_PROJECT_DIR: '/p', CC_OTEL_ENDPOINT: 'http://x', CC_OTEL_API_KEY: 'sekrit', CC_OTEL_KEY: 'env:K' }, cwd: '/p', homeDir: '/h' });
     const d = destinationOf({ projectDir: '/p', files: [{ kind: 'user', path: '/h/.config/cc-otel/config.json' }, { kind: 'project', path: '/p/.cc-otel.json' }] }, ctx);
