@@ -509,16 +509,32 @@ describe('cc-otel install (real process)', () => {
     expect(readJson(pkg)).toEqual({});
   });
 
+  test('a shared file carries preset fields as CC_OTEL_* (header, headerValue): the helper works for someone without the user config', async () => {
+    const w = world(); // CONFIG: generic otlp with header/headerValue in the user file
+    const r = await w.run(['install', '--scope', 'managed']);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    const file = readdirSync(w.managed, { recursive: true }).map(String).find((f) => f.endsWith('.json'))!;
+    const settings = JSON.parse(readFileSync(join(w.managed, file), 'utf8')) as { env: Record<string, string>; otelHeadersHelper: string };
+    expect(settings.env).toMatchObject({ CC_OTEL_BACKEND: 'otlp', CC_OTEL_HEADER: 'authorization', CC_OTEL_HEADER_VALUE: 'Bearer {key}', CC_OTEL_KEY: 'env:TEST_KEY' });
+    expect(JSON.stringify(settings)).not.toContain(KEY);
+    // someone else: another HOME (no user config), the settings env block as Claude Code would pass it
+    const other = join(w.root, 'other-home');
+    mkdirSync(other);
+    const helper = spawnSync('/bin/sh', ['-c', settings.otelHeadersHelper], { cwd: w.proj, env: { PATH: process.env.PATH, HOME: other, TEST_KEY: 'theirs', ...settings.env }, encoding: 'utf8' });
+    expect(helper.status, helper.stderr).toBe(0);
+    expect(JSON.parse(helper.stdout)).toEqual({ authorization: 'Bearer theirs' });
+  });
+
   test('a shared file that cannot carry what the helper needs is refused, with how to fix it', async () => {
-    const w = world(); // CONFIG: generic otlp with header/headerValue in the user file — no CC_OTEL_* holds those
+    // axiom's per-signal datasets (an object) in the user file: no CC_OTEL_* holds it
+    const w = world({ backend: 'axiom', datasets: { traces: 't', logs: 'l', metrics: 'm' }, key: ['env:TEST_KEY'] });
     for (const [args, hint] of [
       [['--scope', 'managed'], '--config'],
       [['--scope', 'project'], '.cc-otel.json'],
     ] as const) {
       const r = await w.run(['install', ...args]);
       expect(r.code, describeCcOtel(r)).toBe(2);
-      expect(r.stderr).toContain('"header" (from');
-      expect(r.stderr).toContain('"headerValue"');
+      expect(r.stderr).toContain('"datasets" (from');
       expect(r.stderr).toContain(hint);
     }
     expect(existsSync(join(w.proj, '.claude'))).toBe(false);

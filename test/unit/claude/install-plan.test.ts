@@ -143,16 +143,22 @@ describe('sharedConfigEnv: what a shared file carries of the installer-only conf
     ['user', {}, {}],
     ['local', {}, {}],
     ['project', {}, { CC_OTEL_KEY: 'env:HC_KEY,op://Eng/HC/key', CC_OTEL_TEAM: 'plat', CC_OTEL_SIGNALS: 'traces,logs' }],
-    ['managed', {}, { CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY,op://Eng/HC/key', CC_OTEL_TEAM: 'plat', CC_OTEL_SIGNALS: 'traces,logs' }],
-    ['managed', { outputFile: '/x/pkg.json' }, { CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY,op://Eng/HC/key', CC_OTEL_TEAM: 'plat', CC_OTEL_SIGNALS: 'traces,logs' }],
+    ['managed', {}, { CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY,op://Eng/HC/key', CC_OTEL_TEAM: 'plat', CC_OTEL_SIGNALS: 'traces,logs', CC_OTEL_DATASET: 'cc-metrics' }],
+    ['managed', { outputFile: '/x/pkg.json' }, { CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:HC_KEY,op://Eng/HC/key', CC_OTEL_TEAM: 'plat', CC_OTEL_SIGNALS: 'traces,logs', CC_OTEL_DATASET: 'cc-metrics' }],
   ] as const)('%s %j', (scope, paths, env) => {
     const r = sharedConfigEnv(loaded, { scope, paths, flags: {} }, fields);
     expect(r.env).toEqual(env);
     // a flag is flagsEnv's; the installer's own engineer and the project file's values (project scope) stay out
     expect(Object.keys(r.env)).not.toContain('CC_OTEL_ORG');
     expect(Object.keys(r.env)).not.toContain('CC_OTEL_ENGINEER');
-    if (scope === 'managed') expect(r.missing).toEqual([{ key: 'dataset', from: '/p/.cc-otel.json' }]);
-    if (scope === 'project') expect(r.missing).toEqual([]);
+    expect(r.missing).toEqual([]); // dataset travels as CC_OTEL_DATASET
     if (scope === 'project' || scope === 'managed') expect(r.baked.map((b) => b.key)).toEqual(['privacy']);
+  });
+
+  test('a preset field no CC_OTEL_* variable holds (axiom datasets) is missing from a shared file', () => {
+    const axiom = { ...loaded, config: { backend: 'axiom', datasets: { traces: 't' } }, sources: { backend: { kind: 'user', detail: '/u' }, 'datasets.traces': { kind: 'user', detail: '/u' } } } as unknown as LoadedConfig;
+    const r = sharedConfigEnv(axiom, { scope: 'managed', paths: {}, flags: {} }, ['datasets']);
+    expect(r.env).toEqual({ CC_OTEL_BACKEND: 'axiom' });
+    expect(r.missing).toEqual([{ key: 'datasets', from: '/u' }]);
   });
 });
