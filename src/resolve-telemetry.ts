@@ -23,6 +23,8 @@ export interface ResolveOptions {
   noCache?: boolean;
   /** an already loaded config (the hook loads it once for the event record and the env file) */
   loaded?: LoadedConfig;
+  /** when the process's deadline started (ctx.now() at its start): the chain gets what is left of it */
+  startedAt?: number;
 }
 
 export type Resolved =
@@ -59,8 +61,10 @@ export async function resolveTelemetry(ctx: Context, opts: ResolveOptions): Prom
   if (!loaded.configured) return { inert: true, loaded, dirs };
   const base = buildTelemetry(loaded, { env: ctx.env, user: ctx.user, sessionId: opts.sessionId });
   if (opts.key === 'never' || !needsKey(base)) return { inert: false, loaded, dirs, plan: base, chain: undefined };
-  // Leave ~10% of the deadline to build, print and exit.
-  const deadline = Math.floor(deadlineOf(loaded, ctx.env) * 0.9);
+  // Leave ~10% of the deadline to build, print and exit — of the process's deadline, when it has one
+  // (hook, headers): what went before (reading stdin, recording the event) is not the chain's.
+  const spent = opts.startedAt === undefined ? 0 : Math.max(0, ctx.now() - opts.startedAt);
+  const deadline = Math.max(1, Math.floor(deadlineOf(loaded, ctx.env) * 0.9) - spent);
   const chain = await resolveKey(ctx, chainOptions(ctx, loaded, dirs, opts, deadline));
   if (!chain.key) return { inert: false, loaded, dirs, plan: base, chain };
   const plan = buildTelemetry(loaded, { env: ctx.env, user: ctx.user, sessionId: opts.sessionId, key: chain.key });

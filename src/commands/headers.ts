@@ -45,6 +45,7 @@ export async function runHeaders(ctx: Context, cliPath: string, onConfigured?: (
       disarm = armWatchdog(Math.max(0, deadline - (ctx.now() - startedAt)), onDeadline);
     }
     const r = await resolveTelemetry(ctx, {
+      startedAt,
       key: 'if-needed',
       loaded,
       onStale: (ref) => void spawnBackgroundRefresh(cliPath, ref, process.env),

@@ -111,7 +111,7 @@ export async function runHook(run: HookRun): Promise<number> {
     }
     if (run.event === 'session-start') {
       if (loaded instanceof Error) throw loaded;
-      await sessionStart(run, loaded, sessionId, log);
+      await sessionStart(run, loaded, sessionId, log, startedAt);
     }
   } catch (e) {
     if (isCcOtelError(e)) log(e.message, e.code, e.hint);
@@ -122,7 +122,7 @@ export async function runHook(run: HookRun): Promise<number> {
   return strict && problems.length ? 1 : 0;
 }
 
-async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: string | undefined, log: (m: string, code?: string, hint?: string) => void): Promise<void> {
+async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: string | undefined, log: (m: string, code?: string, hint?: string) => void, startedAt: number): Promise<void> {
   const { ctx } = run;
   const envFile = ctx.env.CLAUDE_ENV_FILE;
   if (!envFile) return; // not run by Claude Code's SessionStart (or an old version): nothing to write
@@ -130,6 +130,7 @@ async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: strin
   // chain is not touched at all.
   const includeSecrets = loaded.config.sessionEnv?.includeSecrets === true;
   const r = await resolveTelemetry(ctx, {
+    startedAt,
     key: includeSecrets ? 'if-needed' : 'never',
     sessionId,
     loaded,
