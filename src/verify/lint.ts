@@ -7,6 +7,8 @@
 import type { Temporality } from '../backends/index.js';
 import { isValidHeaderName, isValidHeaderValue, headerEnvProblems } from '../otel/headers.js';
 import { PROTOCOLS, signalUrl, type Protocol, type Signal } from '../otel/endpoint.js';
+import { isGrafanaHost } from '../backends/grafana-cloud.js';
+import { isDynatraceHost } from '../backends/dynatrace.js';
 
 export interface Finding {
   level: 'warn' | 'fail';
@@ -80,12 +82,18 @@ export function lintSignalEndpoint(signal: Signal, protocol: Protocol, url: stri
         message: `${signal}: ${url} does not end in /v1/${signal}`,
         fix: `per-signal OTLP/HTTP URLs are used as-is and must end in /v1/${signal} (a URL without it 404s)`,
       });
-    if (opts.backend === 'grafana-cloud' && !/\/otlp\/v1\//.test(path))
-      out.push({
-        level: 'fail',
-        message: `${signal}: Grafana Cloud URL lacks the /otlp base (${path})`,
-        fix: 'use the gateway base ending in /otlp, e.g. https://otlp-gateway-prod-eu-west-2.grafana.net/otlp',
-      });
+    // On the vendor's own host the path is a rule (it 404s without it); elsewhere (a local receiver,
+    // a collector or proxy in front of the vendor) it is the user's to shape, and worth a look.
+    const vendorPath = (name: string, base: string, onVendorHost: boolean, example: string) => {
+      if (new RegExp(`${base}/v1/`).test(path)) return;
+      out.push(
+        onVendorHost
+          ? { level: 'fail', message: `${signal}: ${name} URL lacks the ${base} base (${path})`, fix: `use the base ending in ${base}, e.g. ${example}` }
+          : { level: 'warn', message: `${signal}: ${name} preset, but ${u.hostname} is not ${name}'s host and the URL has no ${base} base (${path})`, fix: `fine for a local receiver or a collector that forwards; ${name} itself needs the base ending in ${base}, e.g. ${example}` },
+      );
+    };
+    if (opts.backend === 'grafana-cloud') vendorPath('Grafana Cloud', '/otlp', isGrafanaHost(url), 'https://otlp-gateway-prod-eu-west-2.grafana.net/otlp');
+    if (opts.backend === 'dynatrace') vendorPath('Dynatrace', '/api/v2/otlp', isDynatraceHost(url), 'https://{env-id}.live.dynatrace.com/api/v2/otlp');
   }
   if (u.protocol === 'http:' && opts.sendsAuth && !isLoopbackHost(u.hostname))
     out.push({ level: 'warn', message: `${signal}: plain http:// to ${u.hostname} sends the key unencrypted`, fix: 'use https://' });
