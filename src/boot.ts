@@ -9,12 +9,13 @@
  * unconfigured cc-otel is inert and writes nothing). The build stamps the bundle's first line
  * with a content hash, so a cache never meets a bundle it was not made from (V8 itself checks only
  * the source length). Anything unexpected — no cache dir, an unwritable one, a foreign file —
- * falls back to a plain `require`: the cache may only ever make the hot path faster. The bundle has
+ * falls back to a plain `require`: the cache may only ever make the hot path faster. Writing one
+ * removes the others (older builds, other Node versions): one file, ~120 KB, stays. The bundle has
  * no `import()` (the build turns them into `require`): a script compiled from a code cache loses
  * its dynamic-import callback in functions V8 compiles lazily afterwards.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -66,7 +67,7 @@ export function loadHot(bundlePath: string, cacheDir = cacheDirOf()): LoadResult
   let script: Script;
   let mod: { exports: unknown };
   try {
-    script = new Script(Module.wrap(source), {
+    script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, {
       filename: bundlePath,
       ...(cachedData ? { cachedData } : {}),
     });
@@ -98,6 +99,9 @@ function writeCache(file: string, script: Script): void {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, data, { mode: 0o600 });
     renameSync(tmp, file);
+    // Caches of other builds (an upgrade, a rebuild) or Node versions are dead weight: one stays.
+    const dir = dirname(file);
+    for (const f of readdirSync(dir)) if (f.startsWith('hot-') && f.endsWith('.bin') && join(dir, f) !== file) unlinkSync(join(dir, f));
   } catch {
     /* a read-only home, a full disk: the next run compiles from source again */
   }

@@ -5,7 +5,7 @@
 // import's callback there, which is why the bundle must not contain import()).
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildIdOf, codeCachePath } from '../../src/boot.js';
 import { REPO_ROOT } from '../helpers/claude.js';
@@ -82,10 +82,13 @@ describe('the hot bundle through its code cache (real processes)', () => {
     expect((await runCcOtel(['headers'], { cwd: w.proj, env })).code).toBe(0);
     const good = readFileSync(file);
     writeFileSync(file, Buffer.alloc(good.length, 7));
+    // and an older build's cache (an upgrade): removed when the new one is written
+    writeTree(w.cacheDir, { 'v8/hot-00000000deadbeef-v20.0.0-x64.bin': 'old', 'v8/unrelated.txt': 'kept' });
     const r = await runCcOtel(['headers'], { cwd: w.proj, env });
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(r.stdout).toBe(`${JSON.stringify({ authorization: 'Bearer k' })}\n`);
     expect(readFileSync(file).equals(Buffer.alloc(good.length, 7))).toBe(false);
+    expect(readdirSync(join(w.cacheDir, 'v8')).sort()).toEqual([basename(file), 'unrelated.txt']);
   });
 
   test('an unwritable cache dir costs nothing but the cache', async () => {

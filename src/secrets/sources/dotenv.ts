@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'dotenv';
 import type { KeySource } from '../types.js';
 
 export const fromDotenv: KeySource = {
@@ -29,6 +28,8 @@ export const fromDotenv: KeySource = {
         return { status: 'failed', reason: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, hint: `check the permissions of ${file}` };
       }
       looked.push(file);
+      // Loaded only when there is a .env to parse: most hook and helper runs never need it.
+      const { parse } = await import('dotenv');
       const v = parse(text)[ref.name];
       if (v) return { status: 'found', value: v, detail: `${file} ${ref.name}` };
     }
