@@ -16,7 +16,6 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { userDirs } from './config/dirs.js';
@@ -85,7 +84,9 @@ export function loadHot(bundlePath: string, cacheDir = cacheDirOf()): LoadResult
 
 function cacheDirOf(): string | undefined {
   try {
-    return userDirs({ env: process.env, homeDir: homedir(), platform: process.platform }).cache;
+    // $HOME is what os.homedir() returns on POSIX when set; node:os loads only without it.
+    const homeDir = process.env.HOME || (process.getBuiltinModule('node:os') as typeof import('node:os')).homedir();
+    return userDirs({ env: process.env, homeDir, platform: process.platform }).cache;
   } catch {
     return undefined;
   }

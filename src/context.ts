@@ -3,7 +3,11 @@
  * the entry point builds one Context and everything below takes it as an argument,
  * so tests pass `{ env: {...} }` directly instead of stubbing globals.
  */
-import { homedir, userInfo } from 'node:os';
+import type * as Os from 'node:os';
+
+/** node:os on demand: loading it costs ~0.5 ms, and the hot path needs it only without $HOME / $USER. */
+const os = (): typeof Os => process.getBuiltinModule('node:os') as typeof Os;
+const homedir = () => os().homedir();
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -17,7 +21,7 @@ export interface Context {
   env: Env;
   cwd: string;
   homeDir: string;
-  /** the OS login name, used when $USER/$USERNAME/$LOGNAME are unset */
+  /** the OS login name, used when $USER/$USERNAME/$LOGNAME are unset (processContext looks it up only then) */
   user?: string | undefined;
   platform: NodeJS.Platform;
   now: () => number;
@@ -36,11 +40,14 @@ export function stderrLogger(verbose: boolean): Logger {
 export const silentLogger: Logger = { warn: () => {}, debug: () => {} };
 
 export function processContext(opts: { verbose?: boolean } = {}): Context {
+  const env = process.env;
   return {
     env: process.env,
     cwd: process.cwd(),
     homeDir: process.env.HOME || homedir(),
-    user: osUser(),
+    // Its one use is the engineer when $USER, $USERNAME and $LOGNAME are all unset: only then is
+    // it looked up (getpwuid, and node:os).
+    user: env.USER || env.USERNAME || env.LOGNAME ? undefined : osUser(),
     platform: process.platform,
     now: Date.now,
     log: stderrLogger(opts.verbose ?? process.env.CC_OTEL_DEBUG === '1'),
@@ -62,7 +69,7 @@ export function makeContext(partial: Partial<Context> & { env: Env }): Context {
 
 function osUser(): string | undefined {
   try {
-    return userInfo().username;
+    return os().userInfo().username;
   } catch {
     return undefined;
   }
