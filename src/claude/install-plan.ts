@@ -254,7 +254,13 @@ export function grpcSecretError(plan: TelemetryPlan, scope: SettingsScope): CcOt
   );
 }
 
-export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): InstallContent {
+/**
+ * The env block install writes for this plan and request — the non-secret OTEL values, the shared
+ * config as CC_OTEL_*, the flags — with the notes about it, and what a shared file could not carry.
+ * The refusals are buildInstallContent's (only a --key that CC_OTEL_KEY cannot carry throws here):
+ * uninstall recomputes the same block to know cc-otel's keys in a file without an install record.
+ */
+export function installEnv(plan: TelemetryPlan, req: InstallRequest): { env: Record<string, string>; notes: string[]; sharedMissing: SharedConfig['missing'] } {
   const notes: string[] = [];
   const env: Record<string, string> = { ...settingsEnv(plan) };
   const shared = isSharedScope(req.scope, req.paths);
@@ -274,10 +280,9 @@ export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): I
   }
 
   let sharedMissing: SharedConfig['missing'] = [];
-  const sharedPath = req.paths.outputFile ?? `the ${req.scope} settings file`;
   if (req.loaded) {
     const shared = sharedConfigEnv(req.loaded, req, plan.preset.fields.map((f) => f.name));
-    sharedMissing = shared.missing; // refused below, after the more specific secret checks
+    sharedMissing = shared.missing; // buildInstallContent refuses it, after the more specific secret checks
     for (const [k, v] of Object.entries(shared.env)) env[k] = v;
     const what = req.paths.outputFile ? 'the managed package' : `the ${req.scope} settings file`;
     if (shared.carried.length)
@@ -292,6 +297,12 @@ export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): I
       );
   }
   for (const [k, v] of Object.entries(flagsEnv(req.flags))) env[k] = v;
+  return { env, notes, sharedMissing };
+}
+
+export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): InstallContent {
+  const { env, notes, sharedMissing } = installEnv(plan, req);
+  const sharedPath = req.paths.outputFile ?? `the ${req.scope} settings file`;
 
   const secrets: string[] = [];
   const secretKeys: string[] = [];

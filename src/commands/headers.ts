@@ -26,24 +26,17 @@ export async function runHeaders(ctx: Context, cliPath: string, onConfigured?: (
       /* the log is best effort */
     }
   };
-  // Armed at once with the default (or CC_OTEL_DEADLINE_MS), re-armed with the config's deadlineMs
-  // once it is loaded: the process must end at the deadline the user configured.
+  // Armed at once with the default (or CC_OTEL_DEADLINE_MS), moved to the config's deadlineMs once
+  // it is loaded: the process must end at the deadline the user configured.
   const startedAt = ctx.now();
-  let deadline = deadlineOf(undefined, ctx.env);
-  const onDeadline = () => {
-    fail(`no headers within the ${deadline} ms deadline`, 'a key source is slow or hung; `cc-otel env --explain` shows which');
+  const dog = armWatchdog(deadlineOf(undefined, ctx.env), (ms) => {
+    fail(`no headers within the ${ms} ms deadline`, 'a key source is slow or hung; `cc-otel env --explain` shows which');
     return 1;
-  };
-  let disarm = armWatchdog(deadline, onDeadline);
+  });
   try {
     const loaded = loadConfig(ctx);
     if (loaded.configured) onConfigured?.();
-    const configured = deadlineOf(loaded, ctx.env);
-    if (configured !== deadline) {
-      disarm();
-      deadline = configured;
-      disarm = armWatchdog(Math.max(0, deadline - (ctx.now() - startedAt)), onDeadline);
-    }
+    dog.moveTo(deadlineOf(loaded, ctx.env));
     const r = await resolveTelemetry(ctx, {
       startedAt,
       key: 'if-needed',

@@ -67,14 +67,12 @@ export async function runHook(run: HookRun): Promise<number> {
       /* logging must not break the hook either */
     }
   };
-  // Armed at once with the default (or CC_OTEL_DEADLINE_MS), re-armed below with the config's
+  // Armed at once with the default (or CC_OTEL_DEADLINE_MS), moved below to the config's
   // deadlineMs: the process must end at the deadline the user configured, not at 5 s.
-  let deadline = deadlineOf(undefined, ctx.env);
-  const onDeadline = () => {
-    log(`gave up at the ${deadline} ms deadline`, 'KEY_TIMEOUT', 'a key source is slow or hung; `cc-otel env --explain` shows which');
+  const dog = armWatchdog(deadlineOf(undefined, ctx.env), (ms) => {
+    log(`gave up at the ${ms} ms deadline`, 'KEY_TIMEOUT', 'a key source is slow or hung; `cc-otel env --explain` shows which');
     return strict ? 1 : 0;
-  };
-  let disarm = armWatchdog(deadline, onDeadline);
+  });
   try {
     // Loaded once, for the deadline, the event record and the env file.
     let loaded: LoadedConfig | Error;
@@ -87,19 +85,12 @@ export async function runHook(run: HookRun): Promise<number> {
     if (!(loaded instanceof Error) && !loaded.configured) {
       inert = true;
       // Still drain stdin (bounded): Claude Code writes the hook JSON and must not meet EPIPE.
-      await readStdinFd(run.stdinFd, Math.min(1000, deadline / 4)).catch(() => '');
+      await readStdinFd(run.stdinFd, Math.min(1000, dog.ms / 4)).catch(() => '');
       return 0;
     }
     run.onConfigured?.();
-    if (!(loaded instanceof Error)) {
-      const configured = deadlineOf(loaded, ctx.env);
-      if (configured !== deadline) {
-        disarm();
-        deadline = configured;
-        disarm = armWatchdog(Math.max(0, deadline - (ctx.now() - startedAt)), onDeadline);
-      }
-    }
-    const parsed = parseHookInput(await readStdinFd(run.stdinFd, Math.min(1000, deadline / 4)));
+    if (!(loaded instanceof Error)) dog.moveTo(deadlineOf(loaded, ctx.env));
+    const parsed = parseHookInput(await readStdinFd(run.stdinFd, Math.min(1000, dog.ms / 4)));
     if (!parsed.ok) log(`hook input: ${parsed.problem}`);
     sessionId = parsed.input.session_id ?? ctx.env.CLAUDE_CODE_SESSION_ID;
     // Record first: it takes a millisecond, and a hung key source in session-start must not cost the event.
@@ -117,7 +108,7 @@ export async function runHook(run: HookRun): Promise<number> {
     if (isCcOtelError(e)) log(e.message, e.code, e.hint);
     else log(`unexpected error: ${describeError(e)} (please report)`);
   } finally {
-    disarm();
+    dog.disarm();
   }
   return strict && problems.length ? 1 : 0;
 }

@@ -40,20 +40,9 @@ export function define(program: Command, getCtx: () => Context): void {
         const r = await resolveTelemetry(ctx, { flags, flagNames, key: 'never' });
         if (!r.inert) {
           // What install with the same flags, from the same config, wrote (M5: the flags count too).
+          // (a --key with a comma throws: install refused it, so it wrote nothing to recognise)
           const req = { scope, paths, prefix: 'cc-otel', events: [], flags: installFlags(o, ctx.cwd), loaded: r.loaded, force: false, allowSecretInSettings: false };
-          try {
-            expectedEnv = ip.buildInstallContent(r.plan, req).env;
-          } catch {
-            const { settingsEnv } = await import('../otel/build-env.js');
-            const shared = ip.sharedConfigEnv(r.loaded, req, r.plan.preset.fields.map((f) => f.name)).env;
-            let flagged: Record<string, string> = {};
-            try {
-              flagged = ip.flagsEnv(req.flags);
-            } catch {
-              /* a --key with a comma: install refused it, so it wrote nothing */
-            }
-            expectedEnv = { ...settingsEnv(r.plan), ...shared, ...flagged };
-          }
+          expectedEnv = ip.installEnv(r.plan, req).env;
         }
       } catch {
         /* a broken or missing config must not stop an uninstall */

@@ -4,12 +4,29 @@ import { writeSync } from 'node:fs';
  * A hard deadline for the hot path. Some SDKs keep the event loop alive long after we gave up on
  * them (the 1Password SDK's pending fetch: ~10 s), so at the deadline the process really ends.
  */
-export function armWatchdog(ms: number, onFire: () => number): () => void {
-  const t = setTimeout(() => {
-    const code = onFire();
-    process.exit(code);
-  }, ms);
-  return () => clearTimeout(t);
+export interface Watchdog {
+  /** the deadline in force, ms from when the watchdog was armed */
+  ms: number;
+  /** move the deadline (the config's deadlineMs, known once it is loaded), still counted from arming */
+  moveTo(ms: number): void;
+  disarm(): void;
+}
+
+export function armWatchdog(ms: number, onFire: (ms: number) => number): Watchdog {
+  const armedAt = Date.now();
+  const fire = () => process.exit(onFire(dog.ms));
+  let t = setTimeout(fire, ms);
+  const dog: Watchdog = {
+    ms,
+    moveTo(next) {
+      if (next === dog.ms) return;
+      clearTimeout(t);
+      dog.ms = next;
+      t = setTimeout(fire, Math.max(0, next - (Date.now() - armedAt)));
+    },
+    disarm: () => clearTimeout(t),
+  };
+  return dog;
 }
 
 /**
