@@ -85,7 +85,7 @@ export async function recordHookEvent(r: RecordHookEventInput): Promise<Recorded
     return undefined;
   }
   if (!shipping) return { id, event, path, shipper: 'off' };
-  const shipper = await triggerShipper({ paths: eventLogPaths(path), now: ctx.now(), force: event === 'SessionEnd', cliPath: r.cliPath, env: ctx.env });
+  const shipper = triggerShipper({ paths: eventLogPaths(path), now: ctx.now(), force: event === 'SessionEnd', cliPath: r.cliPath, env: ctx.env });
   if (shipper === 'spawn-failed') r.log('could not start the background shipper; events stay in the local log', 'IO', 'run `cc-otel flush`');
   return { id, event, path, shipper };
 }

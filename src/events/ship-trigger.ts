@@ -16,6 +16,7 @@
  * took over (it died starting) is stale after STARTING_STALE_MS; SessionEnd ignores the marker.
  */
 import { closeSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { spawnDetached } from '../process/detached.js';
 import { lockHeld } from './lock.js';
 import type { EventLogPaths } from './paths.js';
 import { readShipState } from './ship-state.js';
@@ -63,24 +64,16 @@ export function clearStartMarker(marker: string): void {
   }
 }
 
-export async function triggerShipper(t: TriggerInput): Promise<TriggerOutcome> {
+export function triggerShipper(t: TriggerInput): TriggerOutcome {
   if (lockHeld(t.paths.shipLock, t.now, SHIP_LOCK_STALE_MS)) return 'running';
   if (!t.force) {
     const st = readShipState(t.paths.state);
     if (st.retryAt !== undefined && st.retryAt > t.now) return 'backoff';
     if (!claimStart(t.paths.startMarker, t.now)) return 'starting';
   }
-  try {
-    // Loaded only here: node:child_process costs a few ms, and most hooks find a shipper running.
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [t.cliPath, '__ship', t.paths.log], { detached: true, stdio: 'ignore', env: shipperEnv(t.env), windowsHide: true });
-    child.on('error', () => {});
-    child.unref();
-    return 'started';
-  } catch {
-    clearStartMarker(t.paths.startMarker);
-    return 'spawn-failed';
-  }
+  if (spawnDetached(t.cliPath, ['__ship', t.paths.log], shipperEnv(t.env))) return 'started';
+  clearStartMarker(t.paths.startMarker);
+  return 'spawn-failed';
 }
 
 /**
