@@ -4,6 +4,7 @@
  * and warnings, conflicts and the diffs of install/uninstall quote the values they found.
  */
 import { SECRET_OUTPUTS } from '../otel/vars.js';
+import { redact } from '../secrets/redact.js';
 import { isCcOtelHeadersCommand } from './hook-entries.js';
 
 /**
@@ -51,14 +52,7 @@ export function sensitiveValues(v: unknown, under = false, out: string[] = []): 
   return out;
 }
 
-/** Replace every secret (and its JSON-escaped form) in `text`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...new Set(secrets)].sort((a, b) => b.length - a.length)) {
-    for (const form of new Set([s, JSON.stringify(s).slice(1, -1)])) if (form) out = out.split(form).join('<redacted>');
-  }
-  return out;
-}
+export { redact };
 
 const MEMBER = /("((?:[^"\\]|\\.)*)"\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
 

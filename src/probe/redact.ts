@@ -3,6 +3,8 @@
  * and the read-back modules return passes through here, so no header value can reach output.
  */
 
+import { redact as redactWith } from '../secrets/redact.js';
+
 /** The secret-looking pieces of header values: each whole value and each whitespace-separated word ≥ 6 chars. */
 export function secretsOf(headers: Record<string, string> | undefined): string[] {
   const out = new Set<string>();
@@ -13,8 +15,7 @@ export function secretsOf(headers: Record<string, string> | undefined): string[]
   return [...out].sort((a, b) => b.length - a.length);
 }
 
+/** Server messages with every secret piece as `***`. */
 export function redact(text: string, secrets: readonly string[]): string {
-  let t = text;
-  for (const s of secrets) if (t.includes(s)) t = t.split(s).join('***');
-  return t;
+  return redactWith(text, secrets, '***');
 }
