@@ -36,6 +36,11 @@ export function deadlineOf(loaded: LoadedConfig | undefined, env: Context['env']
   return loaded?.config.deadlineMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_DEADLINE_MS);
 }
 
+/** Is the key cache used? (config cache.enabled, CC_OTEL_NO_CACHE=1, a --no-cache flag) */
+export function cacheEnabled(loaded: LoadedConfig, env: Context['env'], noCache = false): boolean {
+  return loaded.config.cache?.enabled !== false && !noCache && env.CC_OTEL_NO_CACHE !== '1';
+}
+
 export function chainOptions(ctx: Context, loaded: LoadedConfig, dirs: Dirs, opts: Pick<ResolveOptions, 'onStale' | 'noCache'>, deadlineMs: number) {
   const c = loaded.config.cache ?? {};
   return {
@@ -45,7 +50,7 @@ export function chainOptions(ctx: Context, loaded: LoadedConfig, dirs: Dirs, opt
     userConfigDir: loaded.userConfigDir,
     cache: {
       dir: dirs.cache,
-      enabled: c.enabled !== false && !opts.noCache && ctx.env.CC_OTEL_NO_CACHE !== '1',
+      enabled: cacheEnabled(loaded, ctx.env, opts.noCache),
       policy: {
         ttlMs: (c.ttlSeconds ?? DEFAULT_POLICY.ttlMs / 1000) * 1000,
         maxAgeMs: (c.maxAgeSeconds ?? DEFAULT_POLICY.maxAgeMs / 1000) * 1000,

@@ -4,18 +4,10 @@
  */
 import { CcOtelError } from '../../errors.js';
 import { buildTelemetry, keyRefs } from '../../otel/build-env.js';
-import { chainOptions, deadlineOf } from '../../resolve-telemetry.js';
+import { cacheEnabled, chainOptions, deadlineOf } from '../../resolve-telemetry.js';
 import { resolveKey } from '../../secrets/chain.js';
-import type { LoadedConfig } from '../../config/load.js';
-import type { Context } from '../../context.js';
 import type { Check } from '../types.js';
-
-/** claude-code-facts §2: a helper slower than this loses short sessions (same default as the helper-run check). */
-const SLOW_KEY_MS = 1000;
-
-function cacheEnabled(loaded: LoadedConfig, env: Context['env']): boolean {
-  return loaded.config.cache?.enabled !== false && env.CC_OTEL_NO_CACHE !== '1';
-}
+import { DEFAULT_SLOW_HELPER_MS } from './claude.js';
 import { needPlan } from './state.js';
 
 export const keyCheck: Check = {
@@ -43,7 +35,7 @@ export const keyCheck: Check = {
       // A source read (not the cache) as slow as this is what the headers helper costs whenever the
       // cache is empty or expired — or always, with the cache off (facts §2: > 1 s loses short sessions).
       const read = chain.attempts.find((a) => a.result === 'found');
-      const slowMs = v.options.slowHelperMs ?? SLOW_KEY_MS;
+      const slowMs = v.options.slowHelperMs ?? DEFAULT_SLOW_HELPER_MS; // claude-code-facts §2: slower loses short sessions
       if (read && read.ms > slowMs) {
         const cacheOn = cacheEnabled(loaded, v.ctx.env) && read.source !== 'env' && read.source !== 'dotenv';
         return {
