@@ -149,11 +149,6 @@ export async function parseStaticHeaders(raw: string | undefined): Promise<Recor
   return parseKeyPairsIntoRecord(raw);
 }
 
-/** The header names the SDK parser keeps from `OTEL_EXPORTER_OTLP_HEADERS`-style text. */
-export async function headerNamesOf(raw: string | undefined): Promise<string[]> {
-  return Object.keys(await parseStaticHeaders(raw));
-}
-
 export interface StaticHeadersSent {
   /** name → the value Claude Code sends */
   headers: Record<string, string>;
