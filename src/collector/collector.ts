@@ -16,12 +16,12 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Signal } from '../otel/endpoint.js';
 import { startGrpcReceiver, type GrpcReceiver } from './grpc-receiver.js';
 import { createHttpHandler, DEFAULT_MAX_BODY_BYTES } from './http-receiver.js';
-import { Store } from './store.js';
+import { STATE_FILE, Store } from './store.js';
 
 export const DEFAULT_HTTP_PORT = 4318;
 export const DEFAULT_GRPC_PORT = 4317;
 export const DEFAULT_HOST = '127.0.0.1';
-export const STATE_FILE = 'collector.json';
+export { STATE_FILE } from './store.js';
 
 export interface CollectorOptions {
   dataDir: string;

@@ -16,13 +16,13 @@ import { frame, IDX_MAGIC, indexPayload, RAW_MAGIC, rawPayload, type IndexParts 
 
 export const SEGMENTS_DIR = 'segments';
 export const LOCK_FILE = 'collector.pid';
-/** the running collector's ports (collector.ts writes it; named here to keep the import one-way) */
-const STATE_FILE_NAME = 'collector.json';
+/** the running collector's ports and pid (collector.ts writes it) */
+export const STATE_FILE = 'collector.json';
 
 /** The HTTP port collector.json records, to ask it who it is. */
 export function readStatePort(dataDir: string): { host: string; httpPort: number } | undefined {
   try {
-    const s = JSON.parse(readFileSync(join(dataDir, STATE_FILE_NAME), 'utf8')) as { host?: unknown; httpPort?: unknown };
+    const s = JSON.parse(readFileSync(join(dataDir, STATE_FILE), 'utf8')) as { host?: unknown; httpPort?: unknown };
     return typeof s.host === 'string' && typeof s.httpPort === 'number' ? { host: s.host, httpPort: s.httpPort } : undefined;
   } catch {
     return undefined;
