@@ -138,64 +138,67 @@ function openStreamHandle(fd: number): { api: StreamHandleApi; h: PipeHandle } |
   }
 }
 
-function readHandle({ api, h }: { api: StreamHandleApi; h: PipeHandle }, fd: number, timeoutMs: number, maxBytes: number): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let ended = false;
-    const done = () => {
-      if (ended) return;
-      ended = true;
-      clearTimeout(timer);
-      h.readStop();
-      // A non-stdin fd is owned by its reader: closing the handle closes it (and its epoll
-      // registration). fd 0 stays open, so no later open() is handed the number 0.
-      if (fd !== 0) h.close();
-      else h.unref();
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    };
-    h.onread = (buf) => {
-      const n = api.state[api.kReadBytesOrError]!;
-      if (n > 0 && buf) {
-        const take = Math.min(n, maxBytes - size);
-        if (take > 0) chunks.push(Buffer.from(new Uint8Array(buf, api.state[api.kArrayBufferOffset]!, take))); // a copy
-        size += n;
-      } else if (n < 0) done(); // UV_EOF, or an error: what arrived is all there is
-    };
-    const timer = setTimeout(done, timeoutMs);
-    if (h.readStart() !== 0) done();
-  });
+/**
+ * What both readers share: keep at most `maxBytes` of what arrives, and settle once — at the end of
+ * the input (`finish`) or at `timeoutMs` — after `release` let go of the fd.
+ */
+function boundedRead(timeoutMs: number, maxBytes: number, release: () => void): { done: Promise<string>; push(chunk: Buffer): void; finish(): void } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  let settle!: (text: string) => void;
+  const done = new Promise<string>((r) => (settle = r));
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(timer);
+    release();
+    settle(Buffer.concat(chunks).toString('utf8'));
+  };
+  const timer = setTimeout(finish, timeoutMs);
+  return {
+    done,
+    finish,
+    push(chunk) {
+      const take = Math.min(chunk.length, maxBytes - size);
+      if (take > 0) chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+      size += chunk.length;
+    },
+  };
 }
 
-function readNetSocket(fd: number, timeoutMs: number, maxBytes: number): Promise<string> {
-  const stdin: Promise<NodeJS.ReadableStream & { unref?: () => void; destroy: () => void }> =
-    fd === 0 ? Promise.resolve(process.stdin) : import('node:net').then(({ Socket }) => new Socket({ fd, readable: true, writable: false }));
-  return stdin.then(
-    (stdin) =>
-      new Promise((resolve) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const done = () => {
-          clearTimeout(timer);
-          stdin.removeListener('data', onData);
-          stdin.removeListener('end', done);
-          stdin.removeListener('error', done);
-          stdin.pause();
-          stdin.unref?.();
-          // A non-stdin fd is owned by its reader: close it through the stream (closing it behind
-          // libuv's back leaves a stale epoll registration).
-          if (fd !== 0) stdin.destroy();
-          resolve(Buffer.concat(chunks).toString('utf8'));
-        };
-        const onData = (c: Buffer) => {
-          const take = Math.min(c.length, maxBytes - size);
-          if (take > 0) chunks.push(take === c.length ? c : c.subarray(0, take));
-          size += c.length;
-        };
-        const timer = setTimeout(done, timeoutMs);
-        stdin.on('data', onData);
-        stdin.once('end', done);
-        stdin.once('error', done);
-      }),
-  );
+function readHandle({ api, h }: { api: StreamHandleApi; h: PipeHandle }, fd: number, timeoutMs: number, maxBytes: number): Promise<string> {
+  const r = boundedRead(timeoutMs, maxBytes, () => {
+    h.readStop();
+    // A non-stdin fd is owned by its reader: closing the handle closes it (and its epoll
+    // registration). fd 0 stays open, so no later open() is handed the number 0.
+    if (fd !== 0) h.close();
+    else h.unref();
+  });
+  h.onread = (buf) => {
+    const n = api.state[api.kReadBytesOrError]!;
+    if (n > 0 && buf) r.push(Buffer.from(new Uint8Array(buf, api.state[api.kArrayBufferOffset]!, n))); // a copy
+    else if (n < 0) r.finish(); // UV_EOF, or an error: what arrived is all there is
+  };
+  if (h.readStart() !== 0) r.finish();
+  return r.done;
+}
+
+async function readNetSocket(fd: number, timeoutMs: number, maxBytes: number): Promise<string> {
+  const stdin: NodeJS.ReadableStream & { unref?: () => void; destroy: () => void } =
+    fd === 0 ? process.stdin : new (await import('node:net')).Socket({ fd, readable: true, writable: false });
+  const r = boundedRead(timeoutMs, maxBytes, () => {
+    stdin.removeListener('data', r.push);
+    stdin.removeListener('end', r.finish);
+    stdin.removeListener('error', r.finish);
+    stdin.pause();
+    stdin.unref?.();
+    // A non-stdin fd is owned by its reader: close it through the stream (closing it behind
+    // libuv's back leaves a stale epoll registration).
+    if (fd !== 0) stdin.destroy();
+  });
+  stdin.on('data', r.push);
+  stdin.once('end', r.finish);
+  stdin.once('error', r.finish);
+  return r.done;
 }
