@@ -162,15 +162,7 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
       `${red(
         JSON.stringify(
           {
-            action: 'install',
-            scope,
-            path: edit.path,
-            target: edit.target,
-            output: install.output,
-            dryRun: o.dryRun === true,
-            changed: edit.changed,
-            applied: applied.wrote.length + applied.removed.length > 0,
-            diff: edit.diff,
+            ...editJson('install', scope, edit, install.output, o.dryRun === true, applied),
             env: ip.redactEnv(install.content.env),
             otelHeadersHelper: install.content.otelHeadersHelper ?? null,
             hooks: install.content.hooks.map((h) => ({ event: h.event, matcher: h.matcher ?? null, command: h.hook.command, timeout: h.hook.timeout ?? null })),
@@ -201,6 +193,18 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
     throw new CcOtelError('SETTINGS_WRITE', `${o.dryRun ? 'install would refuse' : 'refusing'} to overwrite what cc-otel did not write in ${edit.path}`, {
       hint: 'rerun with --force to overwrite; cc-otel keeps the old values and uninstall puts them back',
     });
+}
+
+/** The part of install's and uninstall's --json that describes the settings-file edit. */
+export function editJson(
+  action: 'install' | 'uninstall',
+  scope: string,
+  edit: { path: string; target: string; changed: boolean; diff: string },
+  output: unknown,
+  dryRun: boolean,
+  applied: { wrote: string[]; removed: string[] },
+) {
+  return { action, scope, path: edit.path, target: edit.target, output, dryRun, changed: edit.changed, applied: applied.wrote.length + applied.removed.length > 0, diff: edit.diff };
 }
 
 /** The config flags install persists (flagsEnv), --config made absolute. */

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { addConfigFlags, envWithConfigFlag, flagsToConfig, type ConfigFlagValues } from './config-flags.js';
-import { addScopeFlags, effectiveScope, installFlags, scopePaths, withJsonErrors, type ScopeFlagValues } from './install.js';
+import { addScopeFlags, editJson, effectiveScope, installFlags, scopePaths, withJsonErrors, type ScopeFlagValues } from './install.js';
 
 interface UninstallOptions extends ConfigFlagValues, ScopeFlagValues {
   dryRun?: boolean;
@@ -59,15 +59,7 @@ export function define(program: Command, getCtx: () => Context): void {
         process.stdout.write(
           `${red(JSON.stringify(
             {
-              action: 'uninstall',
-              scope,
-              path: edit.path,
-              target: edit.target,
-              output: plan.output,
-              dryRun: o.dryRun === true,
-              changed: edit.changed,
-              applied: applied.wrote.length + applied.removed.length > 0,
-              diff: edit.diff,
+              ...editJson('uninstall', scope, edit, plan.output, o.dryRun === true, applied),
               deleted: edit.before !== null && edit.after === null,
               warnings: edit.warnings,
               stillInstalled: elsewhere,
