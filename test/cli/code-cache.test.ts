@@ -1,8 +1,9 @@
 // The hot path's V8 code cache (src/boot.ts) in real processes: written at the first run's exit,
 // used by the next, never trusted across bundle builds, rewritten when V8 rejects it — and a run
 // that starts from the cache behaves exactly like one compiled from source, including the branches
-// compiled lazily after the cache was made (the background shipper's spawn: V8 drops a dynamic
-// import's callback there, which is why the bundle must not contain import()).
+// compiled lazily after the cache was made (the background shipper's start). V8 drops a dynamic
+// import's callback in such branches, so the bundle must not contain import(): scripts/build.mjs
+// turns them into require and fails the build if one is left.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { basename, join } from 'node:path';
