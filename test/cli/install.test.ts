@@ -363,7 +363,11 @@ describe('cc-otel install (real process)', () => {
 
   // chmod does not stop root, so the unit test of a read-only directory skips itself there; as root,
   // run the real CLI as `nobody` (setpriv) so the check runs in root CI too.
-  const asNobody = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
+  // (`nobody` must be able to read the checkout: not so in one under a 0700 directory such as mktemp -d.)
+  const asNobody =
+    process.getuid?.() === 0 &&
+    existsSync('/usr/bin/setpriv') &&
+    spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', 'test -r "$0" && test -r "$1"', BIN, join(REPO_ROOT, 'dist', 'cli.js')]).status === 0;
   test.runIf(asNobody)('a read-only project directory, for a user who cannot write it: a clear error, nothing written', () => {
     const w = world(null, { 'proj/.cc-otel.json': JSON.stringify({ backend: 'local' }), 'proj/.claude/settings.json': '{}\n' });
     chmodSync(w.root, 0o755);
