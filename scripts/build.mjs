@@ -21,15 +21,13 @@ const common = {
 };
 
 // CommonJS: a CJS entry + bundle starts ~6 ms faster than ESM (measured; bin/package.json).
-// Stamped on its first line with a content hash: the key of its V8 code cache (src/boot.ts).
+// Stamped on its first line with a content hash: the key of its V8 code cache (bin/cc-otel.js).
 const hot = await build({ ...common, entryPoints: { hot: 'src/hot.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, banner: {}, splitting: false, write: false,
   // import() → require(): the bundle runs from a V8 code cache, and V8 loses the dynamic-import
   // callback of functions compiled lazily after a cache hit (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
   supported: { 'dynamic-import': false } });
 const hotJs = hot.outputFiles.find((f) => f.path.endsWith('hot.cjs'));
-if (/\bimport\(/.test(hotJs.text)) throw new Error('dist/hot.cjs must not contain import(): see src/boot.ts');
+if (/\bimport\(/.test(hotJs.text)) throw new Error('dist/hot.cjs must not contain import(): see bin/cc-otel.js');
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/hot.cjs', `//cc-otel-build:${createHash('sha256').update(hotJs.contents).digest('hex').slice(0, 16)}\n${hotJs.text}`);
-// The hot path's loader (bin/cc-otel.js → dist/boot.cjs → dist/hot.cjs through the code cache).
-await build({ ...common, entryPoints: { boot: 'src/boot.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, banner: {}, splitting: false });
 await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });

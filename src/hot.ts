@@ -12,7 +12,7 @@ const onConfigured = () => {
   configured = true;
 };
 
-/** May src/boot.ts write this run's V8 code cache? Only when cc-otel is configured: unconfigured, it is inert and writes nothing. */
+/** May the loader (bin/cc-otel.js) write this run's V8 code cache? Only when cc-otel is configured: unconfigured, it is inert and writes nothing. */
 export function codeCacheWanted(): boolean {
   return configured;
 }
@@ -26,10 +26,3 @@ export async function runHot(argv: string[], cliPath: string): Promise<void> {
   }
 }
 
-/** Is this invocation for the hot path? (`--help` and unknown shapes go to the full CLI.) */
-export function isHot(argv: string[]): boolean {
-  if (argv.includes('--help') || argv.includes('-h')) return false;
-  const [cmd, ...rest] = argv;
-  if (cmd === 'headers') return rest.length === 0;
-  return cmd === 'hook' && rest[0] !== undefined && !rest[0].startsWith('-');
-}

@@ -3,7 +3,8 @@
  * value we write is single-quoted: inside '…' nothing is special except the quote itself, which
  * becomes '\'' . Newlines, $(…), backticks, ; and & are inert.
  */
-import { appendFileSync, closeSync, fchmodSync, openSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync } from 'node:fs';
+import { writeAll } from '../fs/write-all.js';
 import { CcOtelError } from '../errors.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -53,7 +54,7 @@ export function appendEnvFile(path: string, content: string): void {
   const fd = openSync(path, 'a', 0o600);
   try {
     fchmodSync(fd, 0o600);
-    appendFileSync(fd, content);
+    writeAll(fd, content);
   } finally {
     closeSync(fd);
   }

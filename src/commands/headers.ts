@@ -10,18 +10,19 @@ import { deadlineOf, resolveTelemetry } from '../resolve-telemetry.js';
 import { helperHeaders } from '../otel/build-env.js';
 import { renderHeadersJson } from '../otel/headers.js';
 import { appendErrorLog } from '../log/error-log.js';
+import { isoTime } from '../log/iso-time.js';
 import { userDirs } from '../config/dirs.js';
 import { loadConfig } from '../config/load.js';
 import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
 import { armWatchdog, writeAndExit } from './watchdog.js';
 
-/** `onConfigured`: called once a configuration was found (an unconfigured cc-otel leaves no trace: src/boot.ts). */
+/** `onConfigured`: called once a configuration was found (an unconfigured cc-otel leaves no trace: bin/cc-otel.js). */
 export async function runHeaders(ctx: Context, cliPath: string, onConfigured?: () => void): Promise<void> {
   const stateDir = userDirs(ctx).state;
   const fail = (message: string, hint?: string, code?: string) => {
     process.stderr.write(`cc-otel headers: ${message}${hint ? `\n  hint: ${hint}` : ''}\n`);
     try {
-      appendErrorLog(stateDir, { time: new Date(ctx.now()).toISOString(), command: 'headers', message, ...(hint ? { hint } : {}), ...(code ? { code } : {}) });
+      appendErrorLog(stateDir, { time: isoTime(ctx.now()), command: 'headers', message, ...(hint ? { hint } : {}), ...(code ? { code } : {}) });
     } catch {
       /* the log is best effort */
     }

@@ -21,6 +21,7 @@ import { deadlineOf, resolveTelemetry } from '../resolve-telemetry.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { userDirs } from '../config/dirs.js';
 import { appendErrorLog } from '../log/error-log.js';
+import { isoTime } from '../log/iso-time.js';
 import { parseHookInput, readStdinFd } from '../claude/hook-input.js';
 import { appendEnvFile, renderExports } from '../claude/env-file.js';
 import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
@@ -35,7 +36,7 @@ export interface HookRun {
   cliPath: string;
   /** where the hook JSON comes from (0 = stdin) */
   stdinFd: number;
-  /** called once a configuration was found (an unconfigured cc-otel leaves no trace: src/boot.ts) */
+  /** called once a configuration was found (an unconfigured cc-otel leaves no trace: bin/cc-otel.js) */
   onConfigured?: () => void;
 }
 
@@ -56,7 +57,7 @@ export async function runHook(run: HookRun): Promise<number> {
     if (!decides) ctx.log.warn(`hook ${run.event}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
     try {
       appendErrorLog(stateDir, {
-        time: new Date(ctx.now()).toISOString(),
+        time: isoTime(ctx.now()),
         command: `hook ${run.event}`,
         message,
         ...(code ? { code } : {}),

@@ -15,7 +15,8 @@
  * together pass `capBytes` (default 10 × rotateBytes, with a warning while over `keep`); only then
  * is the oldest dropped, with the number of events lost logged.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { writeAll } from '../fs/write-all.js';
 import { basename, dirname, join } from 'node:path';
 import { releaseLock, tryLock } from './lock.js';
 import { DEFAULT_ROTATE_BYTES, ROTATED_KEEP, eventLogPaths } from './paths.js';
@@ -64,15 +65,13 @@ function openAppend(path: string): number {
 }
 
 export function appendEventLine(path: string, line: string, opts: AppendOptions = {}): AppendResult {
-  const buf = Buffer.from(line, 'utf8');
   const fd = openAppend(path);
   let size: number;
   let ino: number;
   try {
-    let off = 0;
     // One write() for the line. A short write only happens on a full disk or a signal; finishing
     // it keeps our line whole, at the cost of possibly splitting it around another hook's line.
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeAll(fd, line);
     const st = fstatSync(fd);
     size = st.size;
     ino = st.ino;

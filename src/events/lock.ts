@@ -26,8 +26,12 @@ export function readLockOwner(path: string): { owner: LockOwner | undefined; raw
   let raw: string;
   let mtimeMs: number;
   try {
+    // No lock is the common case: find that out without an exception (the first fs error a process
+    // throws costs ~0.7 ms, on the hot path of every hook).
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return undefined;
+    mtimeMs = st.mtimeMs;
     raw = readFileSync(path, 'utf8');
-    mtimeMs = statSync(path).mtimeMs;
   } catch {
     return undefined;
   }

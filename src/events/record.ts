@@ -11,6 +11,7 @@
 import type { Config } from '../config/schema.js';
 import type { Env } from '../context.js';
 import type { Destination } from './destination.js';
+import { isoTime } from '../log/iso-time.js';
 
 export const RECORD_VERSION = 1;
 /** A line never exceeds this (content fields are cut first, see fitLine). */
@@ -110,7 +111,7 @@ function sizeOf(v: unknown): number {
 }
 
 export function buildEventRecord(input: Readonly<Record<string, unknown>>, opts: RecordOptions): EventRecord {
-  const rec: EventRecord = { id: opts.id, time: new Date(opts.now).toISOString(), event: opts.event, v: RECORD_VERSION };
+  const rec: EventRecord = { id: opts.id, time: isoTime(opts.now), event: opts.event, v: RECORD_VERSION };
   for (const [key, type] of Object.entries(METADATA)) {
     const v = input[key];
     if (typeof v !== type) continue;

@@ -3,7 +3,8 @@
  * concurrent writers leave one whole version. `mode` is applied with chmod too, because the
  * mode argument of open() only applies when the file is created (and is masked by umask).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, chmodSync } from 'node:fs';
+import { writeAll } from './write-all.js';
 import { dirname, basename, join } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -21,7 +22,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   try {
     try {
       chmodSync(tmp, mode);
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      writeAll(fd, data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -1,4 +1,4 @@
-// The hot path's V8 code cache (src/boot.ts) in real processes: written at the first run's exit,
+// The hot path's V8 code cache (bin/cc-otel.js) in real processes: written at the first run's exit,
 // used by the next, never trusted across bundle builds, rewritten when V8 rejects it — and a run
 // that starts from the cache behaves exactly like one compiled from source, including the branches
 // compiled lazily after the cache was made (the background shipper's start). V8 drops a dynamic
@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { createServer, type IncomingMessage } from 'node:http';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { buildIdOf, codeCachePath } from '../../src/boot.js';
+import { createRequire } from 'node:module';
 import { REPO_ROOT } from '../helpers/claude.js';
 import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
@@ -19,6 +19,11 @@ afterAll(() => {
 });
 
 const BUNDLE = join(REPO_ROOT, 'dist', 'hot.cjs');
+// The loader is the entry file itself (plain CommonJS); required as a module it only exports.
+const { buildIdOf, codeCachePath } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'cc-otel.js')) as {
+  buildIdOf(source: string): string | undefined;
+  codeCachePath(cacheDir: string, buildId: string): string;
+};
 
 function world(config: Record<string, unknown>) {
   const dir = makeTempDir('cc-otel-code-cache');

@@ -280,9 +280,9 @@ describe('hook events from the CLI', () => {
     await until(shipperDone(q.log), 20_000, 'the background shipper to exit');
   }, 60_000);
 
-  test('the hook bundle (dist/hot.cjs) and its loader (dist/boot.cjs) load no OTel exporter, no HTTP client and no crypto', () => {
-    const hot = ['hot.cjs', 'boot.cjs'].map((f) => readFileSync(join(REPO_ROOT, 'dist', f), 'utf8')).join('\n');
-    const loads = [...hot.matchAll(/(?:require|import)\("([^"]+)"\)/g)].map((m) => m[1]!);
+  test('the hook bundle (dist/hot.cjs) and its loader (bin/cc-otel.js) load no OTel exporter, no HTTP client and no crypto', () => {
+    const hot = [join('dist', 'hot.cjs'), join('bin', 'cc-otel.js')].map((f) => readFileSync(join(REPO_ROOT, f), 'utf8')).join('\n');
+    const loads = [...hot.matchAll(/(?:require|import)\(["']([^"']+)["']\)/g)].map((m) => m[1]!);
     // (node:net may appear: the stdin reader wraps a pipe fd in a Socket — no network involved)
     expect(loads.filter((m) => /^@opentelemetry\/|^(node:)?(http|https|http2|tls)$/.test(m))).toEqual([]);
     // node:crypto is in the bundle only for rotation with shipping on (retention.ts: the log's

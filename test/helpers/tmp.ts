@@ -26,7 +26,9 @@ export function makeTempDir(prefix = 'cc-otel-test'): TempDir {
     cleanup() {
       live.delete(path);
       if (process.env.CC_OTEL_KEEP_TMP === '1') return;
-      rmSync(path, { recursive: true, force: true });
+      // Retried: a detached child of the test (a key refresh, a shipper) may still be finishing a
+      // write in there, which makes rmdir fail with ENOTEMPTY once.
+      rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
 }

@@ -2,6 +2,7 @@
 // ordered merge that remembers where every leaf came from. Temp trees, env passed in.
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { makeContext } from '../../../src/context.js';
 import { configFromEnv, findProjectFile, jsonErrorIndex, jsonErrorLocation, loadConfig, type LoadedConfig } from '../../../src/config/load.js';
 import { userDirs } from '../../../src/config/dirs.js';
@@ -238,6 +239,21 @@ describe('discovery', () => {
     const ctx = makeContext({ env: {}, homeDir: '/h', platform: 'linux' });
     expect(userDirs(ctx)).toEqual({ config: '/h/.config/cc-otel', cache: '/h/.cache/cc-otel', state: '/h/.local/state/cc-otel', data: '/h/.local/share/cc-otel' });
     expect(userDirs({ ...ctx, platform: 'darwin' }).cache).toBe('/h/Library/Caches/cc-otel');
+  });
+
+  // bin/cc-otel.js finds the V8 code cache before any bundle is loaded, with its own copy of the
+  // cache-dir rule: it must agree with userDirs() everywhere.
+  it.each([
+    ['linux', {}],
+    ['linux', { XDG_CACHE_HOME: '/x/cache' }],
+    ['linux', { XDG_CACHE_HOME: 'relative' }],
+    ['darwin', {}],
+    ['darwin', { XDG_CACHE_HOME: '/x/cache' }],
+    ['win32', {}],
+    ['win32', { LOCALAPPDATA: '/w/local', XDG_CACHE_HOME: '/x/cache' }],
+  ] as const)('the loader\'s cache dir is userDirs().cache (%s, %j)', (platform, env) => {
+    const loader = createRequire(import.meta.url)('../../../bin/cc-otel.js') as { cacheDirOf(env: object, platform: string, home: string): string };
+    expect(loader.cacheDirOf(env, platform, '/h')).toBe(userDirs(makeContext({ env, homeDir: '/h', platform })).cache);
   });
 });
 
