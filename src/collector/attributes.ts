@@ -47,12 +47,13 @@ export function attributes(list: KeyValueMsg[] | null | undefined): Attrs {
   return out;
 }
 
-const SEP = /[\u0001\u0002]/;
+/** Does `s` hold one of the identity separators? (indexOf, not a regex: this runs per attribute per point.) */
+const hasSep = (s: string): boolean => s.indexOf('\u0001') >= 0 || s.indexOf('\u0002') >= 0;
 
 /** One `key value` entry of an identity string; see listKey for the scheme. */
 function entryKey(k: string, v: AttrValue | undefined): string {
-  const safeKey = SEP.test(k) ? '\u0002' + JSON.stringify(k) : k;
-  if (typeof v === 'string') return safeKey + (SEP.test(v) ? '\u0001q' + JSON.stringify(v) : '\u0001s' + v) + '\u0002';
+  const safeKey = hasSep(k) ? '\u0002' + JSON.stringify(k) : k;
+  if (typeof v === 'string') return safeKey + (hasSep(v) ? '\u0001q' + JSON.stringify(v) : '\u0001s' + v) + '\u0002';
   return safeKey + '\u0001j' + JSON.stringify(v ?? null) + '\u0002';
 }
 

@@ -7,6 +7,7 @@
  */
 import type { Signal } from '../otel/endpoint.js';
 import { attributes, attrsKey, listKey, type Attrs } from './attributes.js';
+import { SeriesMemo } from './series-memo.js';
 import type {
   ExportLogsRequestMsg,
   ExportMetricsRequestMsg,
@@ -24,12 +25,15 @@ export const PROBE_ATTRIBUTE = 'cc_otel.probe_id';
 /** Per-segment interning tables; ids are dense per kind. */
 export interface SegmentDictionary {
   ctx: Map<string, number>;
+  /** canonical series identity (context, metric, kind, listKey of the point's attributes) → id */
   series: Map<string, number>;
+  /** the ingest memo: metric key → a point's attribute list as it came → series id (series-memo.ts) */
+  seriesMemo: Map<string, SeriesMemo>;
   names: Map<string, number>;
 }
 
 export function newDictionary(): SegmentDictionary {
-  return { ctx: new Map(), series: new Map(), names: new Map() };
+  return { ctx: new Map(), series: new Map(), seriesMemo: new Map(), names: new Map() };
 }
 
 const TWO_32 = 4294967296;
@@ -90,14 +94,30 @@ class Builder {
     return id;
   }
 
-  point(ctx: number, metric: string, unit: string, kind: 'sum' | 'gauge', tp: TemporalityCode, mono: boolean, dp: NumberDataPointMsg): void {
-    const key = `${ctx}\u0000${metric}\u0000${unit}\u0000${kind}${tp}${mono ? 1 : 0}\u0000${listKey(dp.attributes)}`;
-    let series = this.dict.series.get(key);
+  /** The memo of one metric's series (context, name, unit, kind, temporality): once per metric, not per point. */
+  seriesOf(ctx: number, metric: string, unit: string, kind: 'sum' | 'gauge', tp: TemporalityCode, mono: boolean): { key: string; memo: SeriesMemo } {
+    const key = `${ctx}\u0000${metric}\u0000${unit}\u0000${kind}${tp}${mono ? 1 : 0}`;
+    let memo = this.dict.seriesMemo.get(key);
+    if (memo === undefined) this.dict.seriesMemo.set(key, (memo = new SeriesMemo()));
+    return { key, memo };
+  }
+
+  /**
+   * One number data point → one row. Its series is found through the memo (the attribute list as it
+   * came) and only on a miss through the canonical, order-independent identity.
+   */
+  point(metricSeries: { key: string; memo: SeriesMemo }, ctx: number, metric: string, unit: string, kind: 'sum' | 'gauge', tp: TemporalityCode, mono: boolean, dp: NumberDataPointMsg): void {
+    let series = metricSeries.memo.get(dp.attributes);
     if (series === undefined) {
-      series = this.dict.series.size;
-      this.dict.series.set(key, series);
-      this.defs.push({ k: 's', i: series, c: ctx, m: metric, u: unit, t: kind, tp, mono, a: attributes(dp.attributes) });
-      this.probe(dp.attributes); // a probe id is part of the series identity: checking new series suffices
+      const key = `${metricSeries.key}\u0000${listKey(dp.attributes)}`;
+      series = this.dict.series.get(key);
+      if (series === undefined) {
+        series = this.dict.series.size;
+        this.dict.series.set(key, series);
+        this.defs.push({ k: 's', i: series, c: ctx, m: metric, u: unit, t: kind, tp, mono, a: attributes(dp.attributes) });
+        this.probe(dp.attributes); // a probe id is part of the series identity: checking new series suffices
+      }
+      metricSeries.memo.set(dp.attributes, series);
     }
     if ((this.nPoints + 1) * POINT_ROW > this.points.length) {
       const bigger = Buffer.allocUnsafe(this.points.length * 2);
@@ -139,10 +159,13 @@ class Builder {
           const unit = m.unit ?? '';
           if (m.sum) {
             const tp = (m.sum.aggregationTemporality ?? 0) as TemporalityCode;
-            for (const dp of m.sum.dataPoints ?? []) this.point(ctx, name, unit, 'sum', tp, m.sum.isMonotonic === true, dp);
+            const mono = m.sum.isMonotonic === true;
+            const ms = this.seriesOf(ctx, name, unit, 'sum', tp, mono);
+            for (const dp of m.sum.dataPoints ?? []) this.point(ms, ctx, name, unit, 'sum', tp, mono, dp);
             this.records += m.sum.dataPoints?.length ?? 0;
           } else if (m.gauge) {
-            for (const dp of m.gauge.dataPoints ?? []) this.point(ctx, name, unit, 'gauge', 0, false, dp);
+            const ms = this.seriesOf(ctx, name, unit, 'gauge', 0, false);
+            for (const dp of m.gauge.dataPoints ?? []) this.point(ms, ctx, name, unit, 'gauge', 0, false, dp);
             this.records += m.gauge.dataPoints?.length ?? 0;
           } else {
             const dps = m.histogram?.dataPoints ?? m.exponentialHistogram?.dataPoints ?? m.summary?.dataPoints ?? [];
