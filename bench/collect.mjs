@@ -5,7 +5,8 @@
 //
 // 1. Bundles src/collector and src/report from the TypeScript sources with esbuild (the same
 //    settings as scripts/build.mjs), so it needs no prior build.
-// 2. Ingest: a collector runs in its own process (127.0.0.1, port 0, fsync on); this process sends
+// 2. Ingest: a collector runs in its own process (127.0.0.1, port 0, fsync on, the V8 flags of
+//    `cc-otel collect --detach`); this process sends
 //    Claude-Code-shaped metrics over OTLP/HTTP protobuf in batches of --batch data points, first
 //    one request at a time, then --concurrency at a time, until --records data points are stored.
 // 3. Report: a fresh process builds the report over everything stored (one million data points by
@@ -54,6 +55,8 @@ const PEAK_RSS = `
       return process.resourceUsage().maxRSS / 1024;
     };`;
 const entries = {
+  // the V8 flags `cc-otel collect --detach` gives its collector (src/collector/daemon.ts)
+  flags: `export { COLLECTOR_NODE_FLAGS } from './src/collector/daemon.ts';`,
   collector: PEAK_RSS + `
     import { startCollector } from './src/collector/collector.ts';
     const c = await startCollector({ dataDir: process.argv[2], httpPort: 0, grpcPort: null });
@@ -79,8 +82,10 @@ for (const [name, contents] of Object.entries(entries)) {
   });
 }
 
-function runChild(name, argv) {
-  const child = spawn(process.execPath, [join(OUT, `${name}.mjs`), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+const { COLLECTOR_NODE_FLAGS } = await import(join(OUT, 'flags.mjs'));
+
+function runChild(name, argv, nodeFlags = []) {
+  const child = spawn(process.execPath, [...nodeFlags, join(OUT, `${name}.mjs`), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const queue = [];
   const waiters = [];
@@ -204,7 +209,8 @@ try {
   const bodies = Array.from({ length: nRequests }, nextRequest);
   const genSeconds = (performance.now() - tGen) / 1000;
 
-  const col = runChild('collector', [dataDir]);
+  // Run as `cc-otel collect --detach` runs it: with the collector's V8 flags.
+  const col = runChild('collector', [dataDir], COLLECTOR_NODE_FLAGS);
   const { port } = JSON.parse(await col.next());
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const postOne = (body) =>

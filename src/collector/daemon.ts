@@ -99,6 +99,22 @@ export async function stopCollector(dataDir: string, opts: { timeoutMs?: number 
   });
 }
 
+/**
+ * V8 flags for the background collector: 64 MB young-generation semi-spaces instead of 16. A
+ * request's decoded objects live across the fdatasync of its group commit; with the default they
+ * are promoted to the old generation and left to full mark-compacts. Measured with
+ * bench/collect.mjs (which runs its collector with these flags, as `collect --detach` does): ~+5-10 %
+ * records/s for ~+80 MB peak RSS. A flag the user already gave node wins.
+ */
+export const COLLECTOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+
+/** `execArgv` plus the collector's flags that it does not set already. */
+export function collectorNodeArgs(execArgv: readonly string[]): string[] {
+  const name = (f: string) => f.split('=')[0]!.replace(/_/g, '-');
+  const given = new Set(execArgv.map(name));
+  return [...execArgv, ...COLLECTOR_NODE_FLAGS.filter((f) => !given.has(name(f)))];
+}
+
 export interface DetachOptions {
   dataDir: string;
   /** how to run this CLI: [node, script] (the command passes process.execPath and process.argv[1]) */

@@ -63,14 +63,14 @@ Examples:
         ctx.log.warn(`listening on ${opts.listen}: anyone who can reach this address can write telemetry (no authentication)`);
       }
       if (opts.detach) {
-        const { spawnDetached } = await import('../collector/daemon.js');
+        const { collectorNodeArgs, spawnDetached } = await import('../collector/daemon.js');
         const args = ['--port', String(opts.port), '--data-dir', dataDir];
         if (opts.grpc) args.push('--grpc-port', String(opts.grpcPort));
         else args.push('--no-grpc');
         if (opts.listen !== undefined) args.push('--listen', opts.listen);
         const script = process.argv[1];
         if (!script) throw new CcOtelError('IO', 'cannot tell how this CLI was started, so cannot start it in the background');
-        const state = await spawnDetached({ dataDir, entry: [process.execPath, ...process.execArgv, script], args, env: { ...ctx.env } as NodeJS.ProcessEnv });
+        const state = await spawnDetached({ dataDir, entry: [process.execPath, ...collectorNodeArgs(process.execArgv), script], args, env: { ...ctx.env } as NodeJS.ProcessEnv });
         process.stdout.write(
           `cc-otel collect: started in the background (pid ${state.pid}): http ${state.host}:${state.httpPort}` +
             (state.grpcPort !== null ? `, grpc ${state.host}:${state.grpcPort}` : '') +

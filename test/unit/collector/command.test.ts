@@ -2,8 +2,9 @@
 // the command's foreground action), `collect status` sees it, data sent to it is reported, and
 // `collect stop` shuts it down cleanly (SIGTERM → drain → pid file removed).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Command } from 'commander';
 import { build } from 'esbuild';
 import { NODE_ESM } from '../../../scripts/esbuild-options.mjs';
@@ -11,7 +12,7 @@ import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { makeContext } from '../../../src/context.js';
 import { define as defineCollect } from '../../../src/commands/collect.js';
 import { define as defineReport } from '../../../src/commands/report.js';
-import { readCollectorStatus, spawnDetached, stopCollector } from '../../../src/collector/daemon.js';
+import { COLLECTOR_NODE_FLAGS, collectorNodeArgs, readCollectorStatus, spawnDetached, stopCollector } from '../../../src/collector/daemon.js';
 import { metricsRequest, post } from '../report/fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -91,6 +92,28 @@ describe('cc-otel collect --detach / status / stop', () => {
     expect(after.out).toMatch(/^not running\n/);
     expect((await run(['collect', 'stop', '--data-dir', dataDir])).out).toBe('not running\n');
   }, 30_000);
+
+  it('`collect --detach` gives its collector the V8 flags the ingest benchmark measures', async () => {
+    const dataDir = join(tmp.path, 'flags');
+    // A real process: --detach starts node on the script it was started from (process.argv[1]).
+    const r = spawnSync(process.execPath, [join(OUT, 'cli.mjs'), 'collect', '--detach', '--port', '0', '--no-grpc', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, HOME: tmp.path } });
+    expect(r.status, r.stderr).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(r.stdout)?.[1]);
+    try {
+      if (process.platform === 'linux') {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        for (const f of COLLECTOR_NODE_FLAGS) expect(argv).toContain(f);
+      }
+    } finally {
+      expect((await run(['collect', 'stop', '--data-dir', dataDir])).out).toBe(`stopped (pid ${pid})\n`);
+    }
+  }, 30_000);
+
+  it('collectorNodeArgs keeps what node was given and adds only the flags it lacks', () => {
+    expect(collectorNodeArgs([])).toEqual([...COLLECTOR_NODE_FLAGS]);
+    expect(collectorNodeArgs(['--max-semi-space-size=8', '--inspect'])).toEqual(['--max-semi-space-size=8', '--inspect']);
+    expect(collectorNodeArgs(['--max_semi_space_size=8'])).toEqual(['--max_semi_space_size=8']);
+  });
 
   it('a failing background start reports the log tail', async () => {
     const dataDir = join(tmp.path, 'bad');
