@@ -100,13 +100,14 @@ export async function stopCollector(dataDir: string, opts: { timeoutMs?: number 
 }
 
 /**
- * V8 flags for the background collector: 64 MB young-generation semi-spaces instead of 16. A
+ * V8 flags for the background collector: 32 MB young-generation semi-spaces instead of 16. A
  * request's decoded objects live across the fdatasync of its group commit; with the default they
  * are promoted to the old generation and left to full mark-compacts. Measured with
- * bench/collect.mjs (which runs its collector with these flags, as `collect --detach` does): ~+5-10 %
- * records/s for ~+80 MB peak RSS. A flag the user already gave node wins.
+ * bench/collect.mjs (which runs its collector with these flags, as `collect --detach` does): about
+ * +10 % records/s, peak RSS ~200 MB over a million points (64 MB semi-spaces gained no more and
+ * took ~300 MB). A flag the user already gave node wins.
  */
-export const COLLECTOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const COLLECTOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 
 /** `execArgv` plus the collector's flags that it does not set already. */
 export function collectorNodeArgs(execArgv: readonly string[]): string[] {
