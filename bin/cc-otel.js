@@ -107,6 +107,7 @@ function loadHot(bundlePath, cacheDir = cacheDirOf()) {
       if (m === undefined) loaded.set(id, (m = require(id)));
       return m;
     };
+    req.resolve = require.resolve;
     script.runInThisContext()(mod.exports, req, mod, bundlePath, path.dirname(bundlePath));
   } catch {
     return fallback();
