@@ -42,15 +42,15 @@ export const silentLogger: Logger = { warn: () => {}, debug: () => {} };
 export function processContext(opts: { verbose?: boolean } = {}): Context {
   const env = process.env;
   return {
-    env: process.env,
+    env,
     cwd: process.cwd(),
-    homeDir: process.env.HOME || homedir(),
+    homeDir: env.HOME || homedir(),
     // Its one use is the engineer when $USER, $USERNAME and $LOGNAME are all unset: only then is
     // it looked up (getpwuid, and node:os).
     user: env.USER || env.USERNAME || env.LOGNAME ? undefined : osUser(),
     platform: process.platform,
     now: Date.now,
-    log: stderrLogger(opts.verbose ?? process.env.CC_OTEL_DEBUG === '1'),
+    log: stderrLogger(opts.verbose ?? env.CC_OTEL_DEBUG === '1'),
   };
 }
 

@@ -83,15 +83,13 @@ export async function runHook(run: HookRun): Promise<number> {
       loaded = e instanceof Error ? e : new Error(String(e));
     }
     // No config file and no CC_OTEL_BACKEND: cc-otel is inert — nothing logged, recorded or written.
-    if (!(loaded instanceof Error) && !loaded.configured) {
-      inert = true;
-      // Still drain stdin (bounded): Claude Code writes the hook JSON and must not meet EPIPE.
-      await readStdinFd(run.stdinFd, Math.min(1000, dog.ms / 4)).catch(() => '');
-      return 0;
-    }
+    inert = !(loaded instanceof Error) && !loaded.configured;
+    if (!(loaded instanceof Error) && loaded.configured) dog.moveTo(deadlineOf(loaded, ctx.env));
+    // Read (bounded) even when inert: Claude Code writes the hook JSON and must not meet EPIPE.
+    const text = await readStdinFd(run.stdinFd, Math.min(1000, dog.ms / 4));
+    if (inert) return 0;
     run.onConfigured?.();
-    if (!(loaded instanceof Error)) dog.moveTo(deadlineOf(loaded, ctx.env));
-    const parsed = parseHookInput(await readStdinFd(run.stdinFd, Math.min(1000, dog.ms / 4)));
+    const parsed = parseHookInput(text);
     if (!parsed.ok) log(`hook input: ${parsed.problem}`);
     sessionId = parsed.input.session_id ?? ctx.env.CLAUDE_CODE_SESSION_ID;
     // Record first: it takes a millisecond, and a hung key source in session-start must not cost the event.
