@@ -132,7 +132,9 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
   // file; an old sidecar found there is read, and removed by the next write (migrated).
   const recordPath = snap.recordPath ?? installRecordPath(snap.target);
   const legacy = snap.legacyRecordPath ?? null;
-  const recordAt = snap.recordText === null ? null : (legacy ?? recordPath);
+  const recordAt = snap.recordText === null ? null : (snap.recordFrom ?? recordPath);
+  // every record file there is (the state dir's and an old sidecar can both exist): all go together
+  const recordFiles = [...new Set([recordAt, legacy])].filter((p): p is string => p !== null);
   const inStateDir = recordPath !== installRecordPath(snap.target);
 
   let record = snap.recordText === null ? null : parseRecord(snap.recordText);
@@ -183,7 +185,7 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
   if (edit.action === 'install') {
     if (before === null && after === '{}\n') after = null; // nothing to install: create nothing
     const textChanges = after !== before;
-    if (after === null && recordAt !== null) ops.push({ op: 'delete', path: recordAt }); // a record of a file that is gone
+    if (after === null) for (const p of recordFiles) ops.push({ op: 'delete', path: p }); // a record of a file that is gone
     const rec = edits.record;
     if (inStateDir) rec.target = snap.target;
     const recordAfter = serializeRecord(rec);
@@ -202,8 +204,7 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
       if (restored !== undefined) after = restored;
     }
     if (after !== before) ops.push(after === null ? { op: 'delete', path: snap.target } : { op: 'write', path: snap.target, content: after, mode, owner });
-    if (recordAt !== null) ops.push({ op: 'delete', path: recordAt });
-    if (legacy !== null && legacy !== recordAt) ops.push({ op: 'delete', path: legacy });
+    for (const p of recordFiles) ops.push({ op: 'delete', path: p });
     if (snap.backupText !== null && after !== null && after === snap.backupText) ops.push({ op: 'delete', path: backupPath(snap.target) });
     if (after === null && before !== null && record) for (const d of record.createdDirs) ops.push({ op: 'rmdir', path: d });
   }

@@ -145,6 +145,8 @@ export interface SettingsFileSnapshot {
   recordPath?: string;
   /** an old sidecar record beside the file, when records live elsewhere: read, then deleted on the next write */
   legacyRecordPath?: string | null;
+  /** where recordText was read (recordPath, or legacyRecordPath when only that one exists); default recordPath */
+  recordFrom?: string;
   /** the backup's text (backupPath), null when there is none */
   backupText: string | null;
   /** directories that writing `target` would create, deepest first */
@@ -183,14 +185,14 @@ export function readForEdit(path: string, opts: { recordDir?: string } = {}): Se
   }
   const legacy = installRecordPath(target);
   let recordText: string | null;
-  let record: Pick<SettingsFileSnapshot, 'recordPath' | 'legacyRecordPath'> = {};
+  let record: Pick<SettingsFileSnapshot, 'recordPath' | 'legacyRecordPath' | 'recordFrom'> = {};
   if (opts.recordDir === undefined) recordText = sidecar(legacy);
   else {
     const recordPath = stateRecordPath(opts.recordDir, target);
-    recordText = sidecar(recordPath);
+    const stateText = sidecar(recordPath);
     const legacyText = sidecar(legacy);
-    if (recordText === null) recordText = legacyText;
-    record = { recordPath, legacyRecordPath: legacyText === null ? null : legacy };
+    recordText = stateText ?? legacyText;
+    record = { recordPath, legacyRecordPath: legacyText === null ? null : legacy, recordFrom: stateText === null && legacyText !== null ? legacy : recordPath };
   }
   return { path, target, text, meta: fileMeta(target), recordText, ...record, backupText: sidecar(backupPath(target)), missingDirs };
 }

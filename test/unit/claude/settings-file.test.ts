@@ -300,4 +300,18 @@ describe('install records in a state dir (recordDir)', () => {
     delete t['state/install-records'];
     expect(t).toEqual(initial);
   });
+
+  test('a record in the state dir and an old sidecar at once: uninstall removes both', () => {
+    const path = join(root, 'proj', '.claude', 'settings.local.json');
+    const recordDir = join(root, 'state', 'install-records');
+    put(path, '{}\n');
+    applySettingsEdit(planSettingsEdit(path, INSTALL, { recordDir }));
+    // an older cc-otel wrote its sidecar too (the same record, beside the file)
+    const [rec] = readdirSync(recordDir);
+    writeFileSync(installRecordPath(path), readFileSync(join(recordDir, rec as string), 'utf8'));
+    applySettingsEdit(planSettingsEdit(path, { action: 'uninstall' }, { recordDir }));
+    expect(readdirSync(recordDir)).toEqual([]);
+    expect(() => statSync(installRecordPath(path))).toThrow();
+    expect(readFileSync(path, 'utf8')).toBe('{}\n');
+  });
 });
