@@ -37,20 +37,28 @@ export interface TriggerInput {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-/** Create the starting marker; false when another hook's fresh marker is there. */
-export function claimStart(marker: string, now: number): boolean {
+/**
+ * Create the starting marker; false when another hook's fresh marker is there. A marker is looked
+ * for before the O_EXCL create: in a burst every hook but the first finds one, and an EEXIST
+ * thrown per hook is the costly first fs exception (lock.ts) on the hot path.
+ */
+function claimStart(marker: string, now: number): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const st = statSync(marker, { throwIfNoEntry: false });
+      if (st) {
+        if (now - st.mtimeMs < STARTING_STALE_MS) return false;
+        unlinkSync(marker); // stale: its child never took over
+      }
+    } catch {
+      /* removed meanwhile */
+    }
     try {
       closeSync(openSync(marker, 'wx', 0o600));
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return true; // can't mark: start anyway (at worst a second shipper, which finds the lock)
-    }
-    try {
-      if (now - statSync(marker).mtimeMs < STARTING_STALE_MS) return false;
-      unlinkSync(marker); // stale: its child never took over
-    } catch {
-      /* removed meanwhile: try again */
+      // another hook created it between the stat and the open: look again
     }
   }
   return false;
@@ -66,13 +74,16 @@ export function clearStartMarker(marker: string): void {
 
 export function triggerShipper(t: TriggerInput): TriggerOutcome {
   if (lockHeld(t.paths.shipLock, t.now, SHIP_LOCK_STALE_MS)) return 'running';
+  let claimed = false;
   if (!t.force) {
     const st = readShipState(t.paths.state);
     if (st.retryAt !== undefined && st.retryAt > t.now) return 'backoff';
     if (!claimStart(t.paths.startMarker, t.now)) return 'starting';
+    claimed = true;
   }
   if (spawnDetached(t.cliPath, ['__ship', t.paths.log], shipperEnv(t.env))) return 'started';
-  clearStartMarker(t.paths.startMarker);
+  // Only a marker this hook created is its to remove (SessionEnd skips the marker: another hook's may stand).
+  if (claimed) clearStartMarker(t.paths.startMarker);
   return 'spawn-failed';
 }
 
