@@ -211,9 +211,9 @@ const TELEMETRY_KEY = /^(?:OTEL_|CLAUDE_CODE_ENABLE_TELEMETRY$|CLAUDE_CODE_ENHAN
 const CONNECTION_KEY = /^OTEL_EXPORTER_OTLP_(?:(?:TRACES|METRICS|LOGS)_)?(?:ENDPOINT|PROTOCOL|HEADERS)$/;
 const SIGNALS = ['TRACES', 'METRICS', 'LOGS'] as const;
 
-/** Claude Code's isEnvTruthy: 1, true, yes, on (any case). */
-function truthy(v: string): boolean {
-  return ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
+/** Claude Code's isEnvTruthy: 1, true, yes, on (any case); unset is false. */
+export function truthy(v: string | undefined): boolean {
+  return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
 }
 
 function shown(key: string, value: string): string {

@@ -21,7 +21,6 @@ import { STATE_FILE, Store } from './store.js';
 export const DEFAULT_HTTP_PORT = 4318;
 export const DEFAULT_GRPC_PORT = 4317;
 export const DEFAULT_HOST = '127.0.0.1';
-export { STATE_FILE } from './store.js';
 
 export interface CollectorOptions {
   dataDir: string;

@@ -8,8 +8,9 @@ import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CcOtelError } from '../errors.js';
 import { ensurePrivateDir } from '../fs/atomic-write.js';
-import { STATE_FILE, type CollectorState } from './collector.js';
-import { isAlive, listSegments, LOCK_FILE, readStatePort } from './store.js';
+import type { CollectorState } from './collector.js';
+import { listSegments, LOCK_FILE, readStatePort, STATE_FILE } from './store.js';
+import { pidAlive } from '../process/pid.js';
 import { ownerAlive, parsePidFile, type PidFileOwner } from './identity.js';
 
 export const LOG_FILE = 'collector.log';
@@ -91,7 +92,7 @@ export async function stopCollector(dataDir: string, opts: { timeoutMs?: number 
   }
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return { wasRunning: true, pid };
+    if (!pidAlive(pid)) return { wasRunning: true, pid };
     await sleep(50);
   }
   throw new CcOtelError('IO', `the collector (pid ${pid}) did not exit within ${Math.round((opts.timeoutMs ?? 15_000) / 1000)} s`, {

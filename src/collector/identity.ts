@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { pidAlive } from '../process/pid.js';
 
 export const IDENTITY_HEADER = 'x-cc-otel-collector';
 
@@ -20,7 +21,7 @@ export interface PidFileOwner {
 }
 
 /** Field 22 of /proc/<pid>/stat (after the parenthesised command, which may hold spaces). */
-export function processStartTime(pid: number): string | undefined {
+function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -45,25 +46,16 @@ export function parsePidFile(text: string): PidFileOwner | undefined {
   return start ? { pid, start } : { pid };
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** true / false when the pid file's process can be told apart from a stranger without asking; undefined when not. */
-export function ownerAliveSync(owner: PidFileOwner): boolean | undefined {
-  if (!isAlive(owner.pid)) return false;
+function ownerAliveSync(owner: PidFileOwner): boolean | undefined {
+  if (!pidAlive(owner.pid)) return false;
   if (owner.start === undefined) return undefined;
   const now = processStartTime(owner.pid);
   return now === undefined ? undefined : now === owner.start;
 }
 
 /** Does http://host:port answer as the collector with this pid? */
-export function askPort(host: string, port: number, pid: number, timeoutMs = 1000): Promise<boolean> {
+function askPort(host: string, port: number, pid: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ host, port, path: '/', method: 'GET', timeout: timeoutMs }, (res) => {
       res.resume();

@@ -72,7 +72,6 @@ function fsyncDir(dir: string): void {
   }
 }
 
-export { isAlive } from './identity.js';
 
 /**
  * Take the data dir's writer lock (a pid file created with O_EXCL, holding the pid and its start

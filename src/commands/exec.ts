@@ -70,7 +70,7 @@ export function define(program: Command, getCtx: () => Context): void {
  * CLAUDE_CODE_ENABLE_TELEMETRY off anywhere that wins.
  */
 async function shadowWarnings(ctx: Context, names: readonly string[], childEnv: NodeJS.ProcessEnv): Promise<string[]> {
-  const { buildSettingsStatus, loadScopes } = await import('../claude/effective-settings.js');
+  const { buildSettingsStatus, loadScopes, truthy } = await import('../claude/effective-settings.js');
   const { shownValue } = await import('../claude/sensitive-keys.js');
   const processEnv: Record<string, string> = {};
   for (const k of names) if (childEnv[k] !== undefined) processEnv[k] = childEnv[k] as string;
@@ -83,7 +83,7 @@ async function shadowWarnings(ctx: Context, names: readonly string[], childEnv: 
     out.push(`${k}=${shownValue(k, JSON.stringify(e.value))} from ${e.source} settings (${e.path}) overrides the value cc-otel exec sets: Claude Code uses the settings value`);
   }
   const tele = st.env.CLAUDE_CODE_ENABLE_TELEMETRY;
-  if (tele && tele.source !== 'process' && !['1', 'true', 'yes', 'on'].includes(tele.value.trim().toLowerCase()))
+  if (tele && tele.source !== 'process' && !truthy(tele.value))
     out.push(`CLAUDE_CODE_ENABLE_TELEMETRY=${JSON.stringify(tele.value)} in ${tele.source} settings (${tele.path}): Claude Code will export no telemetry from this run`);
   return out;
 }

@@ -184,7 +184,7 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
     if (!edit.changed) out += `\nNothing to change: ${edit.path} already has cc-otel's settings.\n`;
     else if (refuse) out += `\n${o.dryRun ? 'Would refuse' : 'Refused'}: ${edit.conflicts.map((c) => c.message).join('; ')}.\n`;
     else if (o.dryRun) out += `\nDry run: nothing written. Run without --dry-run to apply.\n`;
-    else out += `\nWrote ${applied.wrote.join(', ')}${applied.removed.length ? `; removed ${applied.removed.join(', ')}` : ''}.\nUndo with: cc-otel uninstall --scope ${scope}${undoFlags(o)}\n`;
+    else out += `\nWrote ${applied.wrote.join(', ')}${applied.removed.length ? `; removed ${applied.removed.join(', ')}` : ''}.\nUndo with: cc-otel uninstall --scope ${scope}${undoFlags(o, (v) => ip.quoteArg(v, ctx.platform))}\n`;
     process.stdout.write(out);
     for (const w of warnings) ctx.log.warn(`warning: ${red(w)}`);
     for (const w of install.overrides) ctx.log.warn(`override: ${overrideLine(w)}`);
@@ -220,8 +220,7 @@ export function installFlags(o: ConfigFlagValues, cwd: string): InstallFlags {
  * record beside it), the config flags too: uninstall then recognises cc-otel's env keys by
  * recomputing exactly what install wrote.
  */
-export function undoFlags(o: ScopeFlagValues & ConfigFlagValues): string {
-  const q = (v: string) => shellQuote(v);
+function undoFlags(o: ScopeFlagValues & ConfigFlagValues, q: (word: string) => string): string {
   const parts = [
     o.projectDir !== undefined ? ` --project-dir ${q(o.projectDir)}` : '',
     o.managedDir !== undefined ? ` --managed-dir ${q(o.managedDir)}` : '',
@@ -233,11 +232,6 @@ export function undoFlags(o: ScopeFlagValues & ConfigFlagValues): string {
     if (o.key?.length) parts.push(` --key ${o.key.map(q).join(' ')}`);
   }
   return parts.join('');
-}
-
-/** POSIX shell quoting for the printed undo command. */
-function shellQuote(v: string): string {
-  return /^[A-Za-z0-9_/.,:@%+=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
 export function overrideLine(w: SettingsWarning): string {

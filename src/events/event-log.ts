@@ -84,7 +84,7 @@ export function appendEventLine(path: string, line: string, opts: AppendOptions 
   return { size, rotated: rotateLog(path, { ino, rotateBytes, keep: opts.keep ?? ROTATED_KEEP, now: opts.now ?? Date.now() }) };
 }
 
-export const CAP_FACTOR = 10;
+const CAP_FACTOR = 10;
 
 /** Rotate `path` if it is still the file (inode `ino`) that grew past `rotateBytes`. */
 export function rotateLog(path: string, o: RotateOptions): boolean {

@@ -10,6 +10,7 @@
  * these locks needs them for correctness: the shipper's worst case is a batch sent twice.
  */
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { pidAlive } from '../process/pid.js';
 
 export interface LockOwner {
   pid: number;
@@ -44,15 +45,6 @@ export function readLockOwner(path: string): { owner: LockOwner | undefined; raw
   return { owner: undefined, raw, mtimeMs };
 }
 
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, not ours to signal
-  }
-}
 
 /** Is the lock held by a live, recent holder? */
 export function lockHeld(path: string, now: number, staleMs: number): LockOwner | undefined {

@@ -10,7 +10,7 @@ import { readShipState } from './ship-state.js';
 import { rotateLog, type RotateOptions, type UnshippedOf } from './event-log.js';
 import { eventLogPaths } from './paths.js';
 
-export function unshippedIn(statePath: string): UnshippedOf {
+function unshippedIn(statePath: string): UnshippedOf {
   const state = readShipState(statePath);
   return (file) => {
     let fd: number;

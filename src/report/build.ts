@@ -75,7 +75,6 @@ export interface Report {
     series: number;
     dataPoints: number;
     events: number;
-    /** tool decisions come from tool_decision events when there are any, else from code_edit_tool.decision */
     /** where accept/reject came from: per session, its tool_decision events if it has any, else the code_edit_tool.decision metric */
     decisionsFrom: 'events' | 'metric' | 'both';
     /** distinct session.id values, or the claude_code.session.count metric when no session.id is recorded */

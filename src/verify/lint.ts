@@ -246,10 +246,6 @@ export function sameUrl(a: string | undefined, b: string | undefined): boolean {
   }
 }
 
-/** Claude Code's isEnvTruthy: 1, true, yes, on (any case). */
-export function truthy(v: string | undefined): boolean {
-  return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
-}
 
 /** The content switches (privacy), all off by default (facts §6). */
 export const CONTENT_SWITCHES: ReadonlyArray<{ name: string; label: string; configKey: string }> = [

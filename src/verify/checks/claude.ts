@@ -17,7 +17,8 @@ import type { LoadedScopes, SettingsStatus, SettingsWarning } from '../../claude
 import { commandWords } from '../../claude/hook-entries.js';
 import { redact, secretsOf } from '../../probe/redact.js';
 import { describeCommand, parseHelperOutput, runHelperCommand } from '../helper-run.js';
-import { CONTENT_SWITCHES, isProtocol, staticHeadersAsSent, lintSignalEndpoint, lintTemporality, sameUrl, signalExport, truthy, type Finding } from '../lint.js';
+import { CONTENT_SWITCHES, isProtocol, staticHeadersAsSent, lintSignalEndpoint, lintTemporality, sameUrl, signalExport, type Finding } from '../lint.js';
+import { truthy } from '../../claude/effective-settings.js';
 import { attributeDiff, parseWithSdk } from '../sdk-attributes.js';
 import type { Check, CheckOutcome, VerifyContext } from '../types.js';
 import { fromFindings } from './env.js';

@@ -5,7 +5,8 @@
  */
 import { helperHeaders } from '../../otel/build-env.js';
 import type { Signal } from '../../otel/endpoint.js';
-import { CONTENT_SWITCHES, lintHeaders, lintSignalEndpoint, lintTemporality, truthy, type Finding } from '../lint.js';
+import { CONTENT_SWITCHES, lintHeaders, lintSignalEndpoint, lintTemporality, type Finding } from '../lint.js';
+import { truthy } from '../../claude/effective-settings.js';
 import { worst } from '../runner.js';
 import { attributeDiff, parseWithSdk } from '../sdk-attributes.js';
 import type { Check, CheckOutcome } from '../types.js';

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { appendEventLine, listLogFiles, rotateLog } from '../../../src/events/event-log.js';
 import { eventLogFile, eventLogPaths, shipEnabled } from '../../../src/events/paths.js';
-import { holdsLock, lockHeld, pidAlive, releaseLock, touchLock, tryLock } from '../../../src/events/lock.js';
+import { holdsLock, lockHeld, releaseLock, touchLock, tryLock } from '../../../src/events/lock.js';
+import { pidAlive } from '../../../src/process/pid.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 
 const dirs: TempDir[] = [];
