@@ -36,6 +36,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { appendErrorLog } from '../log/error-log.js';
 import { userDirs } from '../config/dirs.js';
 import type { TelemetryPlan } from '../otel/build-env.js';
+import type { LoadedConfig } from '../config/load.js';
 import { holdsLock, readLockOwner, releaseLock, touchLock, tryLock, type Lock } from './lock.js';
 import { eventLogPaths, shipEnabled, type EventLogPaths } from './paths.js';
 import { backoffMs, readShipState, type ShipState } from './ship-state.js';
@@ -109,26 +110,27 @@ function saveState(paths: EventLogPaths, state: ShipState): void {
 type Route = { exporter: EventExporter; resource: Resource } | { unroutable: string };
 
 /** The shipper's own config: is shipping on here at all (no key, no OTel yet)? */
-async function checkEnabled(opts: ShipOptions): Promise<{ dest: Destination | undefined } | { disabled: string }> {
-  if (opts.plan) return { dest: undefined };
+async function checkEnabled(opts: ShipOptions): Promise<{ dest: Destination | undefined; loaded: LoadedConfig | undefined } | { disabled: string }> {
+  if (opts.plan) return { dest: undefined, loaded: undefined };
   const { loadConfig } = await import('../config/load.js');
   const loaded = loadConfig(opts.ctx);
   if (!loaded.configured) return { disabled: 'cc-otel is not configured (no backend)' };
   if (!shipEnabled(loaded.config, loaded.configured)) return { disabled: 'event shipping is off (events.ship: false)' };
-  return { dest: destinationOf(loaded, opts.ctx) };
+  return { dest: destinationOf(loaded, opts.ctx), loaded };
 }
 
 /**
- * The plan for records recorded under `dest` (undefined: the shipper's own config). Throws when
- * the config or key cannot be resolved right now (a failure: back off, retry); returns
- * `unroutable` when the records can never go where they were meant to.
+ * The plan for records recorded under `dest` (undefined: the shipper's own config, `own` when
+ * checkEnabled loaded it already). Throws when the config or key cannot be resolved right now (a
+ * failure: back off, retry); returns `unroutable` when the records can never go where they were
+ * meant to.
  */
-async function resolveRoute(opts: ShipOptions, dest: Destination | undefined): Promise<{ plan: TelemetryPlan } | { unroutable: string }> {
+async function resolveRoute(opts: ShipOptions, dest: Destination | undefined, own: LoadedConfig | undefined): Promise<{ plan: TelemetryPlan } | { unroutable: string }> {
   if (opts.plan) return { plan: opts.plan };
   const ctx = dest ? contextFor(dest, opts.ctx) : opts.ctx;
   const { loadConfig } = await import('../config/load.js');
   const { resolveTelemetry } = await import('../resolve-telemetry.js');
-  const loaded = loadConfig(ctx);
+  const loaded = dest === undefined && own ? own : loadConfig(ctx);
   const where = dest ? `recorded in ${dest.dir}${dest.config ? ` under ${dest.config}` : ''}` : 'in the log';
   if (dest && !sameConfigFile(dest, loaded)) return { unroutable: `events ${where}: that config is gone (now: ${loaded.files.map((f) => f.path).join(', ') || 'none'})` };
   if (!loaded.configured) return { unroutable: `events ${where}: cc-otel is not configured there any more` };
@@ -203,10 +205,12 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
   const failFrom = (e: unknown, prefix = ''): ShipReport => (isCcOtelError(e) ? fail(`${prefix}${e.message}`, e.code, e.hint) : fail(`${prefix}${describeError(e)}`));
   try {
     let own: Destination | undefined;
+    let ownLoaded: LoadedConfig | undefined;
     try {
       const enabled = await checkEnabled(opts);
       if ('disabled' in enabled) return { ...report, status: 'disabled', error: { message: enabled.disabled } };
       own = enabled.dest;
+      ownLoaded = enabled.loaded;
     } catch (e) {
       return failFrom(e, 'cannot ship events: ');
     }
@@ -218,7 +222,7 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
     const routeFor = async (key: string, dest: Destination | undefined): Promise<Route> => {
       const known = routes.get(key);
       if (known) return known;
-      const r = await resolveRoute(opts, key === '' ? undefined : dest);
+      const r = await resolveRoute(opts, key === '' ? undefined : dest, ownLoaded);
       let route: Route;
       if ('unroutable' in r) route = r;
       else {
