@@ -37,7 +37,7 @@ export function define(program: Command, getCtx: () => Context): void {
     // A slow source that was really asked (not answered from the cache) may leave a request behind
     // that holds the event loop long after the chain gave up (the 1Password SDK's fetch: ~10 s).
     // Then the command ends explicitly, once stdout has taken the output.
-    const touchedSlow = chain?.attempts.some((a) => a.source !== 'env' && a.source !== 'dotenv' && a.result !== 'cached' && a.result !== 'skipped') ?? false;
+    const touchedSlow = chain?.attempts.some((a) => a.slow) ?? false;
     const emit = (text: string): Promise<void> =>
       new Promise((resolve) => {
         process.stdout.write(text, () => {

@@ -110,8 +110,9 @@ export async function resolveKey(ctx: Context, opts: ChainOptions): Promise<Chai
     }
     const r = await runSource(source, ref, ctx, opts, remaining);
     const ms = ctx.now() - t0;
+    const asked = source.cacheable ? { slow: true as const } : {};
     if (r.status === 'found') {
-      attempts.push({ ref: raw, source: source.name, result: 'found', detail: r.detail, ms });
+      attempts.push({ ref: raw, source: source.name, result: 'found', detail: r.detail, ms, ...asked });
       if (source.cacheable && opts.cache.enabled) {
         try {
           writeCache(opts.cache.dir, { v: 1, source: source.name, ref: ref.raw, value: r.value, fetchedAt: ctx.now() });
@@ -125,7 +126,7 @@ export async function resolveKey(ctx: Context, opts: ChainOptions): Promise<Chai
       attempts.push({ ref: raw, source: source.name, result: 'skipped', detail: r.reason, ms });
       continue;
     }
-    attempts.push({ ref: raw, source: source.name, result: 'failed', detail: r.reason, ms });
+    attempts.push({ ref: raw, source: source.name, result: 'failed', detail: r.reason, ms, ...asked });
     return fail(new CcOtelError(r.timedOut ? 'KEY_TIMEOUT' : 'KEY_SOURCE_FAILED', `key source ${raw} failed: ${r.reason}`, { hint: r.hint }));
   }
   const tried = attempts.map((a) => `  ${a.ref}: ${a.detail}`).join('\n');

@@ -49,4 +49,6 @@ export interface Attempt {
   result: SourceResult['status'] | 'cached' | 'stale';
   detail: string;
   ms: number;
+  /** a slow source (cacheable: 1Password, Secret Manager) was really asked (found or failed), not answered from the cache */
+  slow?: true;
 }

@@ -37,7 +37,7 @@ export const keyCheck: Check = {
       const read = chain.attempts.find((a) => a.result === 'found');
       const slowMs = v.options.slowHelperMs ?? DEFAULT_SLOW_HELPER_MS; // claude-code-facts §2: slower loses short sessions
       if (read && read.ms > slowMs) {
-        const cacheOn = cacheEnabled(loaded, v.ctx.env) && read.source !== 'env' && read.source !== 'dotenv';
+        const cacheOn = cacheEnabled(loaded, v.ctx.env) && read.slow === true;
         return {
           status: 'warn',
           value: `resolved (sent as ${headerNames}), but reading ${read.ref} took ${read.ms} ms: above ${slowMs} ms a short session (claude -p) can end before the headers helper answers`,
