@@ -260,7 +260,10 @@ export function grpcSecretError(plan: TelemetryPlan, scope: SettingsScope): CcOt
  * The refusals are buildInstallContent's (only a --key that CC_OTEL_KEY cannot carry throws here):
  * uninstall recomputes the same block to know cc-otel's keys in a file without an install record.
  */
-export function installEnv(plan: TelemetryPlan, req: InstallRequest): { env: Record<string, string>; notes: string[]; sharedMissing: SharedConfig['missing'] } {
+/** What install writes into `env` (uninstall recomputes it to recognise cc-otel's keys). */
+export type InstallEnvRequest = Pick<InstallRequest, 'scope' | 'paths' | 'flags' | 'loaded'>;
+
+export function installEnv(plan: TelemetryPlan, req: InstallEnvRequest): { env: Record<string, string>; notes: string[]; sharedMissing: SharedConfig['missing'] } {
   const notes: string[] = [];
   const env: Record<string, string> = { ...settingsEnv(plan) };
   const shared = isSharedScope(req.scope, req.paths);

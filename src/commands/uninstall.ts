@@ -41,7 +41,7 @@ export function define(program: Command, getCtx: () => Context): void {
         if (!r.inert) {
           // What install with the same flags, from the same config, wrote (M5: the flags count too).
           // (a --key with a comma throws: install refused it, so it wrote nothing to recognise)
-          const req = { scope, paths, prefix: 'cc-otel', events: [], flags: installFlags(o, ctx.cwd), loaded: r.loaded, force: false, allowSecretInSettings: false };
+          const req = { scope, paths, flags: installFlags(o, ctx.cwd), loaded: r.loaded };
           expectedEnv = ip.installEnv(r.plan, req).env;
         }
       } catch {

@@ -68,7 +68,7 @@ export function probeOutcomeResult(o: ProbeOutcome): CheckOutcome {
   };
   const source = `${o.protocol} ${o.endpoint}${o.headerNames.length ? ` · headers ${o.headerNames.join(', ')}` : ''}${o.temporality ? ` · ${o.temporality}` : ''}`;
   // partial_success with rejected 0 and a message: the record went in, the message is a warning (backends.md §5.5).
-  if (o.status === 'partial' && o.rejected === 0) return { status: 'warn', value: `${o.status}: ${o.message}`, source, ...(o.hint ? { fix: o.hint } : {}), details };
+  if (o.ok && o.status === 'partial') return { status: 'warn', value: `${o.status}: ${o.message}`, source, ...(o.hint ? { fix: o.hint } : {}), details };
   if (o.ok) return { status: 'pass', value: `accepted (${code ?? 'ok'} in ${o.durationMs} ms${tries})`, source, details };
   return { status: 'fail', value: `${o.status}: ${o.message}`, source, ...(o.hint ? { fix: o.hint } : {}), details };
 }
