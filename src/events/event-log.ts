@@ -38,7 +38,7 @@ export interface AppendResult {
 }
 
 /** Unshipped content of a rotated file (retention.ts); undefined or 0 bytes → may be deleted. */
-export type UnshippedOf = (file: string) => { bytes: number; events: number } | undefined;
+export type UnshippedOf = (file: string) => { bytes: number; countEvents(): number } | undefined;
 
 export interface RotateOptions {
   ino?: number;
@@ -100,19 +100,20 @@ export function rotateLog(path: string, o: RotateOptions): boolean {
     if ((o.ino !== undefined && st.ino !== o.ino) || st.size < o.rotateBytes) return false; // done by someone else
     // Oldest first. After the shift, file n becomes n + 1: n ≥ keep falls out of retention.
     const rotated = listRotated(path);
-    const kept: Array<{ n: number; file: string; size: number; events: number }> = [];
+    const kept: Array<{ n: number; file: string; size: number; countEvents(): number }> = [];
     for (const f of rotated) {
-      const u = f.n >= o.keep ? o.unshipped?.(f.file) : { bytes: f.size, events: 0 };
+      const u = f.n >= o.keep ? o.unshipped?.(f.file) : { bytes: f.size, countEvents: () => 0 };
       if (!u || u.bytes <= 0) remove(f.file);
-      else kept.push({ ...f, events: u.events });
+      else kept.push({ ...f, countEvents: u.countEvents });
     }
     const cap = o.capBytes ?? CAP_FACTOR * o.rotateBytes;
     let total = st.size + kept.reduce((a, f) => a + f.size, 0);
     while (total > cap && kept.length && kept[0]!.n >= o.keep) {
       const oldest = kept.shift()!;
       total -= oldest.size;
+      const events = oldest.countEvents(); // before the file goes
       remove(oldest.file);
-      o.warn?.(`event log retention: dropped ${basename(oldest.file)} with ${oldest.events} unshipped event${oldest.events === 1 ? '' : 's'} (rotated logs over ${mib(cap)}); those events are lost to the backend`);
+      o.warn?.(`event log retention: dropped ${basename(oldest.file)} with ${events} unshipped event${events === 1 ? '' : 's'} (rotated logs over ${mib(cap)}); those events are lost to the backend`);
     }
     const beyond = kept.filter((f) => f.n >= o.keep);
     if (beyond.length)

@@ -26,21 +26,36 @@ function unshippedIn(statePath: string): UnshippedOf {
       const fp = fingerprintOf(head.subarray(0, got));
       const known = fp ? (state.files[fp]?.offset ?? 0) : 0;
       const offset = known <= size ? known : 0;
-      if (offset >= size) return { bytes: 0, events: 0 };
-      // Events: complete lines after the offset (a skipped foreign line counts too: cheap, close enough).
-      let events = 0;
-      const buf = Buffer.allocUnsafe(1 << 16);
-      for (let pos = offset; pos < size; ) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
-        if (n === 0) break;
-        for (let i = 0; i < n; i++) if (buf[i] === 0x0a) events++;
-        pos += n;
-      }
-      return { bytes: size - offset, events };
+      // Counted only for a file about to be dropped (a warning says how many events it held): a
+      // rotation inside a hook must not read every kept file through.
+      return { bytes: Math.max(0, size - offset), countEvents: () => countLines(file, offset) };
     } finally {
       closeSync(fd);
     }
   };
+}
+
+/** Complete lines after `offset` (a skipped foreign line counts too: cheap, close enough). */
+function countLines(file: string, offset: number): number {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    let events = 0;
+    const buf = Buffer.allocUnsafe(1 << 16);
+    for (let pos = offset; ; ) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      for (let i = 0; i < n; i++) if (buf[i] === 0x0a) events++;
+      pos += n;
+    }
+    return events;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Rotate `log`, keeping rotated files that still hold unshipped events (shipping is on). */
