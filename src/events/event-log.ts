@@ -33,8 +33,8 @@ export interface AppendResult {
   /** size of the file after our write */
   size: number;
   rotated: boolean;
-  /** the file passed rotateBytes and `rotate: false` was asked: the inode to rotate */
-  rotateDue?: { ino: number };
+  /** the file passed rotateBytes and `rotate: false` was asked: what to rotate, with the defaults applied */
+  rotateDue?: { ino: number; rotateBytes: number; keep: number };
 }
 
 /** Unshipped content of a rotated file (retention.ts); undefined or 0 bytes → may be deleted. */
@@ -80,8 +80,9 @@ export function appendEventLine(path: string, line: string, opts: AppendOptions 
   }
   const rotateBytes = opts.rotateBytes ?? DEFAULT_ROTATE_BYTES;
   if (size < rotateBytes) return { size, rotated: false };
-  if (opts.rotate === false) return { size, rotated: false, rotateDue: { ino } };
-  return { size, rotated: rotateLog(path, { ino, rotateBytes, keep: opts.keep ?? ROTATED_KEEP, now: opts.now ?? Date.now() }) };
+  const keep = opts.keep ?? ROTATED_KEEP;
+  if (opts.rotate === false) return { size, rotated: false, rotateDue: { ino, rotateBytes, keep } };
+  return { size, rotated: rotateLog(path, { ino, rotateBytes, keep, now: opts.now ?? Date.now() }) };
 }
 
 const CAP_FACTOR = 10;

@@ -13,7 +13,7 @@ import type { Config } from '../config/schema.js';
 import { destinationOf } from './destination.js';
 import { appendEventLine } from './event-log.js';
 import { eventNameOf, isEventName } from './hook-events.js';
-import { DEFAULT_ROTATE_BYTES, ROTATED_KEEP, eventLogFile, eventLogPaths, shipEnabled } from './paths.js';
+import { eventLogFile, eventLogPaths, shipEnabled } from './paths.js';
 import { buildEventRecord, fitLine, newEventId, recordAttributes } from './record.js';
 import { triggerShipper, type TriggerOutcome } from './ship-trigger.js';
 
@@ -73,9 +73,7 @@ export async function recordHookEvent(r: RecordHookEventInput): Promise<Recorded
     if (appended.rotateDue) {
       const { rotateKeepingUnshipped } = await import('./retention.js');
       rotateKeepingUnshipped(path, {
-        ino: appended.rotateDue.ino,
-        rotateBytes: config.events?.rotateBytes ?? DEFAULT_ROTATE_BYTES,
-        keep: ROTATED_KEEP,
+        ...appended.rotateDue,
         now: ctx.now(),
         warn: (m) => r.log(m, 'IO', 'run `cc-otel flush` to see why events are not shipped'),
       });
