@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CcOtelError } from '../errors.js';
 import { ensurePrivateDir } from '../fs/atomic-write.js';
 import type { CollectorState } from './collector.js';
-import { listSegments, LOCK_FILE, readStatePort, STATE_FILE } from './store.js';
+import { listSegments, LOCK_FILE, readCollectorState } from './store.js';
 import { pidAlive } from '../process/pid.js';
 import { ownerAlive, parsePidFile, type PidFileOwner } from './identity.js';
 
@@ -35,23 +35,15 @@ function readOwner(dataDir: string): PidFileOwner | undefined {
 }
 
 /** The pid file's process, if it is really the collector (identity.ts): never trust the pid alone. */
-async function liveCollector(dataDir: string): Promise<{ pid: number | undefined; running: boolean }> {
+async function liveCollector(dataDir: string, state = readCollectorState(dataDir)): Promise<{ pid: number | undefined; running: boolean }> {
   const owner = readOwner(dataDir);
   if (!owner) return { pid: undefined, running: false };
-  return { pid: owner.pid, running: await ownerAlive(owner, readStatePort(dataDir)) };
-}
-
-function readState(dataDir: string): CollectorState | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dataDir, STATE_FILE), 'utf8')) as CollectorState;
-  } catch {
-    return undefined;
-  }
+  return { pid: owner.pid, running: await ownerAlive(owner, state) };
 }
 
 export async function readCollectorStatus(dataDir: string): Promise<CollectorStatus> {
-  const { pid, running } = await liveCollector(dataDir);
-  const state = readState(dataDir);
+  const state = readCollectorState(dataDir);
+  const { pid, running } = await liveCollector(dataDir, state);
   const segs = listSegments(dataDir);
   let bytes = 0;
   for (const s of segs) {
@@ -159,7 +151,7 @@ export async function spawnDetached(opts: DetachOptions): Promise<CollectorState
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   while (Date.now() < deadline) {
     if (exited !== undefined) break;
-    const state = readState(opts.dataDir);
+    const state = readCollectorState(opts.dataDir);
     if (state && state.pid === pid) return state;
     await sleep(50);
   }

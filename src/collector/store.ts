@@ -8,6 +8,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, u
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CcOtelError } from '../errors.js';
+import type { CollectorState } from './collector.js';
 import { ensurePrivateDir } from '../fs/atomic-write.js';
 import type { Signal } from '../otel/endpoint.js';
 import { newDictionary, type SegmentDictionary } from './index-builder.js';
@@ -19,11 +20,11 @@ export const LOCK_FILE = 'collector.pid';
 /** the running collector's ports and pid (collector.ts writes it) */
 export const STATE_FILE = 'collector.json';
 
-/** The HTTP port collector.json records, to ask it who it is. */
-export function readStatePort(dataDir: string): { host: string; httpPort: number } | undefined {
+/** collector.json when it is there and well-formed: the running collector's ports (its HTTP port: to ask it who it is). */
+export function readCollectorState(dataDir: string): CollectorState | undefined {
   try {
-    const s = JSON.parse(readFileSync(join(dataDir, STATE_FILE), 'utf8')) as { host?: unknown; httpPort?: unknown };
-    return typeof s.host === 'string' && typeof s.httpPort === 'number' ? { host: s.host, httpPort: s.httpPort } : undefined;
+    const s = JSON.parse(readFileSync(join(dataDir, STATE_FILE), 'utf8')) as CollectorState;
+    return typeof s.host === 'string' && typeof s.httpPort === 'number' ? s : undefined;
   } catch {
     return undefined;
   }
@@ -103,7 +104,7 @@ export async function acquireLock(dataDir: string): Promise<() => void> {
       } catch {
         /* vanished meanwhile: retry */
       }
-      if (owner && (await ownerAlive(owner, readStatePort(dataDir)))) {
+      if (owner && (await ownerAlive(owner, readCollectorState(dataDir)))) {
         throw new CcOtelError('IO', `another cc-otel collect (pid ${owner.pid}) is writing to ${dataDir}`, {
           hint: 'stop it with `cc-otel collect stop`, or use another --data-dir',
         });
