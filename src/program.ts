@@ -17,6 +17,7 @@ import { define as defineInstall } from './commands/install.js';
 import { define as defineUninstall } from './commands/uninstall.js';
 import { define as defineStatus } from './commands/status.js';
 import { define as defineFlush } from './commands/flush.js';
+import { define as defineTrust } from './commands/trust.js';
 
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
@@ -66,6 +67,7 @@ Docs: README.md and docs/ in the package.`,
   defineUninstall(program, getCtx);
   defineStatus(program, getCtx);
   defineFlush(program, getCtx);
+  defineTrust(program, getCtx);
   return program;
 }
 

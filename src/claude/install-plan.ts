@@ -37,22 +37,14 @@ import { applySettingsEdit, planSettingsEdit } from './settings-edit.js';
 import { nodeValue, parseJson } from './settings-json.js';
 import type { SettingsEditPlan } from './settings-edit.js';
 import { fileMeta, readSettingsFile, readText } from './settings-file.js';
+import { quoteArg } from './quote-arg.js';
 import { backupPath, installRecordDir, installRecordPath, settingsFilePath } from './settings-paths.js';
 import type { PathContext, ScopePathOptions, SettingsScope } from './settings-paths.js';
 
 // ---------------------------------------------------------------------------------------------
 // Command lines
 
-/** Quote one word for the shell Claude Code runs hook and helper commands with. */
-export function quoteArg(arg: string, platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'win32') return /^[A-Za-z0-9_\\/.:@+=-]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '\\"')}"`;
-  if (/^[A-Za-z0-9_/.,:@%+=-]+$/.test(arg)) return arg;
-  if (!arg.includes("'")) return `'${arg}'`;
-  // A path with a single quote: double quotes when nothing in it is special there (a simple form
-  // that settings readers, cc-otel's own marker check included, split the same way as the shell).
-  if (!/["$`\\!]/.test(arg)) return `"${arg}"`;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+export { quoteArg };
 
 export interface Runner {
   /** the node binary (process.execPath) */

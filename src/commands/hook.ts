@@ -25,9 +25,10 @@ import { isoTime } from '../log/iso-time.js';
 import { parseHookInput, readStdinFd } from '../claude/hook-input.js';
 import { appendEnvFile, renderExports } from '../claude/env-file.js';
 import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
-import { armWatchdog } from './watchdog.js';
+import { armWatchdog, writeStdout } from './watchdog.js';
 import { DECISION_EVENTS, eventNameOf } from '../events/hook-events.js';
 import { recordHookEvent } from '../events/hook-recorder.js';
+import { firstNotice, projectNotice } from '../trust/notice.js';
 
 export interface HookRun {
   ctx: Context;
@@ -87,6 +88,11 @@ export async function runHook(run: HookRun): Promise<number> {
     if (!(loaded instanceof Error) && loaded.configured) dog.moveTo(deadlineOf(loaded, ctx.env));
     // Read (bounded) even when inert: Claude Code writes the hook JSON and must not meet EPIPE.
     const text = await readStdinFd(run.stdinFd, Math.min(1000, dog.ms / 4));
+    // A project file that did not (fully) apply — untrusted, changed, path keys — is told once per
+    // version, at session start: in the error log, and to the user as a SessionStart systemMessage
+    // (shown by Claude Code, never added to the model's context: measured, 2.1.197). Even when that
+    // file is the only config: the user may expect it to switch cc-otel on.
+    if (run.event === 'session-start' && !(loaded instanceof Error) && loaded.project) tellProjectFile(ctx, loaded, stateDir);
     if (inert) return 0;
     run.onConfigured?.();
     const parsed = parseHookInput(text);
@@ -135,3 +141,16 @@ async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: strin
     log(`cannot write $CLAUDE_ENV_FILE (${envFile}): ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the file and its directory are writable');
   }
 }
+
+/** The untrusted-project notice, once per file version: one error-log line and a systemMessage on stdout (the hook's only stdout). */
+function tellProjectFile(ctx: Context, loaded: LoadedConfig, stateDir: string): void {
+  const notice = projectNotice(loaded);
+  if (!notice || !firstNotice(stateDir, notice)) return;
+  try {
+    appendErrorLog(stateDir, { time: isoTime(ctx.now()), command: 'hook session-start', code: 'PROJECT_UNTRUSTED', message: notice.message, hint: notice.fix });
+  } catch {
+    /* best effort */
+  }
+  writeStdout(`${JSON.stringify({ systemMessage: `cc-otel: ${notice.message}` })}\n`);
+}
+

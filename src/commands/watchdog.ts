@@ -30,10 +30,11 @@ export function armWatchdog(ms: number, onFire: (ms: number) => number): Watchdo
 }
 
 /**
- * Write to stdout (fd 1) synchronously, then exit. fs.writeSync instead of process.stdout: for a
- * pipe, process.stdout would load node:net and the stream stack on the hot path.
+ * Write all of `text` to stdout (fd 1) synchronously: a process.exit() may follow at once.
+ * fs.writeSync instead of process.stdout: for a pipe, process.stdout would load node:net and the
+ * stream stack on the hot path. EPIPE: the reader went away.
  */
-export function writeAndExit(text: string, code: number): void {
+export function writeStdout(text: string): void {
   const buf = Buffer.from(text, 'utf8');
   let off = 0;
   while (off < buf.length) {
@@ -44,5 +45,10 @@ export function writeAndExit(text: string, code: number): void {
       break; // EPIPE: the reader went away; nothing left to tell it
     }
   }
+}
+
+/** Write to stdout, then exit. */
+export function writeAndExit(text: string, code: number): void {
+  writeStdout(text);
   process.exit(code);
 }

@@ -4,14 +4,22 @@
  *
  *   1. command-line flags
  *   2. CC_OTEL_* environment variables
- *   3. project file  .cc-otel.json (nearest, from $CLAUDE_PROJECT_DIR or the cwd upward)
+ *   3. project file  .cc-otel.json (nearest, from $CLAUDE_PROJECT_DIR or the cwd upward: project-file.ts)
  *   4. user file     $XDG_CONFIG_HOME/cc-otel/config.json (~/.config/cc-otel/config.json)
  *   5. defaults (the backend preset's)
  *
  * CC_OTEL_CONFIG=<path> replaces 3 and 4 with that one file.
+ *
+ * The project file is a stranger's until the user trusts it (issue #11, trust/store.ts): untrusted,
+ * it keeps only `team` and `attributes` (trust/project-keys.ts) and cannot fail the load; trusted,
+ * it sets everything but path settings. CC_OTEL_PROJECT_CONFIG=ignore (a fleet's managed `env`)
+ * ignores project files altogether.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { findProjectFile, PROJECT_FILE, type SkippedFile } from './project-file.js';
+import { readTrustStore, snapshotFile, statTuple, trustVerdict, type TrustVerdict } from '../trust/store.js';
+import { untrustedView, withoutUserOnlyKeys } from '../trust/project-keys.js';
 import type { Context } from '../context.js';
 import { CcOtelError } from '../errors.js';
 import { userDirs } from './dirs.js';
@@ -28,6 +36,25 @@ export interface Source {
 export interface ConfigFile {
   kind: 'project' | 'user' | 'file';
   path: string;
+  /** a project file that is not trusted: only its harmless keys applied */
+  untrusted?: true;
+}
+
+/** How project files are treated: `CC_OTEL_PROJECT_CONFIG` (default `trusted`: trusted files apply). */
+export type ProjectPolicy = 'trusted' | 'ignore';
+
+/** The project file found, and what of it applied. */
+export interface ProjectFileState {
+  path: string;
+  /** the real path: what `cc-otel trust` records */
+  realPath: string;
+  trust: TrustVerdict;
+  /** dotted keys the file sets that were not applied */
+  ignored: string[];
+  /** this version of the file ([dev, ino, size, mtime, ctime]): the hook reports an untrusted file once per version */
+  version: string;
+  /** an untrusted file that is not valid JSON (ignored whole) */
+  invalid?: string;
 }
 
 export interface LoadedConfig {
@@ -40,19 +67,23 @@ export interface LoadedConfig {
   /** where the project .env is looked up */
   projectDir: string | undefined;
   userConfigDir: string;
+  /** the project file, when one was found and not skipped */
+  project?: ProjectFileState;
+  /** project files seen but not read (another owner, group/world-writable), with the reason */
+  skipped?: SkippedFile[];
+  projectPolicy?: ProjectPolicy;
+  /** CC_OTEL_PROJECT_CONFIG held something else than trusted/ignore (treated as ignore) */
+  policyProblem?: string;
 }
 
-export const PROJECT_FILE = '.cc-otel.json';
+export { PROJECT_FILE };
 
-export function findProjectFile(startDir: string): string | undefined {
-  let dir = resolve(startDir);
-  for (;;) {
-    const candidate = join(dir, PROJECT_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+/** CC_OTEL_PROJECT_CONFIG: `ignore`, or `trusted` (the default); anything else fails closed (ignore). */
+export function projectPolicyOf(env: Context['env']): { policy: ProjectPolicy; problem?: string } {
+  const v = env.CC_OTEL_PROJECT_CONFIG;
+  if (v === undefined || v === '' || v === 'trusted') return { policy: 'trusted' };
+  if (v === 'ignore') return { policy: 'ignore' };
+  return { policy: 'ignore', problem: `CC_OTEL_PROJECT_CONFIG=${JSON.stringify(v).slice(0, 40)} is neither "trusted" nor "ignore": project files are ignored` };
 }
 
 /**
@@ -158,6 +189,10 @@ export function readConfigFile(path: string): Config {
       cause: e,
     });
   }
+  return parseConfigText(path, text);
+}
+
+export function parseConfigText(path: string, text: string): Config {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -224,6 +259,9 @@ export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
   const files: ConfigFile[] = [];
   const layers: Array<{ config: Config; source: Source; perKey?: Record<string, Source> }> = [];
   const explicit = ctx.env.CC_OTEL_CONFIG;
+  const policy = projectPolicyOf(ctx.env);
+  let skipped: SkippedFile[] = [];
+  let project: ProjectFileState | undefined;
   const startDir = ctx.env.CLAUDE_PROJECT_DIR || ctx.cwd;
   let projectDir: string | undefined = ctx.env.CLAUDE_PROJECT_DIR || undefined;
 
@@ -238,11 +276,16 @@ export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
       layers.push({ config: readConfigFile(userPath), source: { kind: 'user', detail: userPath } });
       files.push({ kind: 'user', path: userPath });
     }
-    const projectPath = findProjectFile(startDir);
-    if (projectPath) {
-      layers.push({ config: readConfigFile(projectPath), source: { kind: 'project', detail: projectPath } });
-      files.push({ kind: 'project', path: projectPath });
-      projectDir = dirname(projectPath);
+    if (policy.policy === 'trusted') {
+      const search = findProjectFile(startDir, ctx.homeDir);
+      skipped = search.skipped;
+      if (search.found) {
+        const p = loadProjectFile(search.found, dirs.state);
+        project = p.state;
+        layers.push({ config: p.config, source: { kind: 'project', detail: search.found } });
+        files.push({ kind: 'project', path: search.found, ...(p.state.trust === 'trusted' ? {} : { untrusted: true as const }) });
+        projectDir = dirname(search.found);
+      }
     }
   }
   const fromEnv = configFromEnv(ctx.env);
@@ -274,8 +317,45 @@ export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
     config,
     sources,
     files,
-    configured: config.backend !== undefined || files.length > 0,
+    // An untrusted project file alone does not switch cc-otel on: it only tags what the user set up.
+    configured: config.backend !== undefined || files.some((f) => !f.untrusted),
     projectDir: projectDir ?? ctx.cwd,
     userConfigDir: dirs.config,
+    ...(project ? { project } : {}),
+    skipped,
+    projectPolicy: policy.policy,
+    ...(policy.problem ? { policyProblem: policy.problem } : {}),
   };
+}
+
+/**
+ * Read the project file once (the bytes judged are the bytes used) and apply the trust rules: a
+ * trusted file is validated like any config (its errors are the user's to fix) less its path
+ * settings; an untrusted one keeps its harmless keys and never throws.
+ */
+function loadProjectFile(path: string, stateDir: string): { config: Config; state: ProjectFileState } {
+  let snap;
+  try {
+    snap = snapshotFile(path);
+  } catch (e) {
+    throw new CcOtelError('CONFIG_NOT_FOUND', `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+      hint: 'check the file and its permissions',
+      cause: e,
+    });
+  }
+  const version = (snap.tuple ?? statTuple(snap.stats)).join(':');
+  const trust = trustVerdict(stateDir, 'config', snap, readTrustStore(stateDir));
+  const text = snap.bytes.toString('utf8');
+  if (trust === 'trusted') {
+    const { config, ignored } = withoutUserOnlyKeys(parseConfigText(path, text));
+    return { config, state: { path, realPath: snap.realPath, trust, ignored, version } };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    return { config: {}, state: { path, realPath: snap.realPath, trust, ignored: [], version, invalid: `not valid JSON${jsonErrorLocation(text, e)}` } };
+  }
+  const { config, ignored } = untrustedView(raw);
+  return { config, state: { path, realPath: snap.realPath, trust, ignored, version } };
 }

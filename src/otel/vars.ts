@@ -63,6 +63,7 @@ const int = (raw: string) => (/^\d+$/.test(raw) ? Number(raw) : raw);
 /** CC_OTEL_* variables cc-otel reads. */
 export const CC_OTEL_INPUTS: readonly InputVar[] = [
   { name: 'CC_OTEL_CONFIG', description: 'path of the one config file to use (replaces project and user discovery)' },
+  { name: 'CC_OTEL_PROJECT_CONFIG', description: '`trusted` (default): a project `.cc-otel.json` / `.env` applies once `cc-otel trust` recorded it; `ignore`: project files are ignored entirely (set it in managed settings\' `env` for a fleet). Anything else counts as `ignore`' },
   { name: 'CC_OTEL_BACKEND', description: 'backend preset', configKey: 'backend' },
   { name: 'CC_OTEL_ENDPOINT', description: 'OTLP base URL', configKey: 'endpoint' },
   { name: 'CC_OTEL_PROTOCOL', description: 'grpc | http/protobuf | http/json', configKey: 'protocol' },

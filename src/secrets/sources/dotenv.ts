@@ -3,10 +3,48 @@
  * .env: a set variable of the same name wins (dotenv's own rule). Parsed with dotenv.parse(),
  * which never logs and never touches process.env (dotenv 17's config() logs to stdout, which
  * would corrupt the headers helper's JSON — ../shared/docs/secrets-and-startup.md §3.4).
+ *
+ * The project's .env is a stranger's until the user trusts it (issue #11): read only when
+ * `cc-otel trust` recorded this content (trust/store.ts), it is the user's own file (another
+ * owner, or group/world-writable: skipped), and CC_OTEL_PROJECT_CONFIG is not `ignore`. Otherwise a
+ * repository's `CC_OTEL_API_KEY=…` would send the user's telemetry into someone else's account.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { KeySource } from '../types.js';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { KeySource, SourceContext } from '../types.js';
+import { userDirs } from '../../config/dirs.js';
+import { projectPolicyOf } from '../../config/load.js';
+import { ownershipProblem } from '../../trust/ownership.js';
+import { snapshotFile, trustVerdict } from '../../trust/store.js';
+
+type Read = { text: string } | { absent: true } | { refused: string } | { error: string };
+
+/** The project .env, if the user trusts it. */
+function readProjectDotenv(file: string, ctx: SourceContext): Read {
+  if (!statSync(file, { throwIfNoEntry: false })) return { absent: true };
+  const dir = dirname(file);
+  if (projectPolicyOf(ctx.env).policy === 'ignore') return { refused: `${file} not read (CC_OTEL_PROJECT_CONFIG=ignore)` };
+  let snap;
+  try {
+    snap = snapshotFile(file);
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
+  const owner = ownershipProblem(snap.stats, file);
+  if (owner) return { refused: `${file} not read: ${owner}` };
+  const verdict = trustVerdict(userDirs(ctx).state, 'dotenv', snap);
+  if (verdict !== 'trusted') return { refused: `${file} not read: ${verdict === 'changed' ? 'it changed since it was trusted' : 'not trusted'} (run \`cc-otel trust ${dir}\`)` };
+  return { text: snap.bytes.toString('utf8') };
+}
+
+function readUserDotenv(file: string): Read {
+  try {
+    return { text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { absent: true };
+    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
+}
 
 export const fromDotenv: KeySource = {
   name: 'dotenv',
@@ -17,22 +55,32 @@ export const fromDotenv: KeySource = {
     if (ref.kind !== 'dotenv') return { status: 'skipped', reason: 'not a dotenv: reference' };
     const real = ctx.env[ref.name];
     if (real) return { status: 'found', value: real, detail: `env ${ref.name} (beats .env)` };
-    const files = [ctx.projectDir && join(ctx.projectDir, '.env'), join(ctx.userConfigDir, '.env')].filter((f): f is string => Boolean(f));
+    const files: Array<{ file: string; read: () => Read }> = [];
+    if (ctx.projectDir) {
+      const file = join(ctx.projectDir, '.env');
+      files.push({ file, read: () => readProjectDotenv(file, ctx) });
+    }
+    const userFile = join(ctx.userConfigDir, '.env');
+    // The same file twice (a project dir that is the user config dir) is the user's.
+    if (files[0]?.file === userFile) files.length = 0;
+    files.push({ file: userFile, read: () => readUserDotenv(userFile) });
     const looked: string[] = [];
-    for (const file of files) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        return { status: 'failed', reason: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, hint: `check the permissions of ${file}` };
+    const notes: string[] = [];
+    for (const { file, read } of files) {
+      const r = read();
+      if ('absent' in r) continue;
+      if ('refused' in r) {
+        notes.push(r.refused);
+        continue;
       }
+      if ('error' in r) return { status: 'failed', reason: `cannot read ${file}: ${r.error}`, hint: `check the permissions of ${file}` };
       looked.push(file);
       // Loaded only when there is a .env to parse: most hook and helper runs never need it.
       const { parse } = await import('dotenv');
-      const v = parse(text)[ref.name];
+      const v = parse(r.text)[ref.name];
       if (v) return { status: 'found', value: v, detail: `${file} ${ref.name}` };
     }
-    return { status: 'skipped', reason: looked.length ? `${ref.name} not in ${looked.join(', ')}` : `no .env in ${files.join(' or ')}` };
+    const where = looked.length ? `${ref.name} not in ${looked.join(', ')}` : `no .env in ${files.map((f) => f.file).join(' or ')}`;
+    return { status: 'skipped', reason: notes.length ? `${where}; ${notes.join('; ')}` : where };
   },
 };

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { makeContext } from '../../../src/context.js';
-import { configFromEnv, findProjectFile, jsonErrorIndex, jsonErrorLocation, loadConfig, type LoadedConfig } from '../../../src/config/load.js';
+import { findProjectFile } from '../../../src/config/project-file.js';
+import { configFromEnv, jsonErrorIndex, jsonErrorLocation, loadConfig, type LoadedConfig } from '../../../src/config/load.js';
 import { userDirs } from '../../../src/config/dirs.js';
 import { validateConfig, type Config } from '../../../src/config/schema.js';
 import { buildTelemetry } from '../../../src/otel/build-env.js';
@@ -178,7 +179,7 @@ describe('discovery', () => {
     const r = load(w);
     expect(r.files).toEqual([{ kind: 'project', path: w.projectFile }]);
     expect(r.projectDir).toBe(w.proj);
-    expect(findProjectFile(w.cwd)).toBe(w.projectFile);
+    expect(findProjectFile(w.cwd, w.home).found).toBe(w.projectFile);
   });
 
   it('CLAUDE_PROJECT_DIR beats the cwd as the starting point', () => {

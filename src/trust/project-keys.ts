@@ -1,0 +1,80 @@
+/**
+ * What a project file may set (issue #11). A project's `.cc-otel.json` is written by whoever wrote
+ * the repository, so until the user trusts it (trust/store.ts) it keeps only keys that tag the
+ * telemetry — nothing that decides where data goes, which credential is used, what content is
+ * captured, or which file is written. A trusted file sets everything but path settings, which come
+ * only from the user's own config, flags or environment.
+ *
+ * Untrusted content must not be able to break cc-otel either (the helper failing means Claude Code
+ * exports nothing): an untrusted file that is not JSON, or a kept key with a bad value, is ignored,
+ * never an error.
+ */
+import type { Config } from '../config/schema.js';
+import { attributeProblems } from '../otel/resource-attributes.js';
+
+/** Kept from an untrusted project file. */
+export const HARMLESS_KEYS: readonly string[] = ['team', 'attributes'];
+
+/** Never taken from a project file, trusted or not: they name files cc-otel writes or reads. */
+export const USER_ONLY_KEYS: readonly string[] = ['events.logFile', 'verify.local.dataDir'];
+
+/**
+ * Resource attributes an untrusted file may not set: the identity cc-otel stamps (engineer, org) and
+ * the namespaces of built-ins a backend keys on (user.*, session.*, service.*, …).
+ */
+const RESERVED_ATTRIBUTE = /^(?:engineer|org|team)$|^(?:user|session|service|host|os|process|telemetry|cc_otel|deployment)\./;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Dotted leaf paths of the keys `raw` sets (objects one level deep, as the schema nests them). */
+function leafKeys(raw: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === '$schema') continue;
+    if (isPlainObject(v) && k !== 'attributes' && k !== 'datasets') for (const sub of Object.keys(v)) out.push(`${k}.${sub}`);
+    else out.push(k);
+  }
+  return out;
+}
+
+/** The part of an untrusted project file that applies, and every key that does not. Never throws. */
+export function untrustedView(raw: unknown): { config: Config; ignored: string[] } {
+  if (!isPlainObject(raw)) return { config: {}, ignored: ['(the whole file: not a JSON object)'] };
+  const config: Config = {};
+  const ignored = leafKeys(raw).filter((k) => k !== 'team' && k !== 'attributes');
+  if (raw.team !== undefined) {
+    if (typeof raw.team === 'string' && raw.team !== '' && !attributeProblems({ team: raw.team }).length) config.team = raw.team;
+    else ignored.push('team');
+  }
+  if (raw.attributes !== undefined) {
+    if (!isPlainObject(raw.attributes)) ignored.push('attributes');
+    else {
+      const attrs: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw.attributes)) {
+        if (typeof v === 'string' && !RESERVED_ATTRIBUTE.test(k) && !attributeProblems({ [k]: v }).length) attrs[k] = v;
+        else ignored.push(`attributes.${k}`);
+      }
+      if (Object.keys(attrs).length) config.attributes = attrs;
+    }
+  }
+  return { config, ignored };
+}
+
+/** A trusted project file without the user-only keys; the keys dropped. */
+export function withoutUserOnlyKeys(config: Config): { config: Config; ignored: string[] } {
+  const ignored: string[] = [];
+  let out = config;
+  if (config.events?.logFile !== undefined) {
+    const { logFile: _drop, ...events } = config.events;
+    out = { ...out, events };
+    ignored.push('events.logFile');
+  }
+  if (config.verify?.local?.dataDir !== undefined) {
+    const { dataDir: _drop, ...local } = config.verify.local;
+    out = { ...out, verify: { ...config.verify, local } };
+    ignored.push('verify.local.dataDir');
+  }
+  return { config: out, ignored };
+}
