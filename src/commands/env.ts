@@ -46,6 +46,9 @@ export function define(program: Command, getCtx: () => Context): void {
         });
       });
     for (const w of plan.warnings) ctx.log.warn(`warning: ${w}`);
+    const { projectNotice } = await import('../trust/notice.js');
+    const notice = projectNotice(r.loaded);
+    if (notice) ctx.log.warn(notice.message);
     const keyMissing = plan.keyNeeded !== 'none' && !plan.authHeaders;
     const hidden = plan.vars.filter((v) => v.secret && !o.reveal);
     const shown = plan.vars.filter((v) => !(v.secret && !o.reveal));
@@ -65,6 +68,7 @@ export function define(program: Command, getCtx: () => Context): void {
             {
               backend: plan.backend,
               files: r.loaded.files,
+              project: r.loaded.project ? { path: r.loaded.project.path, trust: r.loaded.project.trust, ignored: r.loaded.project.ignored, fix: notice?.fix ?? null } : null,
               vars: plan.vars.map((v) => ({ name: v.name, value: v.secret && !o.reveal ? '<redacted>' : v.value, source: v.source, secret: v.secret })),
               attributes: Object.entries(plan.resourceAttributes).map(([k, v]) => ({ key: k, value: v, source: plan.attributeSources[k] })),
               keyChain: chain?.attempts ?? [],

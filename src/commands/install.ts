@@ -112,10 +112,15 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
   const scope = effectiveScope(o);
   const paths = scopePaths(o);
   const { flags, flagNames } = flagsToConfig(o);
-  let r = await resolveTelemetry(ctx, { flags, flagNames, key: 'never' });
+  // A project install is the installer saying "this project is mine": the .cc-otel.json it tells
+  // them to commit is trusted for them (issue #11) — teammates trust it once with `cc-otel trust`.
+  const { loadConfig } = await import('../config/load.js');
+  const loaded = loadConfig(ctx, flags, flagNames, { trustProject: scope === 'project' });
+  const toTrust = scope === 'project' && loaded.project && loadConfig(ctx, flags, flagNames).project?.trust !== 'trusted' ? loaded.project : undefined;
+  let r = await resolveTelemetry(ctx, { flags, flagNames, key: 'never', loaded });
   if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to install', { hint: NOT_CONFIGURED_HINT });
   if (!r.plan.helperUsable && o.allowSecretInSettings) {
-    r = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed' });
+    r = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed', loaded });
     if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to install', { hint: NOT_CONFIGURED_HINT });
     if (r.chain?.error) throw r.chain.error;
   }
@@ -156,6 +161,13 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
   let applied: { wrote: string[]; removed: string[] } = { wrote: [], removed: [] };
   const refuse = edit.conflicts.length > 0;
   if (!o.dryRun && !refuse) applied = ip.applyInstall(install);
+  if (toTrust && !refuse) {
+    if (!o.dryRun) (await import('../trust/project.js')).trustFile(ctx, toTrust.path);
+    install.notes.push(
+      `${o.dryRun ? 'would trust' : 'trusted'} ${toTrust.path} for you (commit it with ${edit.path}); everyone else runs \`cc-otel trust\` in the project once after cloning, or its backend and key settings are ignored`,
+    );
+    warnings.push(install.notes[install.notes.length - 1]!);
+  }
 
   if (o.json) {
     process.stdout.write(

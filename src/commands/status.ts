@@ -67,8 +67,11 @@ export function define(program: Command, getCtx: () => Context): void {
     const { flags, flagNames } = flagsToConfig(o);
     let config: Record<string, unknown>;
     let keyChain: Record<string, unknown> | null = null;
+    const { projectNotice } = await import('../trust/notice.js');
+    let project: ReturnType<typeof projectStatus> | null = null;
     try {
       const r = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed' });
+      project = projectStatus(r.loaded, projectNotice(r.loaded));
       if (r.inert) config = { configured: false, files: r.loaded.files };
       else {
         const { plan, chain } = r;
@@ -131,6 +134,7 @@ export function define(program: Command, getCtx: () => Context): void {
             warnings: st.warnings,
             brokenCommands: broken,
             config,
+            project,
             keyChain,
             errors: { log: errorLogPath(stateDir), recent },
           },
@@ -176,6 +180,13 @@ export function define(program: Command, getCtx: () => Context): void {
       out += `  backend ${c.backend}, protocol ${c.protocol} — ${c.files?.length ? c.files.map((f) => `${f.kind} ${f.path}`).join(', ') : 'CC_OTEL_* variables / flags only'}\n`;
       for (const w of c.warnings ?? []) out += `  ! ${w}\n`;
     }
+    if (project) {
+      if (project.policy === 'ignore') out += `  project files: ignored (CC_OTEL_PROJECT_CONFIG=${ctx.env.CC_OTEL_PROJECT_CONFIG ?? ''})\n`;
+      if (project.policyProblem) out += `  ! ${project.policyProblem}\n`;
+      if (project.file) out += `  project file ${project.file.path}: ${project.file.trust}${project.file.ignored.length ? `, ignored: ${project.file.ignored.join(', ')}` : ''}\n`;
+      if (project.notice) out += `  ! ${project.notice.message}\n`;
+      for (const sk of project.skipped) out += `  ! skipped ${sk.path}: ${sk.reason}\n`;
+    }
     if (keyChain) {
       const kc = keyChain as { needed: string; refs: string[]; attempts: Array<{ ref: string; result: string; detail: string; ms: number }>; resolvedBy: string | null; error: { code: string; message: string; hint: string | null } | null };
       if (kc.needed === 'none') out += '  key: not needed by this backend\n';
@@ -196,4 +207,25 @@ export function define(program: Command, getCtx: () => Context): void {
     for (const e of recent) out += `  ${e.time}  ${e.command}  ${e.code ? `${e.code}: ` : ''}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}\n`;
     process.stdout.write(out);
   });
+}
+
+/** What status says of project files: the policy, the file found (trust, keys ignored, the command that trusts it), the files skipped and why. */
+function projectStatus(
+  loaded: import('../config/load.js').LoadedConfig,
+  notice: import('../trust/notice.js').ProjectNotice | undefined,
+): {
+  policy: string;
+  policyProblem: string | null;
+  file: { path: string; realPath: string; trust: string; ignored: string[]; invalid: string | null } | null;
+  notice: { message: string; fix: string } | null;
+  skipped: Array<{ path: string; reason: string }>;
+} {
+  const p = loaded.project;
+  return {
+    policy: loaded.projectPolicy ?? 'trusted',
+    policyProblem: loaded.policyProblem ?? null,
+    file: p ? { path: p.path, realPath: p.realPath, trust: p.trust, ignored: p.ignored, invalid: p.invalid ?? null } : null,
+    notice: notice ? { message: notice.message, fix: notice.fix } : null,
+    skipped: loaded.skipped ?? [],
+  };
 }

@@ -254,7 +254,12 @@ function mergeLayer(into: Record<string, unknown>, layer: Record<string, unknown
   }
 }
 
-export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platform'>, flags: Config = {}, flagNames: Record<string, string> = {}): LoadedConfig {
+export interface LoadOptions {
+  /** treat the project file found as trusted (install --scope project, which then trusts it) */
+  trustProject?: boolean;
+}
+
+export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platform'>, flags: Config = {}, flagNames: Record<string, string> = {}, opts: LoadOptions = {}): LoadedConfig {
   const dirs = userDirs(ctx);
   const files: ConfigFile[] = [];
   const layers: Array<{ config: Config; source: Source; perKey?: Record<string, Source> }> = [];
@@ -280,7 +285,7 @@ export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
       const search = findProjectFile(startDir, ctx.homeDir);
       skipped = search.skipped;
       if (search.found) {
-        const p = loadProjectFile(search.found, dirs.state);
+        const p = loadProjectFile(search.found, dirs.state, opts.trustProject === true);
         project = p.state;
         layers.push({ config: p.config, source: { kind: 'project', detail: search.found } });
         files.push({ kind: 'project', path: search.found, ...(p.state.trust === 'trusted' ? {} : { untrusted: true as const }) });
@@ -333,7 +338,7 @@ export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
  * trusted file is validated like any config (its errors are the user's to fix) less its path
  * settings; an untrusted one keeps its harmless keys and never throws.
  */
-function loadProjectFile(path: string, stateDir: string): { config: Config; state: ProjectFileState } {
+function loadProjectFile(path: string, stateDir: string, assumeTrusted: boolean): { config: Config; state: ProjectFileState } {
   let snap;
   try {
     snap = snapshotFile(path);
@@ -344,7 +349,7 @@ function loadProjectFile(path: string, stateDir: string): { config: Config; stat
     });
   }
   const version = (snap.tuple ?? statTuple(snap.stats)).join(':');
-  const trust = trustVerdict(stateDir, 'config', snap, readTrustStore(stateDir));
+  const trust = assumeTrusted ? 'trusted' : trustVerdict(stateDir, 'config', snap, readTrustStore(stateDir));
   const text = snap.bytes.toString('utf8');
   if (trust === 'trusted') {
     const { config, ignored } = withoutUserOnlyKeys(parseConfigText(path, text));

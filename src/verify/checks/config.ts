@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { CcOtelError } from '../../errors.js';
 import { buildTelemetry, formatSource } from '../../otel/build-env.js';
 import type { Check } from '../types.js';
+import { projectNotice } from '../../trust/notice.js';
 
 const NOT_CONFIGURED_HINT =
   'create .cc-otel.json in the project (or ~/.config/cc-otel/config.json), e.g. {"backend":"signoz-cloud","region":"eu","key":["env:SIGNOZ_KEY"]}, ' +
@@ -17,7 +18,10 @@ export const configCheck: Check = {
     const loaded = loadConfig(v.ctx, v.options.flags, v.options.flagNames);
     v.state.loaded = loaded;
     v.state.dirs = userDirs(v.ctx);
-    if (!loaded.configured) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured (no config file, no CC_OTEL_BACKEND)', { hint: NOT_CONFIGURED_HINT });
+    if (!loaded.configured) {
+      const notice = projectNotice(loaded);
+      throw new CcOtelError('CONFIG_NOT_FOUND', `cc-otel is not configured (no config file, no CC_OTEL_BACKEND)${notice ? `; ${notice.message}` : ''}`, { hint: notice ? `if you trust it: ${notice.fix}` : NOT_CONFIGURED_HINT });
+    }
     const plan = buildTelemetry(loaded, { env: v.ctx.env, user: v.ctx.user });
     v.state.plan = plan;
     const c = loaded.config;
@@ -36,5 +40,33 @@ export const configCheck: Check = {
         docs: plan.preset.docs,
       },
     };
+  },
+};
+
+/**
+ * 1b. Project file: found, trusted, what of it applied (issue #11). Warns when a project file is
+ * untrusted or changed (its keys are ignored), when path settings in it are ignored, and when one was
+ * skipped (another owner, group/world-writable); says which command trusts it.
+ */
+export const projectCheck: Check = {
+  id: 'config.project',
+  title: 'Project file',
+  required: false,
+  async run(v) {
+    const loaded = v.state.loaded ?? loadConfig(v.ctx, v.options.flags, v.options.flagNames);
+    const p = loaded.project;
+    const notice = projectNotice(loaded);
+    const skipped = (loaded.skipped ?? []).map((s) => `skipped ${s.path}: ${s.reason}`);
+    const problems = [...(loaded.policyProblem ? [loaded.policyProblem] : []), ...(notice ? [notice.message] : []), ...skipped];
+    const details = {
+      policy: loaded.projectPolicy ?? 'trusted',
+      file: p ? { path: p.path, realPath: p.realPath, trust: p.trust, ignored: p.ignored, ...(p.invalid ? { invalid: p.invalid } : {}) } : null,
+      skipped: loaded.skipped ?? [],
+    };
+    if (loaded.projectPolicy === 'ignore') return { status: loaded.policyProblem ? 'warn' : 'pass', value: 'project files ignored (CC_OTEL_PROJECT_CONFIG)', source: 'env CC_OTEL_PROJECT_CONFIG', ...(loaded.policyProblem ? { problems, fix: 'set CC_OTEL_PROJECT_CONFIG to trusted or ignore' } : {}), details };
+    if (!p) return { status: skipped.length ? 'warn' : 'pass', value: 'none', ...(skipped.length ? { problems, fix: 'make the file your own and not writable by others (chown, chmod go-w)' } : {}), details };
+    const value = `${p.trust}${p.ignored.length ? `, ${p.ignored.length} key${p.ignored.length === 1 ? '' : 's'} ignored` : ''}`;
+    if (!notice && !skipped.length) return { status: 'pass', value, source: p.path, details };
+    return { status: 'warn', value, source: p.path, problems, fix: notice?.fix ?? 'see the problems', details };
   },
 };
