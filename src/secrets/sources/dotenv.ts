@@ -76,9 +76,12 @@ export const fromDotenv: KeySource = {
       if ('error' in r) return { status: 'failed', reason: `cannot read ${file}: ${r.error}`, hint: `check the permissions of ${file}` };
       looked.push(file);
       // Loaded only when there is a .env to parse: most hook and helper runs never need it.
-      const { parse } = await import('dotenv');
+      const dotenv = await import('dotenv');
+      // dotenv 18 ships a CommonJS bundle: in the ESM CLI bundle esbuild gives it only a default
+      // export (the CJS hot bundle has the named one). `f is not a function` otherwise (issue #13).
+      const parse = (dotenv as Partial<typeof dotenv>).parse ?? (dotenv as unknown as { default: typeof dotenv }).default.parse;
       const v = parse(r.text)[ref.name];
-      if (v) return { status: 'found', value: v, detail: `${file} ${ref.name}` };
+      if (v) return { status: 'found', value: v, detail: `${file} ${ref.name}${notes.length ? ` (${notes.join('; ')})` : ''}` };
     }
     const where = looked.length ? `${ref.name} not in ${looked.join(', ')}` : `no .env in ${files.map((f) => f.file).join(' or ')}`;
     return { status: 'skipped', reason: notes.length ? `${where}; ${notes.join('; ')}` : where };
