@@ -60,6 +60,9 @@ export async function scenarios({ cli, tmp, baseEnv }) {
     mkdirSync(home, { recursive: true });
     mkdirSync(proj, { recursive: true });
     writeFileSync(join(proj, '.cc-otel.json'), JSON.stringify({ backend: 'local', endpoint, team: 'bench', org: 'bench' }));
+    // Trusted, as a user's own project is (issue #11); untrusted, this file would leave cc-otel inert.
+    const t = spawnSync(process.execPath, [cli, 'trust', proj], { env: { ...baseEnv, HOME: home }, encoding: 'utf8' });
+    if (t.status !== 0) throw new Error(`cc-otel trust ${proj} failed: ${t.stderr}`);
     return {
       name: `hook pre-tool-use (backend ${name})`,
       args: [cli, 'hook', 'pre-tool-use'],

@@ -36,6 +36,12 @@ const opProj = join(tmp, 'proj-op');
 mkdirSync(opProj);
 writeFileSync(join(opProj, '.cc-otel.json'), JSON.stringify({ backend: 'signoz-cloud', region: 'eu', key: ['op://Eng/SigNoz/key'] }));
 const envFile = join(tmp, 'env-file.sh');
+// The user trusts both projects (issue #11: an untrusted project file would leave cc-otel inert here).
+// What is measured is the common path: a trusted file whose stat tuple still matches (no hash).
+for (const dir of [proj, opProj]) {
+  const t = spawnSync(process.execPath, [cli, 'trust', dir], { env: baseEnv, encoding: 'utf8' });
+  if (t.status !== 0) throw new Error(`cc-otel trust ${dir} failed: ${t.stderr}`);
+}
 
 const hookInput = JSON.stringify({ session_id: 'bench-session', transcript_path: '/dev/null', cwd: proj, hook_event_name: 'SessionStart', source: 'startup' });
 const scenarios = [
