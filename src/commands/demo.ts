@@ -67,7 +67,7 @@ export function define(program: Command, getCtx: () => Context): void {
         await run('3/3 what the collector stored, as a report', ['report', '--data-dir', dataDir]);
         say(
           verified === 0
-            ? '\nEverything works end to end. For real: `cc-otel collect --detach`, then a .cc-otel.json with {"backend":"local"} and `cc-otel install`.\n' +
+            ? '\nEverything works end to end. For real: `cc-otel collect --detach`, then ~/.config/cc-otel/config.json with {"backend":"local"} (or a project .cc-otel.json and `cc-otel trust`) and `cc-otel install`.\n' +
                 'Then every Claude Code session lands in `cc-otel report`. Teams move to SigNoz, Grafana Cloud, … by changing "backend".'
             : '\nverify found a problem (above).',
         );
