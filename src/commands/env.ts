@@ -11,7 +11,7 @@ interface EnvOptions extends ConfigFlagValues {
 }
 
 export const NOT_CONFIGURED_HINT =
-  'create .cc-otel.json in your project (or ~/.config/cc-otel/config.json), e.g. {"backend":"local"} for `cc-otel collect`, ' +
+  'create ~/.config/cc-otel/config.json (or a project .cc-otel.json, then `cc-otel trust`), e.g. {"backend":"local"} for `cc-otel collect`, ' +
   'or {"backend":"signoz-cloud","region":"eu","key":["env:SIGNOZ_KEY"]}; or set CC_OTEL_BACKEND. See the README, "Configuration".';
 
 export function define(program: Command, getCtx: () => Context): void {

@@ -7,7 +7,7 @@ import type { Check } from '../types.js';
 import { projectNotice } from '../../trust/notice.js';
 
 const NOT_CONFIGURED_HINT =
-  'create .cc-otel.json in the project (or ~/.config/cc-otel/config.json), e.g. {"backend":"signoz-cloud","region":"eu","key":["env:SIGNOZ_KEY"]}, ' +
+  'create ~/.config/cc-otel/config.json (or a project .cc-otel.json, then `cc-otel trust`), e.g. {"backend":"signoz-cloud","region":"eu","key":["env:SIGNOZ_KEY"]}, ' +
   'or set CC_OTEL_BACKEND; see the README, "Configuration"';
 
 export const configCheck: Check = {
