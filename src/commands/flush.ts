@@ -52,7 +52,8 @@ export function define(program: Command, getCtx: () => Context): void {
       const skipped =
         (report.skipped ? `; skipped ${report.skipped} line${report.skipped === 1 ? '' : 's'} that are not cc-otel events` : '') +
         (report.deadLettered ? `; ${report.deadLettered} event${report.deadLettered === 1 ? '' : 's'} refused for good by the backend, kept in ${log}.rejected` : '') +
-        (report.unroutable ? `; ${report.unroutable} event${report.unroutable === 1 ? '' : 's'} not shipped: their project's config is gone or ships no events (see \`cc-otel status\`)` : '');
+        (report.unroutable > report.unrecorded ? `; ${plural(report.unroutable - report.unrecorded)} not shipped: their project's config is gone or ships no events (see \`cc-otel status\`)` : '') +
+        (report.unrecorded ? `; ${plural(report.unrecorded)} not shipped: not recorded by this user's cc-otel (destination not in the store; forged, or from an older cc-otel — see docs/events.md)` : '');
       switch (report.status) {
         case 'ok':
           process.stdout.write(
@@ -95,6 +96,8 @@ export function define(program: Command, getCtx: () => Context): void {
       });
     });
 }
+
+const plural = (n: number): string => `${n} event${n === 1 ? '' : 's'}`;
 
 async function defaultLog(ctx: Context): Promise<string> {
   const { loadConfig } = await import('../config/load.js');

@@ -1,8 +1,9 @@
 /**
- * Where a record goes: the identity of the config it was recorded under, stamped on every record
- * (`dest`) so that a log shared by several projects (the default ~/.claude/logs/hooks.jsonl) ships
- * each record with the config of the project it came from — not with the config of whichever
- * project's hook happened to start the shipper.
+ * Where a record goes: the identity of the config it was recorded under, so that a log shared by
+ * several projects (the default ~/.claude/logs/hooks.jsonl) ships each record with the config of
+ * the project it came from — not with the config of whichever project's hook started the shipper.
+ * The identity lives in the user's destination store (destination-store.ts); a record carries only
+ * its id (`dest`), so no log line can say where it is sent (issue #11).
  *
  * The identity is what decides the backend, and nothing secret:
  *  - `dir`: the project dir the config was loaded for (where .cc-otel.json and the project .env are
@@ -53,7 +54,10 @@ function recordable(name: string, v: string): boolean {
   return name !== 'CC_OTEL_KEY' || v.split(',').every((ref) => ref.trim() === '' || tryParseKeyRef(ref) !== undefined);
 }
 
-/** A record's destination, when it carries a well-formed one (records written before 0.x don't). */
+/**
+ * A well-formed destination object, as kept in the destination store; only CC_OTEL_* config
+ * variables survive. Records never carry one: a record's `dest` is an id into the store.
+ */
 export function parseDestination(v: unknown): Destination | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const o = v as Record<string, unknown>;

@@ -10,7 +10,9 @@ import type { Context } from '../context.js';
 import { describeError, isCcOtelError } from '../errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { userDirs } from '../config/dirs.js';
 import { destinationOf } from './destination.js';
+import { destinationStorePath, registerDestination } from './destination-store.js';
 import { appendEventLine } from './event-log.js';
 import { eventNameOf, isEventName } from './hook-events.js';
 import { eventLogFile, eventLogPaths, shipEnabled } from './paths.js';
@@ -56,14 +58,19 @@ export async function recordHookEvent(r: RecordHookEventInput): Promise<Recorded
   }
   const event = isEventName(r.input.hook_event_name) ? r.input.hook_event_name : eventNameOf(r.arg);
   const id = newEventId(r.startedAt);
+  // Which config it was recorded under, as an id into this user's destination store — in the store
+  // before the line is in the log, and the log holds nothing a forged line could route by (issue #11).
+  const dest = registerDestination(destinationStorePath(userDirs(ctx).state), destinationOf(loaded, ctx), ctx.now());
+  if (dest.problem)
+    r.log(dest.problem, 'IO', dest.id ? 'the store was rewritten: events already in the log under ids it held are not shipped' : 'cc-otel\'s state dir must be writable by you; events recorded without a destination are not shipped');
   const rec = buildEventRecord(r.input, {
     event,
     now: r.startedAt,
     id,
     attributes: recordAttributes(config, ctx.env, ctx.user),
     privacy: config.privacy ?? {},
-    // Which config it was recorded under: a shared log is shipped record by record to each one's backend.
-    dest: destinationOf(loaded, ctx),
+    // A shared log is shipped record by record to each one's backend.
+    ...(dest.id ? { dest: dest.id } : {}),
   });
   const path = eventLogFile(config, ctx, projectDir);
   const shipping = shipEnabled(config, configured);

@@ -10,7 +10,6 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Env } from '../context.js';
-import type { Destination } from './destination.js';
 import { isoTime } from '../log/iso-time.js';
 
 export const RECORD_VERSION = 1;
@@ -39,8 +38,8 @@ export interface EventRecord {
   engineer?: string;
   team?: string;
   org?: string;
-  /** the config identity it was recorded under (destination.ts): the shipper ships it there */
-  dest?: Destination;
+  /** id of the config identity it was recorded under, in the user's destination store (destination-store.ts): the shipper ships it there */
+  dest?: string;
   /** metadata of specific events: agent_id, agent_type, notification_type, trigger, effort, … */
   [field: string]: unknown;
 }
@@ -52,7 +51,8 @@ export interface RecordOptions {
   id: string;
   attributes: { engineer?: string | undefined; team?: string | undefined; org?: string | undefined };
   privacy: NonNullable<Config['privacy']>;
-  dest?: Destination;
+  /** destination-store id */
+  dest?: string;
 }
 
 /** Top-level input fields copied as they are when they have the right type. */
@@ -164,7 +164,7 @@ export function fitLine(rec: EventRecord, maxBytes = MAX_LINE_BYTES): string {
   }
   if (utf8Bytes(line) <= maxBytes) return line;
   // Metadata alone is too big (absurd input): keep what identifies the event.
-  // …and where it goes: without `dest` it would ship with whatever config the shipper has.
+  // …and where it goes: without `dest` it would not be shipped at all.
   const minimal: EventRecord = { id: rec.id, time: rec.time, event: rec.event, v: rec.v, ...(rec.dest ? { dest: rec.dest } : {}), truncated: ['*'] };
   for (const k of ['session_id', 'prompt_id', 'tool_name', 'tool_use_id']) if (typeof rec[k] === 'string') minimal[k] = (rec[k] as string).slice(0, 256);
   return `${JSON.stringify(minimal)}\n`;

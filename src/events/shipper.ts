@@ -18,13 +18,15 @@
  *    log (paths.ts) and the error log, the rest is shipped, and the offset moves on — one bad record
  *    does not stop shipping for good.
  *
- * Each record goes where the config it was recorded under says (destination.ts `dest`): a log
+ * Each record goes where the config it was recorded under says: its `dest` is an id into the
+ * user's destination store (destination-store.ts), written by the hook that recorded it — never a
+ * destination read from the log, which anyone who can write the log could forge (issue #11). A log
  * shared by several projects ships project A's records to A's backend and B's to B's, whichever
  * project's hook started the shipper. Records are grouped by destination within a batch; the
  * batch's offset moves only when every group was acknowledged, dead-lettered, or found permanently
- * unshippable (its project's config gone or shipping switched off there — counted in
- * `unroutable`, logged, left in the local log). Records written before `dest` existed ship with
- * the shipper's own config, as they always did.
+ * unshippable — counted in `unroutable`, logged, left in the local log: its project's config gone
+ * or shipping switched off there, or its `dest` not an id in the store (`unrecorded`: a forged
+ * line, or one written by a cc-otel before the store, whose `dest` was an object or absent).
  * Loss is possible only through retention: rotation keeps 5 old files (paths.ts ROTATED_KEEP), and
  * files with unshipped events beyond those up to 10 × rotateBytes in all (event-log.ts).
  */
@@ -43,7 +45,8 @@ import { backoffMs, readShipState, type ShipState } from './ship-state.js';
 import { countPending, DEFAULT_LIMITS, hasPending, readBatches, scanLogFiles, viewName, type BatchLimits } from './log-reader.js';
 import { resourceAttributesFor, toLogRecord } from './otlp-records.js';
 import { createEventExporter, isPermanentRejection, type EventExporter, type ExportOutcome } from './exporter.js';
-import { contextFor, destinationKey, destinationOf, parseDestination, sameConfigFile, type Destination } from './destination.js';
+import { contextFor, destinationKey, destinationOf, sameConfigFile, type Destination } from './destination.js';
+import { destinationResolver, destinationStorePath } from './destination-store.js';
 import type { EventRecord } from './record.js';
 import { SHIP_LOCK_STALE_MS, clearStartMarker } from './ship-trigger.js';
 
@@ -78,8 +81,10 @@ export interface ShipReport {
   skipped: number;
   /** records the backend refused for good (400/413), moved to the dead-letter file */
   deadLettered: number;
-  /** records whose project can no longer be shipped to (its config gone, or shipping off there): left in the log */
+  /** records whose project can no longer be shipped to (its config gone, or shipping off there), or `unrecorded`: left in the log */
   unroutable: number;
+  /** of `unroutable`: records whose `dest` is not an id in this user's destination store (forged, or from an older cc-otel) */
+  unrecorded: number;
   /** complete lines still unshipped when the run ended */
   pending: number;
   /** log files looked at */
@@ -143,7 +148,7 @@ async function resolveRoute(opts: ShipOptions, dest: Destination | undefined, ow
 
 export async function runShipper(opts: ShipOptions): Promise<ShipReport> {
   const paths = eventLogPaths(opts.log);
-  const total: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, deadLettered: 0, unroutable: 0, pending: 0, files: 0 };
+  const total: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, deadLettered: 0, unroutable: 0, unrecorded: 0, pending: 0, files: 0 };
   // Background: after releasing the lock, look once more for lines a hook appended meanwhile
   // (ship-trigger.ts explains why that closes the hand-over race); bounded, to never spin.
   for (let round = 0; round < 5; round++) {
@@ -154,6 +159,7 @@ export async function runShipper(opts: ShipOptions): Promise<ShipReport> {
     total.skipped += r.skipped;
     total.deadLettered += r.deadLettered;
     total.unroutable += r.unroutable;
+    total.unrecorded += r.unrecorded;
     total.pending = r.pending;
     total.files = r.files;
     for (const k of ['endpoint', 'protocol', 'error', 'holder'] as const) if (r[k] !== undefined) (total as unknown as Record<string, unknown>)[k] = r[k];
@@ -166,7 +172,7 @@ export async function runShipper(opts: ShipOptions): Promise<ShipReport> {
 
 async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number): Promise<ShipReport> {
   const { ctx } = opts;
-  const report: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, deadLettered: 0, unroutable: 0, pending: 0, files: 0 };
+  const report: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, deadLettered: 0, unroutable: 0, unrecorded: 0, pending: 0, files: 0 };
   // No log directory: nothing to ship — and nothing to create (it may have just been deleted).
   if (!existsSync(paths.dir)) return report;
   let lock: Lock | undefined;
@@ -215,8 +221,9 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
       return failFrom(e, 'cannot ship events: ');
     }
     const ownKey = own ? destinationKey(own) : '';
+    const store = destinationResolver(destinationStorePath(userDirs(ctx).state));
     const { resourceFromAttributes } = await import('@opentelemetry/resources');
-    // One route per destination and run; '' is the shipper's own config (records without `dest`).
+    // One route per destination and run; '' is the shipper's own config.
     const routes = new Map<string, Route>();
     const unroutableLogged = new Set<string>();
     const routeFor = async (key: string, dest: Destination | undefined): Promise<Route> => {
@@ -250,7 +257,24 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
         for (const batch of readBatches(view, limits)) {
           if (!holdsLock(lock)) return { ...report, status: 'busy' }; // displaced (we looked hung): stop
           // Every group of the batch must be done with before its offset may move.
-          for (const group of groupByDestination(batch.records, ownKey)) {
+          for (const group of groupByDestination(batch.records, ownKey, store.lookup)) {
+            if (!group.dest) {
+              // Not an id this user's hooks wrote: never routed by what the line says.
+              report.unroutable += group.records.length;
+              report.unrecorded += group.records.length;
+              if (!unroutableLogged.has(group.key)) {
+                unroutableLogged.add(group.key);
+                const problem = store.problem();
+                logError(
+                  ctx,
+                  opts,
+                  `events in ${opts.log} not recorded by this user's cc-otel (destination not in the store ${store.path}${problem ? `; ${problem}` : ''}): left in the local log, not shipped`,
+                  'CONFIG_NOT_FOUND',
+                  'a forged line, or one written by a cc-otel before the destination store (docs/events.md, "Where records go")',
+                );
+              }
+              continue;
+            }
             let route: Route;
             try {
               route = await routeFor(group.key, group.dest);
@@ -317,19 +341,27 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
   }
 }
 
-interface Group {
+export interface Group {
+  /** destinationKey, '' for the shipper's own config, UNRECORDED for records without a stored destination */
   key: string;
+  /** undefined: the record's `dest` is not an id in the destination store */
   dest: Destination | undefined;
   records: EventRecord[];
 }
 
-/** The batch's records by destination, in first-seen order; records without one go with `ownKey`. */
-export function groupByDestination(records: readonly EventRecord[], ownKey: string): Group[] {
+export const UNRECORDED = 'unrecorded';
+
+/**
+ * The batch's records by destination, in first-seen order. `lookup` is the destination store
+ * (destination-store.ts): a record's `dest` counts only as an id found there — an object, a
+ * missing dest or an unknown id all land in the UNRECORDED group, which is never shipped.
+ */
+export function groupByDestination(records: readonly EventRecord[], ownKey: string, lookup: (id: unknown) => Destination | undefined): Group[] {
   const groups = new Map<string, Group>();
   for (const rec of records) {
-    const dest = parseDestination(rec.dest);
-    let key = dest ? destinationKey(dest) : '';
-    if (key === ownKey) key = ''; // the shipper's own project: one route for both
+    const dest = lookup(rec.dest);
+    let key = dest ? destinationKey(dest) : UNRECORDED;
+    if (dest && key === ownKey) key = ''; // the shipper's own project: one route for both
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { key, dest, records: [] }));
     g.records.push(rec);

@@ -1,7 +1,7 @@
 // One log shared by two projects with two backends (the default ~/.claude/logs/hooks.jsonl):
-// every record ships to the backend of the project it was recorded in, whichever project's
-// shipper (or flush) runs — and records whose project can no longer be shipped to are counted,
-// logged and stepped over, never sent elsewhere.
+// every record ships to the backend of the project it was recorded in (its `dest` id, resolved in
+// the user's destination store), whichever project's shipper (or flush) runs — and records whose
+// project can no longer be shipped to are counted, logged and stepped over, never sent elsewhere.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -170,7 +170,9 @@ describe('destination identity', () => {
     const d = destinationOf({ projectDir: '/p', files: [{ kind: 'user', path: '/h/.config/cc-otel/config.json' }, { kind: 'project', path: '/p/.cc-otel.json' }] }, ctx);
     expect(d).toEqual({ dir: '/p', config: '/p/.cc-otel.json', env: { CC_OTEL_ENDPOINT: 'http://x', CC_OTEL_KEY: 'env:K' } });
     expect(JSON.stringify(d)).not.toContain('sekrit');
+    // as kept in the destination store: read back the same, only CC_OTEL_* config variables survive
     expect(parseDestination(JSON.parse(JSON.stringify(d)))).toEqual(d);
+    expect(parseDestination({ ...d, env: { ...d.env, PATH: '/evil', CC_OTEL_API_KEY: 'x' } })).toEqual(d);
     expect(destinationKey(d)).toBe(destinationKey({ ...d, env: { CC_OTEL_KEY: 'env:K', CC_OTEL_ENDPOINT: 'http://x' } }));
     // Shipping for it: the shipper's world, the recorded project and variables — not the shipper's.
     const shipper = makeContext({ env: { HOME: '/h', CLAUDE_PROJECT_DIR: '/q', CC_OTEL_BACKEND: 'honeycomb', K: 'v' }, cwd: '/q', homeDir: '/h' });

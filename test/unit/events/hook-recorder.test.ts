@@ -11,6 +11,7 @@ import { shipperEnv } from '../../../src/events/ship-trigger.js';
 import { runHook } from '../../../src/commands/hook.js';
 import { readErrorLog } from '../../../src/log/error-log.js';
 import { userDirs } from '../../../src/config/dirs.js';
+import { destinationStorePath, readDestinationStore, lookupDestination } from '../../../src/events/destination-store.js';
 import { makeTempDir, writeTree, type TempDir } from '../../helpers/tmp.js';
 
 const dirs: TempDir[] = [];
@@ -62,6 +63,30 @@ describe('recordHookEvent', () => {
       expect.objectContaining({ id: r!.id, event: 'PreToolUse', time: '2026-06-01T00:00:00.000Z', session_id: 's', tool_use_id: 't1', prompt_id: 'p1', engineer: 'ada', team: 'platform', org: 'acme', tool_input_bytes: 16 }),
     ]);
     expect(existsSync(w.spawned)).toBe(false);
+  });
+
+  it('stamps the record with an id into the user\'s destination store, never the destination itself', async () => {
+    const w = world({ backend: 'local', endpoint: 'http://127.0.0.1:9', events: { ship: false } }, { CC_OTEL_KEY: 'env:SOME_KEY' });
+    const r1 = await rec(w, 'stop', {});
+    const r2 = await rec(w, 'stop', { dest: { dir: '/elsewhere' } }); // a `dest` in the hook input is not copied either
+    const [l1, l2] = lines(w.log);
+    expect(l1!.dest).toMatch(/^[0-9a-f]{32}$/);
+    expect(l2!.dest).toBe(l1!.dest); // one destination, one id
+    expect(JSON.stringify(lines(w.log))).not.toMatch(/127\.0\.0\.1|SOME_KEY|elsewhere|\.cc-otel\.json/);
+    const store = destinationStorePath(userDirs(w.ctx).state);
+    expect(lookupDestination(readDestinationStore(store).store, l1!.dest)).toEqual({ dir: w.proj, config: join(w.proj, '.cc-otel.json'), env: { CC_OTEL_KEY: 'env:SOME_KEY' } });
+    expect(r1?.id).not.toBe(r2?.id);
+  });
+
+  it('a destination store that cannot be written: the event is still recorded (without a destination), the problem logged', async () => {
+    problems.length = 0;
+    const w0 = world({ team: 'platform' });
+    const w: World = { ...w0, ctx: { ...w0.ctx, env: { ...w0.ctx.env, XDG_STATE_HOME: join(w0.home, 'not-a-dir') } } };
+    writeFileSync(join(w0.home, 'not-a-dir'), 'a file'); // where the state dir would go
+    const r = await rec(w, 'stop', {});
+    expect(lines(w.log)).toEqual([expect.objectContaining({ id: r!.id, event: 'Stop' })]);
+    expect(lines(w.log)[0]).not.toHaveProperty('dest');
+    expect(problems.join('\n')).toMatch(/cannot write the destination store .* not be shipped/);
   });
 
   it('unconfigured (no config file, no CC_OTEL_BACKEND): inert, nothing written', async () => {

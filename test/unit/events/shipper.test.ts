@@ -7,7 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { makeContext, type Context } from '../../../src/context.js';
-import { runShipper, type ShipOptions } from '../../../src/events/shipper.js';
+import { groupByDestination, runShipper, UNRECORDED, type ShipOptions } from '../../../src/events/shipper.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { destinationKey, destinationOf, type Destination } from '../../../src/events/destination.js';
+import { destinationStorePath, registerDestination } from '../../../src/events/destination-store.js';
 import { eventLogPaths } from '../../../src/events/paths.js';
 import { readShipState } from '../../../src/events/ship-state.js';
 import { eventAttributes, resourceAttributesFor, toLogRecord } from '../../../src/events/otlp-records.js';
@@ -52,18 +55,26 @@ function world(env: Record<string, string> = {}): { ctx: Context; log: string; h
   return { ctx, log: join(home, '.claude', 'logs', 'hooks.jsonl'), home };
 }
 
+/** The id a hook in this world stamps on its records: its destination, in the world's store. */
+function destId(w: { ctx: Context }): string {
+  return registerDestination(destinationStorePath(userDirs(w.ctx).state), destinationOf(loadConfig(w.ctx), w.ctx), Date.now()).id!;
+}
+
 let seq = 0;
-function record(i: number, extra: Record<string, unknown> = {}): EventRecord {
+function record(i: number, extra: Record<string, unknown> = {}, dest?: string): EventRecord {
   return buildEventRecord(
     { session_id: 'sess-1', prompt_id: 'prompt-1', tool_name: 'Bash', tool_use_id: `toolu_${i}`, duration_ms: 7, ...extra },
-    { event: 'PostToolUse', now: Date.UTC(2026, 0, 1) + i, id: newEventId(Date.UTC(2026, 0, 1) + i) + String(seq++), attributes: { engineer: 'ada', team: 'platform' }, privacy: {} },
+    { event: 'PostToolUse', now: Date.UTC(2026, 0, 1) + i, id: newEventId(Date.UTC(2026, 0, 1) + i) + String(seq++), attributes: { engineer: 'ada', team: 'platform' }, privacy: {}, ...(dest ? { dest } : {}) },
   );
 }
-function writeEvents(log: string, n: number): string[] {
+/** `n` records as this world's hooks would write them (stamped with its destination id). */
+function writeEvents(w: { ctx: Context; log: string }, n: number): string[] {
+  const { log } = w;
+  const dest = destId(w);
   const ids: string[] = [];
   let text = '';
   for (let i = 0; i < n; i++) {
-    const r = record(i);
+    const r = record(i, {}, dest);
     ids.push(r.id);
     text += fitLine(r);
   }
@@ -110,7 +121,7 @@ describe('runShipper', () => {
   it.each(['http/protobuf', 'http/json', 'grpc'] as const)('%s: ships every event once, remembers, ships nothing twice', async (protocol) => {
     rx.reset();
     const w = world({ CC_OTEL_PROTOCOL: protocol, ...(protocol === 'grpc' ? { CC_OTEL_ENDPOINT: rx.grpcUrl! } : {}) });
-    const ids = writeEvents(w.log, 7);
+    const ids = writeEvents(w, 7);
     const r1 = await ship(w, { limits: { maxRecords: 3, maxBytes: 1 << 20 } });
     expect(r1).toMatchObject({ status: 'ok', sent: 7, batches: 3, pending: 0, skipped: 0, protocol });
     expect(arrivedIds().sort()).toEqual([...ids].sort());
@@ -120,7 +131,7 @@ describe('runShipper', () => {
     const r2 = await ship(w);
     expect(r2).toMatchObject({ status: 'ok', sent: 0, batches: 0 });
     expect(arrivedIds()).toHaveLength(7);
-    const more = writeEvents(w.log, 2);
+    const more = writeEvents(w, 2);
     expect(await ship(w)).toMatchObject({ sent: 2 });
     expect(arrivedIds().sort()).toEqual([...ids, ...more].sort());
   });
@@ -128,7 +139,7 @@ describe('runShipper', () => {
   it('backend down: nothing advances, back-off recorded, error logged; back up: everything arrives', async () => {
     rx.reset();
     const w = world();
-    const ids = writeEvents(w.log, 5);
+    const ids = writeEvents(w, 5);
     down = true;
     try {
       const r = await ship(w, { timeoutMs: 300 });
@@ -155,10 +166,10 @@ describe('runShipper', () => {
   it('a record the backend refuses for good (400): bisected out to the dead-letter file, the rest ships, shipping goes on', async () => {
     rx.reset();
     const w = world();
-    const ids = writeEvents(w.log, 3);
-    const bad = record(3, { tool_use_id: 'toolu_POISON' });
+    const ids = writeEvents(w, 3);
+    const bad = record(3, { tool_use_id: 'toolu_POISON' }, destId(w));
     appendFileSync(w.log, fitLine(bad));
-    ids.push(...writeEvents(w.log, 4));
+    ids.push(...writeEvents(w, 4));
     rejectMarker = 'toolu_POISON';
     let r;
     try {
@@ -178,7 +189,7 @@ describe('runShipper', () => {
     expect(st.retryAt).toBeUndefined();
     expect(readErrorLog(userDirs(w.ctx).state).at(-1)?.message).toMatch(/refused 1 event .*rejected/);
     // The offset moved past it: shipping continues, the bad record is not sent again.
-    const more = writeEvents(w.log, 2);
+    const more = writeEvents(w, 2);
     expect(await ship(w)).toMatchObject({ status: 'ok', sent: 2, deadLettered: 0 });
     expect(arrivedIds().sort()).toEqual([...ids, ...more].sort());
   });
@@ -186,7 +197,7 @@ describe('runShipper', () => {
   it('a failure mid-way keeps the acknowledged batches: the next run sends only the rest', async () => {
     rx.reset();
     const w = world();
-    const ids = writeEvents(w.log, 6);
+    const ids = writeEvents(w, 6);
     failAfter = 2; // 2 batches are acknowledged, then the backend fails
     let r;
     try {
@@ -205,16 +216,16 @@ describe('runShipper', () => {
     rx.reset();
     const w = world();
     // Two files when the shipper scans: hooks.jsonl.1 and hooks.jsonl.
-    const ids = writeEvents(w.log, 3);
+    const ids = writeEvents(w, 3);
     rotateLog(w.log, { rotateBytes: 1, keep: 5, now: Date.now() });
-    ids.push(...writeEvents(w.log, 3));
+    ids.push(...writeEvents(w, 3));
     let rotations = 0;
     onLogsRequest = () => {
       // While the first batch of hooks.jsonl.1 is in flight: hooks.jsonl.1 → .2, hooks.jsonl → .1,
       // and a new hooks.jsonl, bigger than the scanned one, that a path-based read would mistake for it.
       if (rotations++ > 0) return;
       rotateLog(w.log, { rotateBytes: 1, keep: 5, now: Date.now() });
-      ids.push(...writeEvents(w.log, 8));
+      ids.push(...writeEvents(w, 8));
     };
     let r;
     try {
@@ -230,16 +241,16 @@ describe('runShipper', () => {
   it('skips foreign lines (another tool\'s hooks.jsonl) and still ships ours', async () => {
     rx.reset();
     const w = world();
-    const ids = writeEvents(w.log, 1);
+    const ids = writeEvents(w, 1);
     appendFileSync(w.log, '{"ts":"2026-01-01","hook":"Stop"}\nnot json\n');
-    ids.push(...writeEvents(w.log, 1));
+    ids.push(...writeEvents(w, 1));
     expect(await ship(w)).toMatchObject({ status: 'ok', sent: 2, skipped: 2 });
     expect(arrivedIds().sort()).toEqual(ids.sort());
   });
 
   it('busy while a live shipper holds the lock; takes over from a dead one', async () => {
     const w = world();
-    writeEvents(w.log, 1);
+    writeEvents(w, 1);
     const paths = eventLogPaths(w.log);
     tryLock(paths.shipLock, Date.now(), 600_000, process.ppid); // a live "other" shipper
     expect(await ship(w, { waitForLockMs: 150 })).toMatchObject({ status: 'busy', holder: process.ppid });
@@ -252,9 +263,9 @@ describe('runShipper', () => {
   it('background: lingers for lines appended while it runs, then releases the lock', async () => {
     rx.reset();
     const w = world();
-    const ids = writeEvents(w.log, 2);
+    const ids = writeEvents(w, 2);
     const late: string[] = [];
-    setTimeout(() => late.push(...writeEvents(w.log, 3)), 250);
+    setTimeout(() => late.push(...writeEvents(w, 3)), 250);
     const r = await ship(w, { mode: 'background', lingerMs: 600 });
     expect(r.status).toBe('ok');
     expect(arrivedIds().sort()).toEqual([...ids, ...late].sort());
@@ -270,21 +281,37 @@ describe('runShipper', () => {
 
   it('disabled when not configured, or events.ship is false', async () => {
     const w = world({ CC_OTEL_BACKEND: '' });
-    writeEvents(w.log, 1);
+    writeEvents(w, 1);
     expect(await ship(w)).toMatchObject({ status: 'disabled' });
     const w2 = world();
     writeFileSync(join(w2.home, '.cc-otel.json'), JSON.stringify({ events: { ship: false } }));
-    writeEvents(w2.log, 1);
+    writeEvents(w2, 1);
     expect(await ship(w2)).toMatchObject({ status: 'disabled', error: { message: expect.stringMatching(/events.ship/) } });
   });
 
   it('a required key that cannot be resolved: failed with the key error, nothing sent', async () => {
     rx.reset();
     const w2 = world({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_KEY: 'env:NOPE_KEY' });
-    writeEvents(w2.log, 1);
+    writeEvents(w2, 1);
     const r2 = await ship(w2);
     expect(r2.status).toBe('failed');
     expect(r2.error?.code).toMatch(/KEY_/);
     expect(arrivedIds()).toEqual([]);
+  });
+});
+
+describe('groupByDestination', () => {
+  it('a record goes only where its store id says; the shipper\'s own destination, found by id, is its own route', () => {
+    const own: Destination = { dir: '/own', config: '/own/.cc-otel.json' };
+    const other: Destination = { dir: '/other', env: { CC_OTEL_ENDPOINT: 'http://other' } };
+    const store = new Map<unknown, Destination>([['a'.repeat(32), own], ['b'.repeat(32), other]]);
+    const recs = ['a'.repeat(32), 'b'.repeat(32), { ...own }, undefined, 'c'.repeat(32), 'a'.repeat(32)].map((dest, i) => ({ ...record(i), dest }) as EventRecord);
+    const groups = groupByDestination(recs, destinationKey(own), (id) => store.get(id));
+    expect(groups.map((g) => ({ key: g.key, dest: g.dest, n: g.records.length }))).toEqual([
+      { key: '', dest: own, n: 2 },
+      { key: destinationKey(other), dest: other, n: 1 },
+      // an object (forged, or an older cc-otel's), none, an unknown id: never routed
+      { key: UNRECORDED, dest: undefined, n: 3 },
+    ]);
   });
 });
