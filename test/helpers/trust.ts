@@ -3,7 +3,7 @@
 // will look in. That dir comes from the env and HOME the test gives that code: for an in-process
 // test its Context (XDG_STATE_HOME, homeDir, platform); for a CLI test the child's env (HOME,
 // XDG_STATE_HOME). Trust is by content: call again after a test rewrites a trusted file.
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context, Env } from '../../src/context.js';
 import { PROJECT_FILE } from '../../src/config/project-file.js';
@@ -26,14 +26,14 @@ export function trustFileFor(path: string, who: TrustWho, kind: TrustKind = 'con
 }
 
 /**
- * Trust the project in `dir`: its `.cc-otel.json` and its `.env`, whichever exist (what
- * `cc-otel trust DIR` covers when the project file is in DIR). Returns the paths trusted.
+ * Trust the project in `dir`: its `.cc-otel.json` and its `.env`, whichever exist as regular files
+ * (what `cc-otel trust DIR` covers when the project file is in DIR). Returns the paths trusted.
  */
 export function trustProject(dir: string, who: TrustWho): string[] {
   const trusted: string[] = [];
   for (const [name, kind] of [[PROJECT_FILE, 'config'], ['.env', 'dotenv']] as const) {
     const path = join(dir, name);
-    if (!existsSync(path)) continue;
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) continue;
     trustFileFor(path, who, kind);
     trusted.push(path);
   }
