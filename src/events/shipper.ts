@@ -138,7 +138,8 @@ async function resolveRoute(opts: ShipOptions, dest: Destination | undefined, ow
   // trusted again): untrusted for now, not gone — the records wait (back off), they are not dropped.
   const p = loaded.project;
   if (dest?.config && p?.path === dest.config && p.trust === 'changed') {
-    throw new CcOtelError(p.invalid ? 'CONFIG_INVALID' : 'CONFIG_NOT_FOUND', `events ${where}: ${projectNotice(loaded)?.message ?? `${p.path} changed since it was trusted`}`, { hint: projectNotice(loaded)?.fix });
+    const notice = projectNotice(loaded);
+    throw new CcOtelError(p.invalid ? 'CONFIG_INVALID' : 'CONFIG_NOT_FOUND', `events ${where}: ${notice?.message ?? `${p.path} changed since it was trusted`}`, { hint: notice?.fix });
   }
   if (!loaded.configured) return { unroutable: `events ${where}: cc-otel is not configured there any more` };
   if (!shipEnabled(loaded.config, loaded.configured)) return { unroutable: `events ${where}: event shipping is off there (events.ship: false)` };
