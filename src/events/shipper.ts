@@ -33,12 +33,13 @@
 import type { Context } from '../context.js';
 import { appendFileSync, chmodSync, existsSync } from 'node:fs';
 import type { Resource } from '@opentelemetry/resources';
-import { describeError, isCcOtelError } from '../errors.js';
+import { CcOtelError, describeError, isCcOtelError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { appendErrorLog } from '../log/error-log.js';
 import { userDirs } from '../config/dirs.js';
 import type { TelemetryPlan } from '../otel/build-env.js';
 import type { LoadedConfig } from '../config/load.js';
+import { projectNotice } from '../trust/notice.js';
 import { holdsLock, readLockOwner, releaseLock, touchLock, tryLock, type Lock } from './lock.js';
 import { eventLogPaths, shipEnabled, type EventLogPaths } from './paths.js';
 import { backoffMs, readShipState, type ShipState } from './ship-state.js';
@@ -138,6 +139,13 @@ async function resolveRoute(opts: ShipOptions, dest: Destination | undefined, ow
   const loaded = dest === undefined && own ? own : loadConfig(ctx);
   const where = dest ? `recorded in ${dest.dir}${dest.config ? ` under ${dest.config}` : ''}` : 'in the log';
   if (dest && !sameConfigFile(dest, loaded)) return { unroutable: `events ${where}: that config is gone (now: ${loaded.files.map((f) => f.path).join(', ') || 'none'})` };
+  // The trusted project file they were recorded under was edited since (half-written, or not yet
+  // trusted again): untrusted for now, not gone — the records wait (back off), they are not dropped.
+  const p = loaded.project;
+  if (dest?.config && p?.path === dest.config && p.trust === 'changed') {
+    const notice = projectNotice(loaded);
+    throw new CcOtelError(p.invalid ? 'CONFIG_INVALID' : 'CONFIG_NOT_FOUND', `events ${where}: ${notice?.message ?? `${p.path} changed since it was trusted`}`, { hint: notice?.fix });
+  }
   if (!loaded.configured) return { unroutable: `events ${where}: cc-otel is not configured there any more` };
   if (!shipEnabled(loaded.config, loaded.configured)) return { unroutable: `events ${where}: event shipping is off there (events.ship: false)` };
   const r = await resolveTelemetry(ctx, { key: 'if-needed', loaded });

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { REPO_ROOT } from '../helpers/claude.js';
 import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 
 const dirs: Array<{ cleanup(): void }> = [];
 afterAll(() => {
@@ -30,6 +31,7 @@ function world(config: Record<string, unknown>) {
   dirs.push(dir);
   writeTree(dir.path, { 'home/.keep': '', 'proj/.cc-otel.json': JSON.stringify(config) });
   const home = join(dir.path, 'home');
+  trustProject(join(dir.path, 'proj'), { HOME: home }); // the user trusts the project's .cc-otel.json
   return { home, proj: join(dir.path, 'proj'), cacheDir: join(home, '.cache', 'cc-otel'), errorLog: join(home, '.local', 'state', 'cc-otel', 'errors.log') };
 }
 

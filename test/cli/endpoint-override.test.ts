@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 
 let rx: OtlpReceiver;
 const dirs: Array<{ cleanup(): void }> = [];
@@ -21,6 +22,7 @@ function world(config: Record<string, unknown>) {
   const dir = makeTempDir('cc-otel-endpoint');
   dirs.push(dir);
   writeTree(dir.path, { 'home/.keep': '', 'proj/.cc-otel.json': JSON.stringify(config) });
+  trustProject(join(dir.path, 'proj'), { HOME: join(dir.path, 'home') }); // the user trusts the project's .cc-otel.json
   return { proj: join(dir.path, 'proj'), env: { HOME: join(dir.path, 'home'), TEST_KEY: 'glc_test-token' } };
 }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { fakeServiceAccountToken } from '../helpers/fake-op/index.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 
 const DEADLINE_MS = 1500;
 const CONFIG = {
@@ -42,6 +43,7 @@ describe('env ends at the deadline when a key source hangs (real process, 1Passw
     const dir = makeTempDir('cc-otel-env-deadline');
     dirs.push(dir);
     writeTree(dir.path, { 'home/.keep': '', 'empty-bin/.keep': '', 'proj/.cc-otel.json': JSON.stringify(CONFIG) });
+    trustProject(join(dir.path, 'proj'), { HOME: join(dir.path, 'home') }); // the user trusts the project's .cc-otel.json
     const r = await runCcOtel(['env', ...args], {
       cwd: join(dir.path, 'proj'),
       // No `op` on PATH: the SDK path (service-account token) is the one taken.

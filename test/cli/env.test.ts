@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { makeTempDir, writeTree, type TreeEntry } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 import { adversarial, adversarialKey, pwnedFiles, shellView } from './shell-oracle.js';
 
 const KEY = 'sk-env-test-1a2b3c4d5e';
@@ -42,6 +43,7 @@ function world(config: Record<string, unknown> | string | null = CONFIG, files: 
   });
   const home = join(root, 'home');
   const proj = join(root, 'proj');
+  if (config !== null) trustProject(proj, { HOME: home }); // the user trusts the project's files (the child's HOME)
   const env = (args: string[], extra: Record<string, string | undefined> = {}) => runCcOtel(['env', ...args], { cwd: proj, env: { HOME: home, TEST_KEY: KEY, ...extra } });
   /** Eval `text` in bash (as `eval "$(cc-otel env)"` does) and report what a program then sees. */
   const evalShell = (text: string) => {

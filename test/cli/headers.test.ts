@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { makeTempDir, writeTree, type TreeEntry } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 
 const OTLP = {
   backend: 'otlp',
@@ -39,6 +40,8 @@ function world(config: Record<string, unknown> | null, files: Record<string, Tre
     ...(config ? { 'proj/.cc-otel.json': JSON.stringify(config) } : {}),
     ...files,
   });
+  // The user trusts the project's .cc-otel.json and .env (`cc-otel trust`), under the child's HOME.
+  if (config) trustProject(join(root, 'proj'), { HOME: join(root, 'home') });
   return { root, home: join(root, 'home'), proj: join(root, 'proj'), errorLog: join(root, 'home', '.local', 'state', 'cc-otel', 'errors.log') };
 }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel, type RunCcOtelOptions } from '../helpers/cc-otel.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 import { adversarial, adversarialKey, pwnedFiles, shellView } from './shell-oracle.js';
 
 const KEY = 'sk-test-9f8e7d6c5b4a';
@@ -62,13 +63,16 @@ function world(config: Record<string, unknown> | null = BASE_CONFIG): World {
     ...(config ? { 'proj/.cc-otel.json': `${JSON.stringify(config, null, 2)}\n` } : {}),
     [envFile.slice(root.length + 1)]: { content: PRE_EXISTING, mode: 0o644 },
   });
+  const env = { HOME: home, CLAUDE_ENV_FILE: envFile, CLAUDE_PROJECT_DIR: proj, TEST_KEY: KEY };
+  // The user trusts the project's .cc-otel.json (`cc-otel trust`), in the hook's state dir.
+  if (config) trustProject(proj, env);
   return {
     root,
     home,
     proj,
     envFile,
     errorLog: join(home, '.local', 'state', 'cc-otel', 'errors.log'),
-    env: { HOME: home, CLAUDE_ENV_FILE: envFile, CLAUDE_PROJECT_DIR: proj, TEST_KEY: KEY },
+    env,
   };
 }
 
@@ -302,6 +306,7 @@ describe('cc-otel hook session-start (real process)', () => {
     test('the error log follows $XDG_STATE_HOME', async () => {
       const w = world();
       const state = join(w.root, 'xdg-state');
+      trustProject(w.proj, { ...w.env, XDG_STATE_HOME: state }); // that state dir holds the trust store too
       const r = await runHook(w, { input: 'nope', env: { XDG_STATE_HOME: state } });
       expect(r.code, describeCcOtel(r)).toBe(0);
       expect(errorLines(join(state, 'cc-otel', 'errors.log'))).toEqual([

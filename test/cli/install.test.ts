@@ -10,6 +10,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel, type CcOtelRun } from '../helpers/cc-otel.js';
 import { REPO_ROOT } from '../helpers/claude.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 
 const KEY = 'sk-install-test-4f1e2d3c';
 const CONFIG = {
@@ -413,6 +414,7 @@ describe('cc-otel install (real process)', () => {
       'proj/.claude/settings.json': '{\r\n  "model": "sonnet"\r\n}\r\n',
       'proj/.claude/settings.local.json': '{\n\t"permissions": {\n\t\t"deny": []\n\t}\n}\n',
     });
+    trustProject(w.proj, w.env); // the user and local installs read it too: the user trusts it
     const cases: Array<[string[], string, Record<string, string>]> = [
       [['--scope', 'user'], join(w.root, 'claude-cfg', 'settings.json'), { CLAUDE_CONFIG_DIR: join(w.root, 'claude-cfg') }],
       [['--scope', 'project'], join(w.proj, '.claude', 'settings.json'), {}],
@@ -547,6 +549,7 @@ describe('cc-otel install (real process)', () => {
 
   test('user scope built from a project config: a warning that the helper and hooks read the config of wherever Claude Code runs', async () => {
     const w = world(null, { 'proj/.cc-otel.json': JSON.stringify(CONFIG) });
+    trustProject(w.proj, w.env); // the user trusts the project's .cc-otel.json (a user install does not trust it for them)
     const r = await w.run(['install']);
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(r.stderr).toContain(`the env block was built with the project config ${join(w.proj, '.cc-otel.json')}, but user settings apply in every project`);

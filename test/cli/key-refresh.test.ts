@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { installFakeOp, type FakeOp } from '../helpers/fake-op/index.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 import { cacheFile, writeCache } from '../../src/secrets/cache.js';
 
 const REF = 'op://Engineering/otel-ingest/credential';
@@ -29,6 +30,7 @@ function world(config: Record<string, unknown> = CONFIG, ageMs = 2 * 3600_000) {
   const root = dir.path;
   writeTree(root, { 'home/.keep': '', 'proj/.cc-otel.json': JSON.stringify(config) });
   const home = join(root, 'home');
+  trustProject(join(root, 'proj'), { HOME: home }); // the user trusts the project's .cc-otel.json
   const cacheDir = join(home, '.cache', 'cc-otel');
   // Default two hours old: past the 1 h TTL, inside the 24 h max age → served stale, refreshed in the background.
   writeCache(cacheDir, { v: 1, source: '1password', ref: REF, value: OLD, fetchedAt: Date.now() - ageMs });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel, type CcOtelRun } from '../helpers/cc-otel.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 
 const SECRET = 'sk-live-SECRET123';
 const LEAK = 'SECRET123';
@@ -22,6 +23,7 @@ function world(config: Record<string, unknown>) {
   dirs.push(dir);
   writeTree(dir.path, { 'home/.keep': '', 'proj/.cc-otel.json': JSON.stringify(config) });
   const home = join(dir.path, 'home');
+  trustProject(join(dir.path, 'proj'), { HOME: home }); // the user trusts the project's .cc-otel.json
   return { home, proj: join(dir.path, 'proj'), envFile: join(home, 'session.sh'), errorLog: join(home, '.local', 'state', 'cc-otel', 'errors.log') };
 }
 

@@ -39,6 +39,9 @@ describe('cc-otel verify (real process)', () => {
       'home/.keep': '',
       'proj/.cc-otel.json': JSON.stringify({ backend: 'signoz', endpoint: rx.url, signals: ['logs'], verify: { signoz: { url: api.url, apiKey: 'env:SZ_READ' } } }),
     });
+    // The user trusts the project's .cc-otel.json, with the real command.
+    const trust = await runCcOtel(['trust', join(dir.path, 'proj')], { env: { HOME: join(dir.path, 'home') } });
+    expect(trust.code, describeCcOtel(trust)).toBe(0);
     const timeoutMs = 4000;
     const run = await runCcOtel(['verify', '--json', '--query', '--skip', 'claude', '--timeout', String(timeoutMs), '--managed-dir', join(dir.path, 'managed')], {
       cwd: join(dir.path, 'proj'),

@@ -18,6 +18,7 @@ import { describeRun, runClaude, writeClaudeSettings } from '../helpers/claude.j
 import { startMockModelApi, type MockModelApi } from '../helpers/mock-model-api.js';
 import { startOtlpReceiver, type OtlpReceiver, type Signal } from '../helpers/otlp-receiver.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { trustFileFor } from '../helpers/trust.js';
 
 const E2E_TIMEOUT = 60_000;
 const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
@@ -106,6 +107,7 @@ describe('cc-otel + the real Claude Code', () => {
     const configPath = where === 'project' ? join(proj, '.cc-otel.json') : join(home, '.config', 'cc-otel', 'config.json');
     mkdirSync(dirname(configPath), { recursive: true });
     writeFileSync(configPath, `${JSON.stringify(ccOtelConfig(), null, 2)}\n`);
+    if (where === 'project') trustFileFor(configPath, { HOME: home }); // the user trusts the project's .cc-otel.json
     writeFileSync(join(proj, 'README.md'), 'a project\n');
     const cwd = join(proj, ...startIn);
     mkdirSync(cwd, { recursive: true });

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 
 const cleanups: Array<() => unknown> = [];
 afterAll(async () => {
@@ -37,6 +38,7 @@ describe.skipIf(process.platform !== 'linux')('starting the background shipper',
     const home = join(d.path, 'home');
     const proj = join(d.path, 'proj');
     writeTree(d.path, { 'proj/.cc-otel.json': JSON.stringify({ backend: 'local', endpoint: rx.url }), 'home/.keep': '' });
+    trustProject(proj, { HOME: home }); // the user trusts the project's .cc-otel.json
     const log = join(home, '.claude', 'logs', 'hooks.jsonl');
 
     const seen = new Set<number>();

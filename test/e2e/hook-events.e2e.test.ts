@@ -11,6 +11,7 @@ import { CC_OTEL_BIN, describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { startMockModelApi } from '../helpers/mock-model-api.js';
 import { startOtlpReceiver, type OtlpReceiver, type OtlpReply } from '../helpers/otlp-receiver.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 import { selectHookEvents } from '../../src/events/hook-events.js';
 import { listLogFiles } from '../../src/events/event-log.js';
 import { eventLogPaths } from '../../src/events/paths.js';
@@ -76,7 +77,9 @@ function project(config: Record<string, unknown>): Project {
   const home = tmp('cc-otel-ev-home');
   const proj = tmp('cc-otel-ev-proj');
   writeTree(proj, { '.cc-otel.json': JSON.stringify(config) });
-  return { home, proj, log: join(home, '.claude', 'logs', 'hooks.jsonl'), env: { HOME: home, USER: 'ada' } };
+  const env = { HOME: home, USER: 'ada' };
+  trustProject(proj, env); // the user trusts the project's .cc-otel.json (`cc-otel trust`)
+  return { home, proj, log: join(home, '.claude', 'logs', 'hooks.jsonl'), env };
 }
 const flush = (p: Project, args: string[] = []) => runCcOtel(['flush', '--json', ...args], { env: p.env, cwd: p.proj, timeoutMs: 60_000 });
 
@@ -240,6 +243,7 @@ describe('hook events from the CLI', () => {
       expect(r.code, describeCcOtel(r)).toBe(0);
     }
     writeFileSync(join(p.proj, '.cc-otel.json'), JSON.stringify({ backend: 'local', endpoint: rx.url }));
+    trustProject(p.proj, p.env); // the user's own edit: trusted again
     stall = true; // requests 1–2 acknowledged, the 3rd hangs
     const shipper = spawn(process.execPath, [CC_OTEL_BIN, '__ship', p.log, '--max-batch', '5', '--timeout', '30000'], { cwd: p.proj, env: { PATH: process.env.PATH ?? '', ...p.env }, stdio: 'ignore' });
     const exited = new Promise((r) => shipper.once('exit', r));
@@ -262,6 +266,7 @@ describe('hook events from the CLI', () => {
   test('do no harm: PreToolUse/PermissionRequest exit 0 with no output, even broken and --strict; SessionEnd is quick with the backend unreachable', async () => {
     const p = project({ backend: 'local' });
     writeFileSync(join(p.proj, '.cc-otel.json'), '{ broken');
+    trustProject(p.proj, p.env); // a trusted file that does not load (an edited one is untrusted: the hook would just be inert)
     for (const ev of ['pre-tool-use', 'permission-request']) {
       const r = await runCcOtel(['hook', ev, '--strict'], { env: p.env, cwd: p.proj, input: 'not json' });
       expect(r.code, describeCcOtel(r)).toBe(0);
@@ -293,6 +298,7 @@ describe('hook events from the CLI', () => {
       'proj/.cc-otel.json': JSON.stringify({ backend: 'local', endpoint: 'http://127.0.0.1:9' }),
       'home/.keep': '',
     });
+    trustProject(join(dir, 'proj'), { HOME: join(dir, 'home') }); // configured: the hook records (and checks the trust store)
     const r = spawnSync(process.execPath, ['--require', pre!, CC_OTEL_BIN, 'hook', 'pre-tool-use'], {
       env: { PATH: process.env.PATH, HOME: join(dir, 'home'), CLAUDE_PROJECT_DIR: join(dir, 'proj') },
       input: JSON.stringify({ session_id: 's', hook_event_name: 'PreToolUse' }),

@@ -12,6 +12,7 @@ import { CC_OTEL_BIN, describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { describeRun, runClaude, writeClaudeSettings } from '../helpers/claude.js';
 import { startMockModelApi, type MockModelApi } from '../helpers/mock-model-api.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 
 const E2E_TIMEOUT = 90_000;
 const KEY = 'sk-e2e-verify-5d4c3b2a1f0e';
@@ -52,9 +53,11 @@ describe('cc-otel verify after a real Claude Code session', () => {
         key: ['env:E2E_KEY'],
         team: 'platform',
         intervals: { metricsMs: 1000, logsMs: 1000, tracesMs: 1000 },
-        verify: { local: { dataDir } },
       }),
+      // verify.local.dataDir is a path setting: never from a project file, so it is the user's config.
+      'home/.config/cc-otel/config.json': JSON.stringify({ verify: { local: { dataDir } } }),
     });
+    trustProject(join(dir.path, 'proj'), { HOME: join(dir.path, 'home') }); // the user trusts the project's .cc-otel.json
     return { home: join(dir.path, 'home'), proj: join(dir.path, 'proj'), dataDir, collector };
   }
 

@@ -1,7 +1,7 @@
 // loadConfig: flag > CC_OTEL_* env > project .cc-otel.json > user config.json > defaults, one
 // ordered merge that remembers where every leaf came from. Temp trees, env passed in.
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { makeContext } from '../../../src/context.js';
 import { findProjectFile } from '../../../src/config/project-file.js';
@@ -12,6 +12,7 @@ import { buildTelemetry } from '../../../src/otel/build-env.js';
 import { deadlineOf, resolveTelemetry, chainOptions } from '../../../src/resolve-telemetry.js';
 import { CcOtelError } from '../../../src/errors.js';
 import { makeTempDir, writeTree, type TempDir } from '../../helpers/tmp.js';
+import { trustFileFor } from '../../helpers/trust.js';
 
 const dirs: TempDir[] = [];
 afterEach(() => {
@@ -36,7 +37,14 @@ function world(files: { user?: unknown; project?: unknown; extra?: Record<string
   const tree: Record<string, string> = { 'home/.keep': '', 'proj/sub/deep/.keep': '', 'elsewhere/.keep': '', ...(files.extra ?? {}) };
   if (files.user !== undefined) tree['xdg/cc-otel/config.json'] = typeof files.user === 'string' ? files.user : JSON.stringify(files.user);
   if (files.project !== undefined) tree['proj/.cc-otel.json'] = typeof files.project === 'string' ? files.project : JSON.stringify(files.project, null, 2);
-  writeTree(root, tree);
+  const written = writeTree(root, tree);
+  // The user trusts the project files this world writes (`cc-otel trust`): the trust store is in
+  // the state dir of the context load() builds (HOME root/home, no XDG_STATE_HOME).
+  const who = { env: {}, homeDir: join(root, 'home'), platform: 'linux' as const };
+  for (const path of written.filter((p) => p.startsWith(join(root, 'proj') + '/'))) {
+    if (basename(path) === '.cc-otel.json') trustFileFor(path, who, 'config');
+    else if (basename(path) === '.env') trustFileFor(path, who, 'dotenv');
+  }
   return {
     root,
     home: join(root, 'home'),

@@ -8,6 +8,7 @@ import { fromEnv } from '../../../src/secrets/sources/env.js';
 import type { KeyRef, SourceContext } from '../../../src/secrets/types.js';
 import { makeContext, type Env } from '../../../src/context.js';
 import { CcOtelError } from '../../../src/errors.js';
+import { trustFileFor } from '../../helpers/trust.js';
 import { makeTempDir, writeTree, type TempDir } from '../../helpers/tmp.js';
 
 const dirs: TempDir[] = [];
@@ -74,17 +75,21 @@ describe('parseKeyRef', () => {
   });
 });
 
-function sctx(env: Env, projectDir: string | undefined, userConfigDir: string): SourceContext {
-  return { ...makeContext({ env, homeDir: '/nonexistent-home' }), signal: new AbortController().signal, timeoutMs: 1000, projectDir, userConfigDir };
+function sctx(env: Env, projectDir: string | undefined, userConfigDir: string, homeDir = '/nonexistent-home'): SourceContext {
+  return { ...makeContext({ env, homeDir }), signal: new AbortController().signal, timeoutMs: 1000, projectDir, userConfigDir };
 }
 
 const dotenvRef = (name: string): KeyRef => ({ kind: 'dotenv', name, raw: `dotenv:${name}` });
 
-function tree(files: Record<string, string>): { proj: string; user: string } {
+/** proj/, user/ (the user config dir) and home/ (whose state dir holds the trust store). */
+function tree(files: Record<string, string>): { proj: string; user: string; home: string } {
   const d = makeTempDir('cc-otel-dotenv');
   dirs.push(d);
-  writeTree(d.path, { 'proj/.keep': '', 'user/.keep': '', ...files });
-  return { proj: join(d.path, 'proj'), user: join(d.path, 'user') };
+  writeTree(d.path, { 'proj/.keep': '', 'user/.keep': '', 'home/.keep': '', ...files });
+  const t = { proj: join(d.path, 'proj'), user: join(d.path, 'user'), home: join(d.path, 'home') };
+  // The user trusts the project .env (`cc-otel trust`) — a regular file only (not the .env/ directory case).
+  if (files['proj/.env'] !== undefined) trustFileFor(join(t.proj, '.env'), { env: {}, homeDir: t.home }, 'dotenv');
+  return t;
 }
 
 describe('fromEnv', () => {
@@ -103,29 +108,29 @@ describe('fromEnv', () => {
 describe('fromDotenv', () => {
   it('project .env first', async () => {
     const t = tree({ 'proj/.env': 'KEY=from-project\n', 'user/.env': 'KEY=from-user\n' });
-    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user));
+    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home));
     expect(r).toEqual({ status: 'found', value: 'from-project', detail: `${join(t.proj, '.env')} KEY` });
   });
 
   it('then the user config dir .env', async () => {
     const t = tree({ 'proj/.env': 'OTHER=x\n', 'user/.env': 'KEY=from-user\n' });
-    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user));
+    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home));
     expect(r).toEqual({ status: 'found', value: 'from-user', detail: `${join(t.user, '.env')} KEY` });
   });
 
   it('an empty value in the project .env falls through to the user .env', async () => {
     const t = tree({ 'proj/.env': 'KEY=\n', 'user/.env': 'KEY=u\n' });
-    expect(await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user))).toMatchObject({ status: 'found', value: 'u' });
+    expect(await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home))).toMatchObject({ status: 'found', value: 'u' });
   });
 
   it('no project dir: only the user .env', async () => {
     const t = tree({ 'user/.env': 'KEY=u\n' });
-    expect(await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, undefined, t.user))).toMatchObject({ status: 'found', value: 'u' });
+    expect(await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, undefined, t.user, t.home))).toMatchObject({ status: 'found', value: 'u' });
   });
 
   it('the real environment beats .env', async () => {
     const t = tree({ 'proj/.env': 'KEY=from-file\n' });
-    expect(await fromDotenv.resolve(dotenvRef('KEY'), sctx({ KEY: 'from-env' }, t.proj, t.user))).toEqual({
+    expect(await fromDotenv.resolve(dotenvRef('KEY'), sctx({ KEY: 'from-env' }, t.proj, t.user, t.home))).toEqual({
       status: 'found',
       value: 'from-env',
       detail: 'env KEY (beats .env)',
@@ -146,25 +151,25 @@ describe('fromDotenv', () => {
     ['last definition wins', 'KEY=first\nKEY=second', 'second'],
   ])('quoted values: %s', async (_n, text, want) => {
     const t = tree({ 'proj/.env': `${text}\n` });
-    expect(await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user))).toMatchObject({ status: 'found', value: want });
+    expect(await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home))).toMatchObject({ status: 'found', value: want });
   });
 
   it('missing files → skipped, naming where it looked', async () => {
     const t = tree({});
-    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user));
+    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home));
     expect(r.status).toBe('skipped');
     expect(r.status === 'skipped' && r.reason).toBe(`no .env in ${join(t.proj, '.env')} or ${join(t.user, '.env')}`);
   });
 
   it('files without the name → skipped, naming the files read', async () => {
     const t = tree({ 'proj/.env': 'OTHER=1\n' });
-    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user));
+    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home));
     expect(r).toEqual({ status: 'skipped', reason: `KEY not in ${join(t.proj, '.env')}` });
   });
 
   it('an unreadable .env → failed with a hint (a directory named .env: EISDIR, works as root too)', async () => {
     const t = tree({ 'proj/.env/x': '', 'user/.env': 'KEY=u\n' });
-    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user));
+    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home));
     expect(r.status).toBe('failed');
     if (r.status !== 'failed') return;
     expect(r.reason).toBe(`cannot read ${join(t.proj, '.env')}: EISDIR`);
@@ -174,7 +179,7 @@ describe('fromDotenv', () => {
   it.skipIf(process.getuid?.() === 0 || process.platform === 'win32')('an unreadable .env (mode 000) → failed EACCES', async () => {
     const t = tree({ 'proj/.env': 'KEY=p\n' });
     chmodSync(join(t.proj, '.env'), 0o000);
-    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user));
+    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home));
     expect(r).toMatchObject({ status: 'failed', reason: expect.stringContaining('EACCES') });
   });
 });

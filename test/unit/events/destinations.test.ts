@@ -15,6 +15,7 @@ import { countPending } from '../../../src/events/log-reader.js';
 import { readErrorLog } from '../../../src/log/error-log.js';
 import { userDirs } from '../../../src/config/dirs.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../../helpers/otlp-receiver.js';
+import { trustProject } from '../../helpers/trust.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 
 const dirs: TempDir[] = [];
@@ -53,6 +54,7 @@ function machine(): Machine {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, '.cc-otel.json'), JSON.stringify(config));
       const ctx = makeContext({ env: { HOME: home, USER: 'ada', CLAUDE_PROJECT_DIR: dir, ...env }, cwd: dir, homeDir: home });
+      trustProject(dir, ctx); // the user trusts each project's .cc-otel.json
       return { dir, ctx };
     },
   };
@@ -129,6 +131,7 @@ describe('a log shared by projects with different backends', () => {
     const idB = await hook(b.ctx, m.cli, 3);
     rmSync(join(a.dir, '.cc-otel.json')); // A: deleted (a user config would now apply there)
     writeFileSync(join(c.dir, '.cc-otel.json'), JSON.stringify({ backend: 'local', endpoint: rxA.url, events: { ship: false } }));
+    trustProject(c.dir, c.ctx); // the edit is the user's own: trusted again
     const r = await runShipper({ ctx: b.ctx, log: m.log, mode: 'flush', timeoutMs: 2000 });
     expect(r).toMatchObject({ status: 'ok', sent: 1, unroutable: 2, pending: 0 });
     expect(uids(rxB)).toEqual([idB]);

@@ -12,6 +12,7 @@ import { runHook } from '../../../src/commands/hook.js';
 import { readErrorLog } from '../../../src/log/error-log.js';
 import { userDirs } from '../../../src/config/dirs.js';
 import { destinationStorePath, readDestinationStore, lookupDestination } from '../../../src/events/destination-store.js';
+import { trustProject } from '../../helpers/trust.js';
 import { makeTempDir, writeTree, type TempDir } from '../../helpers/tmp.js';
 
 const dirs: TempDir[] = [];
@@ -41,6 +42,7 @@ function world(config: unknown, env: Record<string, string> = {}): World {
     'home/.keep': '',
   });
   const ctx = makeContext({ env: { HOME: home, USER: 'ada', CLAUDE_PROJECT_DIR: proj, ...env }, cwd: proj, homeDir: home, now: () => Date.UTC(2026, 5, 1) });
+  if (config !== undefined) trustProject(proj, ctx); // the user trusts the project's .cc-otel.json
   return { ctx, home, proj, log: join(home, '.claude', 'logs', 'hooks.jsonl'), cli: cli!, spawned };
 }
 

@@ -9,6 +9,7 @@ import { rotateKeepingUnshipped } from '../../../src/events/retention.js';
 import { fingerprintOf } from '../../../src/events/log-reader.js';
 import { makeContext } from '../../../src/context.js';
 import { recordHookEvent } from '../../../src/events/hook-recorder.js';
+import { trustProject } from '../../helpers/trust.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 
 const dirs: TempDir[] = [];
@@ -93,6 +94,7 @@ describe('rotation with shipping on', () => {
     writeFileSync(join(proj, '.cc-otel.json'), JSON.stringify({ backend: 'local', endpoint: 'http://127.0.0.1:9', events: { rotateBytes: ROT } }));
     writeFileSync(join(d.path, 'noop.cjs'), '');
     const ctx = makeContext({ env: { HOME: home, USER: 'ada', CLAUDE_PROJECT_DIR: proj }, cwd: proj, homeDir: home });
+    trustProject(proj, ctx); // the user trusts the project's .cc-otel.json
     const ids: string[] = [];
     // ROTATED_KEEP (5) + 2 rotations' worth: without retention the first events would be deleted.
     for (let i = 0; i < 60; i++) {

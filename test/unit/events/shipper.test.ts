@@ -1,7 +1,7 @@
 // The shipper in-process against the independent OTLP receiver (official protos): OTLP mapping,
 // every protocol, progress kept across runs and failures, back-off, the lock, the hand-over.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
@@ -20,6 +20,7 @@ import { rotateLog } from '../../../src/events/event-log.js';
 import { readErrorLog } from '../../../src/log/error-log.js';
 import { userDirs } from '../../../src/config/dirs.js';
 import { decodeOtlpProtobuf, flattenAttributes, startOtlpReceiver, type OtlpReceiver } from '../../helpers/otlp-receiver.js';
+import { trustProject } from '../../helpers/trust.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 
 const dirs: TempDir[] = [];
@@ -283,10 +284,14 @@ describe('runShipper', () => {
     const w = world({ CC_OTEL_BACKEND: '' });
     writeEvents(w, 1);
     expect(await ship(w)).toMatchObject({ status: 'disabled' });
+    // A project under HOME (HOME itself is not searched for a project file), trusted by the user.
     const w2 = world();
-    writeFileSync(join(w2.home, '.cc-otel.json'), JSON.stringify({ events: { ship: false } }));
+    const proj = join(w2.home, 'proj');
+    mkdirSync(proj);
+    writeFileSync(join(proj, '.cc-otel.json'), JSON.stringify({ events: { ship: false } }));
+    trustProject(proj, w2.ctx);
     writeEvents(w2, 1);
-    expect(await ship(w2)).toMatchObject({ status: 'disabled', error: { message: expect.stringMatching(/events.ship/) } });
+    expect(await ship({ ...w2, ctx: { ...w2.ctx, cwd: proj } })).toMatchObject({ status: 'disabled', error: { message: expect.stringMatching(/events.ship/) } });
   });
 
   it('a required key that cannot be resolved: failed with the key error, nothing sent', async () => {

@@ -37,7 +37,7 @@ describe('cc-otel verify (in-process)', () => {
     const report = JSON.parse(out) as VerifyReport;
     expect(report).toMatchObject({ version: 1, ok: true, exitCode: 0, strict: false, backend: 'otlp', summary: { fail: 0 } });
     expect(report.checks.map((c) => c.id)).toEqual([
-      'config', 'key', 'env.protocol', 'env.endpoints', 'env.temporality', 'env.resource-attributes', 'env.headers', 'env.content',
+      'config', 'config.project', 'key', 'env.protocol', 'env.endpoints', 'env.temporality', 'env.resource-attributes', 'env.headers', 'env.content',
       'claude.telemetry', 'claude.helper', 'claude.helper-run', 'claude.hook',
       'probe.metrics', 'probe.logs', 'probe.traces', 'readback.metrics', 'readback.logs', 'readback.traces',
     ]);

@@ -118,7 +118,8 @@ describe('6. read-back (--query)', () => {
     const dataDir = join(makeWorld(null).root, 'data');
     const c = await startCollector({ dataDir, httpPort: 0, grpcPort: null, writeState: false });
     closers.push(() => c.close());
-    const w = makeWorld({ backend: 'local', endpoint: c.httpUrl, verify: { local: { dataDir } } });
+    // verify.local.dataDir is a path setting: never from a project file, so it is the user's config.
+    const w = makeWorld({ backend: 'local', endpoint: c.httpUrl }, { 'home/.config/cc-otel/config.json': JSON.stringify({ verify: { local: { dataDir } } }) });
     const lines: string[] = [];
     const r = await w.verify({ ...NO_CLAUDE, query: true, waitMs: 5000, progress: (m) => lines.push(m) }, { pollIntervalMs: 200 });
     expect(statuses(r, 'readback.')).toEqual({ 'readback.metrics': 'pass', 'readback.logs': 'pass', 'readback.traces': 'pass' });
@@ -128,7 +129,7 @@ describe('6. read-back (--query)', () => {
   });
 
   it('not found within --wait: fails after waiting, with progress lines meanwhile; found signals pass', async () => {
-    const w = makeWorld({ backend: 'local', endpoint: 'http://127.0.0.1:1', verify: { local: { dataDir: '/nowhere' } } });
+    const w = makeWorld({ backend: 'local', endpoint: 'http://127.0.0.1:1' }, { 'home/.config/cc-otel/config.json': JSON.stringify({ verify: { local: { dataDir: '/nowhere' } } }) });
     const lines: string[] = [];
     const rx = await startHttpReceiver();
     closers.push(() => rx.close());
@@ -231,7 +232,7 @@ describe('6. read-back (--query)', () => {
   it('--timeout bounds the read-back wait too', async () => {
     const rx = await startHttpReceiver();
     closers.push(() => rx.close());
-    const w = makeWorld({ backend: 'local', endpoint: rx.url, signals: ['logs'], verify: { local: { dataDir: '/nowhere' } } });
+    const w = makeWorld({ backend: 'local', endpoint: rx.url, signals: ['logs'] }, { 'home/.config/cc-otel/config.json': JSON.stringify({ verify: { local: { dataDir: '/nowhere' } } }) });
     const t0 = Date.now();
     const r = await w.verify({ ...NO_CLAUDE, query: true, waitMs: 60_000, timeoutMs: 3000 }, { pollIntervalMs: 200, findProbe: async () => [] });
     expect(Date.now() - t0).toBeLessThan(4500);

@@ -7,6 +7,7 @@ import { buildTelemetry, settingsEnv } from '../../../src/otel/build-env.js';
 import { runVerify, type RunVerifyOptions } from '../../../src/verify/index.js';
 import type { CheckResult, VerifyDeps, VerifyReport } from '../../../src/verify/index.js';
 import { makeTempDir, writeTree, type TreeEntry } from '../../helpers/tmp.js';
+import { trustProject } from '../../helpers/trust.js';
 
 export const KEY = 'sk-verify-test-9f8e7d6c5b4a';
 
@@ -44,6 +45,8 @@ export function makeWorld(config: Record<string, unknown> | null, files: Record<
   const managed = join(root, 'managed');
   const baseEnv: Record<string, string | undefined> = { HOME: home, PATH: process.env.PATH, USER: 'ada', TEST_KEY: KEY, CC_OTEL_NO_CACHE: '1', ...env };
   const ctx = (extra: Record<string, string | undefined> = {}) => makeContext({ env: { ...baseEnv, ...extra }, cwd: proj, homeDir: home, user: 'ada' });
+  // The user trusts the project's .cc-otel.json (`cc-otel trust`), in this world's state dir.
+  if (config !== null) trustProject(proj, ctx());
   return {
     root,
     home,
