@@ -17,6 +17,32 @@ export const RECORD_VERSION = 1;
 /** A line never exceeds this (content fields are cut first, see fitLine). */
 export const MAX_LINE_BYTES = 64 * 1024;
 
+/**
+ * Every line cc-otel writes to an event log starts so: `id` is a record's first key (buildEventRecord,
+ * fitLine; `jq -c .record` of a dead letter keeps the order). Appending to an existing file requires
+ * it (event-log.ts), so cc-otel never appends to a file that is not its log.
+ */
+export const LINE_PREFIX = '{"id":"';
+const LINE_PREFIX_BYTES = Buffer.from(LINE_PREFIX, 'latin1');
+/** The bytes startsLikeEventLog needs for its fast answer. */
+export const LINE_PREFIX_LENGTH = LINE_PREFIX_BYTES.length;
+
+/**
+ * Does `head` — the first bytes of a file — start like a cc-otel event log? The fast answer is the
+ * prefix; a log whose keys were reordered (`jq -S`) passes when its first whole line parses as a
+ * record (then `head` must hold that line: up to MAX_LINE_BYTES + 1 bytes).
+ */
+export function startsLikeEventLog(head: Buffer): boolean {
+  if (head.length >= LINE_PREFIX_BYTES.length && LINE_PREFIX_BYTES.equals(head.subarray(0, LINE_PREFIX_BYTES.length))) return true;
+  const nl = head.indexOf(0x0a);
+  if (nl < 0 || head[0] !== 0x7b) return false;
+  try {
+    const v = JSON.parse(head.subarray(0, nl).toString('utf8')) as Partial<EventRecord> | null;
+    return !!v && typeof v === 'object' && typeof v.id === 'string' && v.v === RECORD_VERSION;
+  } catch {
+    return false;
+  }
+}
 type Scalar = string | number | boolean;
 
 export interface EventRecord {
