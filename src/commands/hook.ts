@@ -50,6 +50,7 @@ export async function runHook(run: HookRun): Promise<number> {
   let sessionId: string | undefined;
   const problems: string[] = [];
   let inert = false;
+  let errorLogRefused = false;
   const log = (message: string, code?: string, hint?: string) => {
     if (inert) return;
     problems.push(message);
@@ -64,8 +65,13 @@ export async function runHook(run: HookRun): Promise<number> {
         ...(hint ? { hint } : {}),
         ...(sessionId ? { session: sessionId } : {}),
       });
-    } catch {
-      /* logging must not break the hook either */
+    } catch (e) {
+      // Logging must not break the hook either. An error log refused as unsafe (a symlink planted at
+      // errors.log, a state dir others can write) is said once on stderr: there is nowhere else.
+      if (isCcOtelError(e) && !decides && !errorLogRefused) {
+        errorLogRefused = true;
+        ctx.log.warn(`hook ${run.event}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
+      }
     }
   };
   // Armed at once with the default (or CC_OTEL_DEADLINE_MS), moved below to the config's
