@@ -138,6 +138,7 @@ async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: strin
   try {
     appendEnvFile(envFile, `# cc-otel ${r.plan.backend}\n${renderExports(vars)}`);
   } catch (e) {
-    log(`cannot write $CLAUDE_ENV_FILE (${envFile}): ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the file and its directory are writable');
+    if (isCcOtelError(e)) log(e.message, e.code, e.hint); // refused as unsafe (a symlink, a FIFO, someone else's file)
+    else log(`cannot write $CLAUDE_ENV_FILE (${envFile}): ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the file and its directory are writable');
   }
 }
