@@ -143,15 +143,22 @@ export function ensurePrivateDirChecked(dir: string, what: string, scope?: DirSc
   if (scope) checkRealPath(st ? dir : existingAncestor(dir), what, scope);
   if (!st) {
     const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // mode is masked by the umask: chmod each directory we created, from the first down to `dir`.
-    if (first !== undefined && !WINDOWS) for (let d = dir; ; d = dirname(d)) {
+    // mode is masked by the umask: chmod each directory we created, from the first down to `dir`
+    // (walked down from `first`, so nothing above it is ever touched).
+    const below = first === undefined ? '' : relative(first, dir);
+    if (first !== undefined && !WINDOWS && !below.startsWith('..') && !isAbsolute(below)) {
+      let d = first;
       chmodSync(d, 0o700);
-      if (d === first || dirname(d) === d) break;
+      for (const part of below.split(sep)) if (part) chmodSync((d = join(d, part)), 0o700);
     }
     st = statSync(dir);
   }
   const problem = dirProblem(st);
-  if (problem) throw unsafe(`refusing to write ${what} in ${dir}: the directory ${problem}`, `\`chmod 700 ${dir}\` if it is yours, or point cc-otel elsewhere; anyone who can write there could replace the file`);
+  if (problem)
+    throw unsafe(
+      `refusing to write ${what} in ${dir}: the directory ${problem}`,
+      problem.startsWith('belongs') ? `it is not yours: point cc-otel at a directory of your own` : `\`chmod 700 ${dir}\` if it is yours; anyone who can write there could replace the file`,
+    );
 }
 
 function existingAncestor(dir: string): string {
