@@ -20,13 +20,13 @@
  * whose real path stays inside the allowed root (paths.ts). Rotation renames and deletes only such
  * files; anything else in the chain stops the rotation, untouched.
  */
-import { readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CcOtelError } from '../errors.js';
 import { appendPrivateFile, checkOwnFile, ensurePrivateDirChecked, readHead, type DirScope, type IsOurs } from '../fs/private-file.js';
 import { releaseLock, tryLock } from './lock.js';
 import { DEFAULT_ROTATE_BYTES, ROTATED_KEEP, eventLogPaths } from './paths.js';
-import { LINE_PREFIX_LENGTH, MAX_LINE_BYTES, startsLikeEventLog } from './record.js';
+import { LINE_PREFIX_LENGTH, MAX_LINE_BYTES, hasLinePrefix, startsLikeEventLog } from './record.js';
 
 export interface AppendOptions {
   rotateBytes?: number;
@@ -66,8 +66,11 @@ export interface RotateOptions {
  * An existing log must start like one (record.ts LINE_PREFIX): one pread of a few bytes. Only a file
  * that fails it is read further, for a first line with reordered keys.
  */
-export const isEventLog: IsOurs = (fd, size) =>
-  startsLikeEventLog(readHead(fd, Math.min(size, LINE_PREFIX_LENGTH))) || (size > LINE_PREFIX_LENGTH && startsLikeEventLog(readHead(fd, Math.min(size, MAX_LINE_BYTES + 1))));
+export const isEventLog: IsOurs = (fd, size) => {
+  const head = Buffer.allocUnsafe(LINE_PREFIX_LENGTH);
+  if (readSync(fd, head, 0, LINE_PREFIX_LENGTH, 0) === LINE_PREFIX_LENGTH && hasLinePrefix(head)) return true;
+  return size > LINE_PREFIX_LENGTH && startsLikeEventLog(readHead(fd, Math.min(size, MAX_LINE_BYTES + 1)));
+};
 
 const NOT_OURS_HINT = 'cc-otel appends only to its own event log; move that file away, or set "events": {"logFile": "~/.claude/logs/cc-otel-hooks.jsonl"}';
 
