@@ -39,7 +39,7 @@ export interface AppendOptions {
 }
 
 export interface AppendResult {
-  /** size of the file after our write */
+  /** size of the file after our write (at least: the size we found + our line; a concurrent hook may have added more) */
   size: number;
   rotated: boolean;
   /** the file passed rotateBytes and `rotate: false` was asked: what to rotate, with the defaults applied */
