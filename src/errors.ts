@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'SETTINGS_WRITE'
   | 'PROTOCOL_UNSUPPORTED'
   | 'CHECK_FAILED'
-  | 'IO';
+  | 'IO'
+  | 'UNSAFE_FILE';
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['CONFIG_INVALID', 'CONFIG_NOT_FOUND', 'USAGE', 'PROTOCOL_UNSUPPORTED']);
 

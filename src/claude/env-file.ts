@@ -3,8 +3,7 @@
  * value we write is single-quoted: inside '…' nothing is special except the quote itself, which
  * becomes '\'' . Newlines, $(…), backticks, ; and & are inert.
  */
-import { closeSync, fchmodSync, openSync } from 'node:fs';
-import { writeAll } from '../fs/write-all.js';
+import { appendPrivateFile } from '../fs/private-file.js';
 import { CcOtelError } from '../errors.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -49,13 +48,9 @@ export function renderDotenv(vars: ReadonlyArray<{ name: string; value: string }
  * Append to the env file (Claude Code creates it 0644; it may carry a key, so 0600). One write
  * call with O_APPEND: another hook appending at the same time cannot split our block. No fsync:
  * Claude Code reads the file moments later from the page cache, and it does not outlive a reboot.
+ * Through private-file.ts: a symlink, FIFO, hard link or someone else's file at the name is refused
+ * (CcOtelError UNSAFE_FILE) — never written to, never chmod'ed.
  */
 export function appendEnvFile(path: string, content: string): void {
-  const fd = openSync(path, 'a', 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    writeAll(fd, content);
-  } finally {
-    closeSync(fd);
-  }
+  appendPrivateFile(path, content, { what: '$CLAUDE_ENV_FILE' });
 }

@@ -51,6 +51,7 @@ export async function runHook(run: HookRun): Promise<number> {
   let sessionId: string | undefined;
   const problems: string[] = [];
   let inert = false;
+  let errorLogRefused = false;
   const log = (message: string, code?: string, hint?: string) => {
     if (inert) return;
     problems.push(message);
@@ -65,8 +66,13 @@ export async function runHook(run: HookRun): Promise<number> {
         ...(hint ? { hint } : {}),
         ...(sessionId ? { session: sessionId } : {}),
       });
-    } catch {
-      /* logging must not break the hook either */
+    } catch (e) {
+      // Logging must not break the hook either. An error log refused as unsafe (a symlink planted at
+      // errors.log, a state dir others can write) is said once on stderr: there is nowhere else.
+      if (isCcOtelError(e) && !decides && !errorLogRefused) {
+        errorLogRefused = true;
+        ctx.log.warn(`hook ${run.event}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
+      }
     }
   };
   // Armed at once with the default (or CC_OTEL_DEADLINE_MS), moved below to the config's
@@ -138,7 +144,8 @@ async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: strin
   try {
     appendEnvFile(envFile, `# cc-otel ${r.plan.backend}\n${renderExports(vars)}`);
   } catch (e) {
-    log(`cannot write $CLAUDE_ENV_FILE (${envFile}): ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the file and its directory are writable');
+    if (isCcOtelError(e)) log(e.message, e.code, e.hint); // refused as unsafe (a symlink, a FIFO, someone else's file)
+    else log(`cannot write $CLAUDE_ENV_FILE (${envFile}): ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the file and its directory are writable');
   }
 }
 

@@ -142,7 +142,7 @@ export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
     type: 'object',
     description: 'hook event log',
     fields: {
-      logFile: { type: 'string', description: 'JSONL path (default ~/.claude/logs/hooks.jsonl)' },
+      logFile: { type: 'string', description: 'JSONL path inside ~/.claude/logs, cc-otel\'s own dirs or (from ${CLAUDE_PROJECT_DIR} or a relative path) <project>/.claude/logs (default ~/.claude/logs/hooks.jsonl)' },
       projectLog: bool('write to ${CLAUDE_PROJECT_DIR}/.claude/logs/hooks.jsonl instead'),
       rotateBytes: { type: 'int', min: 4096, max: 1 << 30, description: 'rotate the log at this size (default 10 MiB)' },
       ship: bool('ship events as OTLP logs (default true when a backend is configured)'),

@@ -14,12 +14,19 @@
  * still holds unshipped events is kept (retention.ts tells), beyond `keep`, until all rotated files
  * together pass `capBytes` (default 10 × rotateBytes, with a warning while over `keep`); only then
  * is the oldest dropped, with the number of events lost logged.
+ *
+ * Files (issue #11, src/fs/private-file.ts): the log is appended to only when it is a regular file
+ * of the user's that starts like a cc-otel log, in a directory nobody else can write (created 0700),
+ * whose real path stays inside the allowed root (paths.ts). Rotation renames and deletes only such
+ * files; anything else in the chain stops the rotation, untouched.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { writeAll } from '../fs/write-all.js';
+import { readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { CcOtelError } from '../errors.js';
+import { appendPrivateFile, checkOwnFile, ensurePrivateDirChecked, readHead, type DirScope, type IsOurs } from '../fs/private-file.js';
 import { releaseLock, tryLock } from './lock.js';
 import { DEFAULT_ROTATE_BYTES, ROTATED_KEEP, eventLogPaths } from './paths.js';
+import { LINE_PREFIX_LENGTH, MAX_LINE_BYTES, hasLinePrefix, startsLikeEventLog } from './record.js';
 
 export interface AppendOptions {
   rotateBytes?: number;
@@ -27,10 +34,12 @@ export interface AppendOptions {
   now?: number;
   /** false: don't rotate here, report `rotateDue` (the caller rotates with retention.ts) */
   rotate?: boolean;
+  /** the allowed root the log's directory must really be inside (eventLogLocation in paths.ts) */
+  scope?: DirScope;
 }
 
 export interface AppendResult {
-  /** size of the file after our write */
+  /** size of the file after our write (at least: the size we found + our line; a concurrent hook may have added more) */
   size: number;
   rotated: boolean;
   /** the file passed rotateBytes and `rotate: false` was asked: what to rotate, with the defaults applied */
@@ -53,31 +62,24 @@ export interface RotateOptions {
   warn?: (message: string) => void;
 }
 
-function openAppend(path: string): number {
-  try {
-    return openSync(path, 'a', 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    // First event in this place: create the directories (the log may hold prompts: private).
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    return openSync(path, 'a', 0o600);
-  }
-}
+/**
+ * An existing log must start like one (record.ts LINE_PREFIX): one pread of a few bytes. Only a file
+ * that fails it is read further, for a first line with reordered keys.
+ */
+export const isEventLog: IsOurs = (fd, size) => {
+  const head = Buffer.allocUnsafe(LINE_PREFIX_LENGTH);
+  if (readSync(fd, head, 0, LINE_PREFIX_LENGTH, 0) === LINE_PREFIX_LENGTH && hasLinePrefix(head)) return true;
+  return size > LINE_PREFIX_LENGTH && startsLikeEventLog(readHead(fd, Math.min(size, MAX_LINE_BYTES + 1)));
+};
+
+const NOT_OURS_HINT = 'cc-otel appends only to its own event log; move that file away, or set "events": {"logFile": "~/.claude/logs/cc-otel-hooks.jsonl"}';
 
 export function appendEventLine(path: string, line: string, opts: AppendOptions = {}): AppendResult {
-  const fd = openAppend(path);
-  let size: number;
-  let ino: number;
-  try {
-    // One write() for the line. A short write only happens on a full disk or a signal; finishing
-    // it keeps our line whole, at the cost of possibly splitting it around another hook's line.
-    writeAll(fd, line);
-    const st = fstatSync(fd);
-    size = st.size;
-    ino = st.ino;
-  } finally {
-    closeSync(fd);
-  }
+  // The log may hold prompts: a private directory (created 0700), nobody else's to write in.
+  ensurePrivateDirChecked(dirname(path), 'the event log', opts.scope);
+  // One write() for the line. A short write only happens on a full disk or a signal; finishing
+  // it keeps our line whole, at the cost of possibly splitting it around another hook's line.
+  const { size, ino } = appendPrivateFile(path, line, { what: 'the event log', isOurs: isEventLog, notOursHint: NOT_OURS_HINT });
   const rotateBytes = opts.rotateBytes ?? DEFAULT_ROTATE_BYTES;
   if (size < rotateBytes) return { size, rotated: false };
   const keep = opts.keep ?? ROTATED_KEEP;
@@ -92,14 +94,15 @@ export function rotateLog(path: string, o: RotateOptions): boolean {
   const lock = tryLock(eventLogPaths(path).rotateLock, o.now, 10_000);
   if (!lock) return false; // another hook is rotating
   try {
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      return false;
+    // Only files cc-otel wrote are renamed or deleted (not a symlink, not someone else's file).
+    const st = checkOwnFile(path, isEventLog);
+    if (!st.ok) {
+      if (st.missing) return false;
+      throw refusal(path, st.problem);
     }
     if ((o.ino !== undefined && st.ino !== o.ino) || st.size < o.rotateBytes) return false; // done by someone else
     // Oldest first. After the shift, file n becomes n + 1: n ≥ keep falls out of retention.
+    // All checked before anything moves: a foreign file in the chain would be deleted or renamed over.
     const rotated = listRotated(path);
     const kept: Array<{ n: number; file: string; size: number; countEvents(): number }> = [];
     for (const f of rotated) {
@@ -150,13 +153,17 @@ function listRotated(path: string): Array<{ n: number; file: string; size: numbe
   for (const file of listLogFiles(path)) {
     if (file === path) continue;
     const n = Number(file.slice(path.length + 1));
-    try {
-      out.push({ n, file, size: statSync(file).size });
-    } catch {
-      /* rotated away meanwhile */
-    }
+    const st = checkOwnFile(file, isEventLog);
+    if (st.ok) out.push({ n, file, size: st.size });
+    else if (!st.missing) throw refusal(file, st.problem); // else rotated away meanwhile
   }
   return out; // listLogFiles: oldest first
+}
+
+function refusal(file: string, problem: string): CcOtelError {
+  return new CcOtelError('UNSAFE_FILE', `event log rotation refused: ${file} ${problem}; nothing was renamed or deleted`, {
+    hint: `cc-otel rotates only the log files it wrote; move ${file} out of ${dirname(file)}`,
+  });
 }
 
 /** Every log file, oldest first: hooks.jsonl.N … hooks.jsonl.1, then hooks.jsonl. */

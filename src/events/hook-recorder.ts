@@ -15,7 +15,7 @@ import { destinationOf } from './destination.js';
 import { destinationStorePath, registerDestination } from './destination-store.js';
 import { appendEventLine } from './event-log.js';
 import { eventNameOf, isEventName } from './hook-events.js';
-import { eventLogFile, eventLogPaths, shipEnabled } from './paths.js';
+import { eventLogLocation, eventLogPaths, shipEnabled } from './paths.js';
 import { buildEventRecord, fitLine, newEventId, recordAttributes } from './record.js';
 import { triggerShipper, type TriggerOutcome } from './ship-trigger.js';
 
@@ -72,11 +72,14 @@ export async function recordHookEvent(r: RecordHookEventInput): Promise<Recorded
     // A shared log is shipped record by record to each one's backend.
     ...(dest.id ? { dest: dest.id } : {}),
   });
-  const path = eventLogFile(config, ctx, projectDir);
   const shipping = shipEnabled(config, configured);
+  let path = '';
   try {
+    // A logFile outside the allowed roots, an unsafe file or directory: refused (CcOtelError), logged.
+    const { log: logPath, scope } = eventLogLocation(config, ctx, projectDir);
+    path = logPath;
     // Shipping on: rotation must not delete unshipped events (retention.ts, loaded only then).
-    const appended = appendEventLine(path, fitLine(rec), { rotateBytes: config.events?.rotateBytes, now: ctx.now(), rotate: !shipping });
+    const appended = appendEventLine(path, fitLine(rec), { rotateBytes: config.events?.rotateBytes, now: ctx.now(), rotate: !shipping, scope });
     if (appended.rotateDue) {
       const { rotateKeepingUnshipped } = await import('./retention.js');
       rotateKeepingUnshipped(path, {
@@ -86,7 +89,8 @@ export async function recordHookEvent(r: RecordHookEventInput): Promise<Recorded
       });
     }
   } catch (e) {
-    r.log(`cannot append to the event log ${path}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the directory is writable, or set "events": {"logFile": …}');
+    if (isCcOtelError(e)) r.log(e.message, e.code, e.hint);
+    else r.log(`cannot append to the event log ${path}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'check that the directory is writable, or set "events": {"logFile": …}');
     return undefined;
   }
   if (!shipping) return { id, event, path, shipper: 'off' };

@@ -5,6 +5,7 @@
  * full disk) are skipped and counted, and the offset moves past them.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { READ_FLAGS } from '../fs/private-file.js';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { listLogFiles } from './event-log.js';
@@ -67,7 +68,7 @@ export function scanLogFiles(log: string, state: ShipState): LogFileView[] {
   for (const path of listLogFiles(log)) {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = openSync(path, READ_FLAGS);
     } catch {
       continue; // rotated away since the listing: the next pass finds it under its new name
     }
@@ -106,7 +107,7 @@ export function parseRecordLine(line: string): EventRecord | undefined {
 export function* readBatches(view: LogFileView, limits: BatchLimits = DEFAULT_LIMITS): Generator<Batch> {
   let fd: number;
   try {
-    fd = openSync(view.path, 'r');
+    fd = openSync(view.path, READ_FLAGS);
   } catch {
     view.moved = true;
     return;

@@ -16,6 +16,39 @@ export const RECORD_VERSION = 1;
 /** A line never exceeds this (content fields are cut first, see fitLine). */
 export const MAX_LINE_BYTES = 64 * 1024;
 
+/**
+ * Every line cc-otel writes to an event log starts so: `id` is a record's first key (buildEventRecord,
+ * fitLine; `jq -c .record` of a dead letter keeps the order). Appending to an existing file requires
+ * it (event-log.ts), so cc-otel never appends to a file that is not its log.
+ */
+export const LINE_PREFIX = '{"id":"';
+const LINE_PREFIX_BYTES = Buffer.from(LINE_PREFIX, 'latin1');
+/** The bytes startsLikeEventLog needs for its fast answer. */
+export const LINE_PREFIX_LENGTH = LINE_PREFIX_BYTES.length;
+
+/** `head` starts with LINE_PREFIX (a byte loop: cheaper on a hook's first call than subarray + equals). */
+export function hasLinePrefix(head: Uint8Array): boolean {
+  if (head.length < LINE_PREFIX_LENGTH) return false;
+  for (let i = 0; i < LINE_PREFIX_LENGTH; i++) if (head[i] !== LINE_PREFIX_BYTES[i]) return false;
+  return true;
+}
+
+/**
+ * Does `head` — the first bytes of a file — start like a cc-otel event log? The fast answer is the
+ * prefix; a log whose keys were reordered (`jq -S`) passes when its first whole line parses as a
+ * record (then `head` must hold that line: up to MAX_LINE_BYTES + 1 bytes).
+ */
+export function startsLikeEventLog(head: Uint8Array): boolean {
+  if (hasLinePrefix(head)) return true;
+  const nl = head.indexOf(0x0a);
+  if (nl < 0 || head[0] !== 0x7b) return false;
+  try {
+    const v = JSON.parse(Buffer.from(head.buffer, head.byteOffset, nl).toString('utf8')) as Partial<EventRecord> | null;
+    return !!v && typeof v === 'object' && typeof v.id === 'string' && v.v === RECORD_VERSION;
+  } catch {
+    return false;
+  }
+}
 type Scalar = string | number | boolean;
 
 export interface EventRecord {

@@ -4,6 +4,7 @@
  * rotates (once per `rotateBytes` of events) — it needs node:crypto for the fingerprint.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { READ_FLAGS } from '../fs/private-file.js';
 import { fingerprintOf } from './log-reader.js';
 import { MAX_LINE_BYTES } from './record.js';
 import { readShipState } from './ship-state.js';
@@ -15,7 +16,7 @@ function unshippedIn(statePath: string): UnshippedOf {
   return (file) => {
     let fd: number;
     try {
-      fd = openSync(file, 'r');
+      fd = openSync(file, READ_FLAGS);
     } catch {
       return undefined;
     }
@@ -39,7 +40,7 @@ function unshippedIn(statePath: string): UnshippedOf {
 function countLines(file: string, offset: number): number {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, READ_FLAGS);
   } catch {
     return 0;
   }

@@ -31,10 +31,11 @@
  * files with unshipped events beyond those up to 10 × rotateBytes in all (event-log.ts).
  */
 import type { Context } from '../context.js';
-import { appendFileSync, chmodSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Resource } from '@opentelemetry/resources';
 import { CcOtelError, describeError, isCcOtelError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { appendPrivateFile } from '../fs/private-file.js';
 import { appendErrorLog } from '../log/error-log.js';
 import { userDirs } from '../config/dirs.js';
 import type { TelemetryPlan } from '../otel/build-env.js';
@@ -304,6 +305,7 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
                 writeDeadLetters(paths, sent.rejected, ctx.now());
               } catch (e) {
                 // Not kept anywhere else: the offset must not move past them.
+                if (isCcOtelError(e)) return fail(e.message, e.code, e.hint);
                 return fail(`cannot write the dead-letter file ${paths.deadLetter}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, 'IO', 'the directory of the event log must be writable');
               }
               report.deadLettered += sent.rejected.length;
@@ -406,8 +408,8 @@ async function sendOrBisect(route: { exporter: EventExporter; resource: Resource
 function writeDeadLetters(paths: EventLogPaths, rejected: readonly Rejected[], now: number): void {
   const at = new Date(now).toISOString();
   const text = rejected.map((r) => `${JSON.stringify({ at, reason: r.reason.slice(0, 500), record: r.record })}\n`).join('');
-  appendFileSync(paths.deadLetter, text, { mode: 0o600 });
-  chmodSync(paths.deadLetter, 0o600); // mode only applies on create
+  // A symlink or someone else's file at the name is refused, never followed (private-file.ts).
+  appendPrivateFile(paths.deadLetter, text, { what: 'the dead-letter file' });
 }
 
 function hintFor(status: number | undefined): string {

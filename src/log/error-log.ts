@@ -3,8 +3,9 @@
  * is easy to miss). One JSON line per failure under the user state dir; `status` shows the last
  * ones. Rotated at 1 MiB (one previous file kept).
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { appendPrivateFile, ensurePrivateDirChecked, fileProblem } from '../fs/private-file.js';
 
 export const ERROR_LOG_MAX_BYTES = 1 << 20;
 
@@ -21,15 +22,24 @@ export function errorLogPath(stateDir: string): string {
   return join(stateDir, 'errors.log');
 }
 
+/**
+ * Append one record. The state dir is created 0700 (or refused when others can write it), the log
+ * is 0600 and written through private-file.ts: a symlink, FIFO or someone else's file planted at
+ * errors.log is refused (CcOtelError UNSAFE_FILE), never followed.
+ */
 export function appendErrorLog(stateDir: string, rec: ErrorRecord): void {
   const path = errorLogPath(stateDir);
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  try {
-    if (statSync(path).size > ERROR_LOG_MAX_BYTES) renameSync(path, `${path}.1`);
-  } catch {
-    /* no log yet */
+  ensurePrivateDirChecked(stateDir, 'the error log');
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  // Rotated only when it is a file of ours: a rename never moves what someone else put there.
+  if (st && st.size > ERROR_LOG_MAX_BYTES && !fileProblem(st)) {
+    try {
+      renameSync(path, `${path}.1`);
+    } catch {
+      /* another process rotated it first */
+    }
   }
-  appendFileSync(path, `${JSON.stringify(rec)}\n`, { mode: 0o600 });
+  appendPrivateFile(path, `${JSON.stringify(rec)}\n`, { what: 'the error log' });
 }
 
 export function readErrorLog(stateDir: string, last = 10): ErrorRecord[] {

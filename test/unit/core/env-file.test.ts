@@ -2,7 +2,7 @@
 // be inert and read back byte-exact. The .env rendering must read back exactly through dotenv.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, existsSync, linkSync, lstatSync, openSync, readFileSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { appendEnvFile, renderDotenv, renderExports, shellQuote } from '../../../src/claude/env-file.js';
@@ -116,6 +116,85 @@ describe('renderExports: a file a shell sources safely', () => {
     expect(readFileSync(file, 'utf8')).toBe("export EXISTING=1\nexport A='x y'\n");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(sourceAndRead('bash', file, ['EXISTING', 'A'], T).values).toEqual(['1', 'x y']);
+  });
+});
+
+// issue #11: $CLAUDE_ENV_FILE names a file; a symlink, FIFO, hard link or someone else's file there
+// is refused — never written to, never chmod'ed (tests run as root: "someone else" is a chown).
+describe('appendEnvFile refuses what is not a plain file of ours (issue #11)', () => {
+  const snapshot = (p: string) => {
+    const st = lstatSync(p);
+    return { bytes: readFileSync(p, 'utf8'), mode: st.mode, uid: st.uid, nlink: st.nlink };
+  };
+  const block = renderExports([{ name: 'OTEL_EXPORTER_OTLP_HEADERS', value: 'authorization=Bearer sk-secret' }]);
+  const refusal = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      return e as CcOtelError;
+    }
+    return undefined;
+  };
+
+  it('a symlink: the target is unchanged, its mode too (the old code appended and chmod 0600-ed it)', () => {
+    const T = tmp();
+    const target = join(T, 'bashrc');
+    writeFileSync(target, 'export PATH=/usr/bin\n');
+    chmodSync(target, 0o644);
+    const file = join(T, 'sessionstart-hook-0.sh');
+    symlinkSync(target, file);
+    const before = snapshot(target);
+    const e = refusal(() => appendEnvFile(file, block));
+    expect(snapshot(target)).toEqual(before);
+    expect(e).toBeInstanceOf(CcOtelError);
+    expect(e?.code).toBe('UNSAFE_FILE');
+    expect(e?.message).toMatch(/\$CLAUDE_ENV_FILE .*symbolic link/);
+    expect(e?.hint).toBeTruthy();
+  });
+
+  it('a hard link to another file: refused, the file unchanged', () => {
+    const T = tmp();
+    const target = join(T, 'profile');
+    writeFileSync(target, 'export A=1\n');
+    chmodSync(target, 0o644);
+    const file = join(T, 'sessionstart-hook-0.sh');
+    linkSync(target, file);
+    const before = snapshot(target);
+    const e = refusal(() => appendEnvFile(file, block));
+    expect(snapshot(target)).toEqual(before);
+    expect(e?.code).toBe('UNSAFE_FILE');
+  });
+
+  it("someone else's file: refused, not chmod'ed", () => {
+    const T = tmp();
+    const file = join(T, 'sessionstart-hook-0.sh');
+    writeFileSync(file, 'export A=1\n');
+    chmodSync(file, 0o644);
+    chownSync(file, 65534, 65534);
+    const before = snapshot(file);
+    const e = refusal(() => appendEnvFile(file, block));
+    expect(snapshot(file)).toEqual(before);
+    expect(e?.message).toMatch(/belongs to uid 65534/);
+  });
+
+  it('a FIFO (with a reader, so the old open succeeded): nothing goes into the pipe', () => {
+    const T = tmp();
+    const file = join(T, 'sessionstart-hook-0.sh');
+    expect(spawnSync('mkfifo', [file]).status).toBe(0);
+    const reader = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const e = refusal(() => appendEnvFile(file, block));
+      let got = 0;
+      try {
+        got = readSync(reader, Buffer.alloc(4096));
+      } catch (err) {
+        expect((err as NodeJS.ErrnoException).code).toBe('EAGAIN');
+      }
+      expect(got).toBe(0);
+      expect(e?.code).toBe('UNSAFE_FILE');
+    } finally {
+      closeSync(reader);
+    }
   });
 });
 

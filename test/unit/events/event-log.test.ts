@@ -5,7 +5,8 @@ import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { appendEventLine, listLogFiles, rotateLog } from '../../../src/events/event-log.js';
-import { eventLogFile, eventLogPaths, shipEnabled } from '../../../src/events/paths.js';
+import { eventLogFile, eventLogLocation, eventLogPaths, shipEnabled } from '../../../src/events/paths.js';
+import { CcOtelError } from '../../../src/errors.js';
 import { holdsLock, lockHeld, releaseLock, touchLock, tryLock } from '../../../src/events/lock.js';
 import { pidAlive } from '../../../src/process/pid.js';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
@@ -32,12 +33,49 @@ describe('eventLogFile', () => {
     [{ events: { projectLog: true } }, { CLAUDE_PROJECT_DIR: '/p' }, undefined, '/p/.claude/logs/hooks.jsonl'],
     [{ events: { projectLog: true } }, {}, '/from-config', '/from-config/.claude/logs/hooks.jsonl'],
     [{ events: { projectLog: true } }, {}, undefined, '/cwd/.claude/logs/hooks.jsonl'],
-    [{ events: { logFile: '~/logs/ev.jsonl' } }, {}, undefined, '/h/logs/ev.jsonl'],
-    [{ events: { logFile: '${CLAUDE_PROJECT_DIR}/x/ev.jsonl' } }, { CLAUDE_PROJECT_DIR: '/p' }, undefined, '/p/x/ev.jsonl'],
-    [{ events: { logFile: 'rel/ev.jsonl' } }, {}, '/proj', '/proj/rel/ev.jsonl'],
-    [{ events: { logFile: '/abs/ev.jsonl', projectLog: true } }, {}, undefined, '/abs/ev.jsonl'],
+    [{ events: { logFile: '~/.claude/logs/ev.jsonl' } }, {}, undefined, '/h/.claude/logs/ev.jsonl'],
+    [{ events: { logFile: '~/.local/state/cc-otel/events/ev.jsonl' } }, {}, undefined, '/h/.local/state/cc-otel/events/ev.jsonl'],
+    [{ events: { logFile: '/xdg/cc-otel/ev.jsonl' } }, { XDG_STATE_HOME: '/xdg' }, undefined, '/xdg/cc-otel/ev.jsonl'],
+    [{ events: { logFile: '/cfg/logs/ev.jsonl' } }, { CLAUDE_CONFIG_DIR: '/cfg' }, undefined, '/cfg/logs/ev.jsonl'],
+    [{ events: { logFile: '${CLAUDE_PROJECT_DIR}/.claude/logs/ev.jsonl' } }, { CLAUDE_PROJECT_DIR: '/p' }, undefined, '/p/.claude/logs/ev.jsonl'],
+    [{ events: { logFile: '.claude/logs/ev.jsonl' } }, {}, '/proj', '/proj/.claude/logs/ev.jsonl'],
+    [{ events: { logFile: '~/.claude/logs/ev.jsonl', projectLog: true } }, {}, undefined, '/h/.claude/logs/ev.jsonl'],
   ])('config %j env %j project %j → %s', (config, env, projectDir, want) => {
     expect(eventLogFile(config, { ...ctx, env }, projectDir)).toBe(want);
+  });
+
+  // issue #11: the hook runs in hostile repositories; the log must never land on a file of yours.
+  it.each([
+    ['~/.bashrc', {}],
+    ['~/logs/ev.jsonl', {}],
+    ['~/.claude/settings.json', {}],
+    ['~/.claude/logs', {}], // the root itself is not a file in it
+    ['~/.claude/logs/../../.profile', {}],
+    ['/abs/ev.jsonl', {}],
+    ['${CLAUDE_PROJECT_DIR}/x/ev.jsonl', { CLAUDE_PROJECT_DIR: '/p' }],
+    ['${CLAUDE_PROJECT_DIR}/.claude/logs/../../.git/hooks/post-checkout', { CLAUDE_PROJECT_DIR: '/p' }],
+    ['rel/ev.jsonl', {}],
+    ['/p/.claude/logs/ev.jsonl', { CLAUDE_PROJECT_DIR: '/p' }], // the project's logs only for a path derived from the project
+    ['/h/.config/cc-otel-evil/ev.jsonl', {}],
+  ])('logFile %j (env %j) is refused, naming the path, the allowed roots and the fix', (logFile, env) => {
+    let err: unknown;
+    try {
+      eventLogFile({ events: { logFile, rotateBytes: 4096 } }, { ...ctx, env });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CcOtelError);
+    const e = err as CcOtelError;
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.message).toContain(JSON.stringify(logFile));
+    expect(e.message).toContain('/h/.claude/logs, /h/.config/cc-otel, /h/.cache/cc-otel, /h/.local/state/cc-otel, /h/.local/share/cc-otel');
+    expect(e.hint).toMatch(/projectLog/);
+  });
+
+  it('eventLogLocation: the root the log must stay in, and what of it is trusted as it is', () => {
+    expect(eventLogLocation({}, ctx)).toEqual({ log: '/h/.claude/logs/hooks.jsonl', scope: { root: '/h/.claude/logs', anchor: '/h/.claude/logs' } });
+    expect(eventLogLocation({ events: { projectLog: true } }, { ...ctx, env: { CLAUDE_PROJECT_DIR: '/p' } })).toEqual({ log: '/p/.claude/logs/hooks.jsonl', scope: { root: '/p/.claude/logs', anchor: '/p' } });
+    expect(eventLogLocation({ events: { logFile: '~/.cache/cc-otel/a/b.jsonl' } }, ctx).scope).toEqual({ root: '/h/.cache/cc-otel', anchor: '/h/.cache/cc-otel' });
   });
 
   it('keeps its bookkeeping beside the log', () => {

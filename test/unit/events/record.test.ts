@@ -1,7 +1,7 @@
 // The event record: hook input + time + id + config switches → one JSONL line. Table-driven over
 // the inputs Claude Code 2.1.197 sends (claude-code-facts §4) and an unknown future event.
 import { describe, expect, it } from 'vitest';
-import { buildEventRecord, cutUtf8, fitLine, MAX_LINE_BYTES, newEventId, recordAttributes, type RecordOptions } from '../../../src/events/record.js';
+import { buildEventRecord, cutUtf8, fitLine, LINE_PREFIX, LINE_PREFIX_LENGTH, MAX_LINE_BYTES, newEventId, recordAttributes, startsLikeEventLog, type RecordOptions } from '../../../src/events/record.js';
 
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0, 123);
 const base = { session_id: 's-1', transcript_path: '/h/.claude/projects/p/s-1.jsonl', cwd: '/work/p' };
@@ -146,4 +146,22 @@ describe('recordAttributes', () => {
   ])('config %j env %j os %j → engineer %j', (config, env, os, want) => {
     expect(recordAttributes(config, env, os).engineer).toBe(want);
   });
+});
+
+describe('startsLikeEventLog (issue #11: cc-otel appends only to its own log)', () => {
+  const rec = buildEventRecord({ session_id: 's', tool_input: { command: 'ls' } }, { event: 'PreToolUse', now: Date.UTC(2026, 0, 1), id: newEventId(Date.UTC(2026, 0, 1)), attributes: { team: 't' }, privacy: {} });
+  it.each([
+    ['a record line', fitLine(rec), true],
+    ['its first 7 bytes', fitLine(rec).slice(0, LINE_PREFIX_LENGTH), true],
+    ['the minimal record fitLine falls back to', fitLine({ ...rec, session_id: 'x'.repeat(70_000) }), true],
+    ['keys reordered (jq -S), whole first line', `${JSON.stringify({ event: 'Stop', id: 'X', time: 't', v: 1 })}\n`, true],
+    ['keys reordered, no v', `${JSON.stringify({ event: 'Stop', id: 'X' })}\n`, false],
+    ['a shell file', 'export PATH=/bin\n', false],
+    ['another JSON line', '{"ts":1,"hook":"Stop"}\n', false],
+    ['JSON with spaces, no whole line', '{ "id": "x", "v": 1 }', false],
+    ['empty', '', false],
+  ])('%s → %j', (_name, text, want) => {
+    expect(startsLikeEventLog(Buffer.from(text))).toBe(want);
+  });
+  it('every line starts with LINE_PREFIX', () => expect(fitLine(rec).startsWith(LINE_PREFIX)).toBe(true));
 });

@@ -1,7 +1,7 @@
 // The shipper in-process against the independent OTLP receiver (official protos): OTLP mapping,
 // every protocol, progress kept across runs and failures, back-off, the lock, the hand-over.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
@@ -193,6 +193,29 @@ describe('runShipper', () => {
     const more = writeEvents(w, 2);
     expect(await ship(w)).toMatchObject({ status: 'ok', sent: 2, deadLettered: 0 });
     expect(arrivedIds().sort()).toEqual([...ids, ...more].sort());
+  });
+
+  it('a symlink planted at hooks.jsonl.rejected (issue #11): refused, its target unchanged, the refused record stays unshipped', async () => {
+    rx.reset();
+    const w = world();
+    writeEvents(w, 1);
+    const bad = record(1, { tool_use_id: 'toolu_POISON' }, destId(w));
+    appendFileSync(w.log, fitLine(bad));
+    const paths = eventLogPaths(w.log);
+    const target = join(w.home, '.bashrc');
+    writeFileSync(target, 'export A=1\n');
+    symlinkSync(target, paths.deadLetter);
+    rejectMarker = 'toolu_POISON';
+    let r;
+    try {
+      r = await ship(w, { limits: { maxRecords: 10, maxBytes: 1 << 20 } });
+    } finally {
+      rejectMarker = undefined;
+    }
+    expect(readFileSync(target, 'utf8')).toBe('export A=1\n');
+    expect(r).toMatchObject({ status: 'failed', deadLettered: 0 });
+    expect(r?.error?.message).toMatch(/refusing to write the dead-letter file .*symbolic link/);
+    expect(r?.pending).toBeGreaterThan(0); // the offset did not move past the refused record
   });
 
   it('a failure mid-way keeps the acknowledged batches: the next run sends only the rest', async () => {
