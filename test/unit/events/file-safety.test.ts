@@ -5,6 +5,7 @@
 // unchanged. These tests run as root here: root can write anything, so "someone else's" is a chown
 // to nobody (65534).
 import { afterEach, describe, expect, it } from 'vitest';
+import { trustProject } from '../../helpers/trust.js';
 import { chmodSync, chownSync, closeSync, constants, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -186,6 +187,8 @@ describe('projectLog in a hostile repository (issue #11)', () => {
     claudeDir(proj, elsewhere);
     const problems: string[] = [];
     const ctx = makeContext({ env: { HOME: home, USER: 'ada', CLAUDE_PROJECT_DIR: proj }, cwd: proj, homeDir: home, now: () => Date.UTC(2026, 5, 1) });
+    // The user's own project (trusted): projectLog applies, so the log directory's checks are what is tested.
+    trustProject(proj, ctx);
     const rec = () => recordHookEvent({ ctx, arg: 'stop', input: { session_id: 's' }, startedAt: ctx.now(), cliPath: join(d, 'nope.cjs'), log: (m) => void problems.push(m) });
     return { proj, elsewhere, rec, problems };
   }
