@@ -41,11 +41,15 @@ export function findProjectFile(startDir: string, homeDir: string): ProjectFileS
     if (!st) break;
     if (startDev === undefined) startDev = st.dev;
     else if (st.dev !== startDev) break;
-    unsafe ??= ownershipProblem(st, `directory ${dir}`);
+    if (unsafe === undefined) {
+      const p = ownershipProblem(st);
+      if (p) unsafe = `directory ${dir} ${p}`;
+    }
     const candidate = join(dir, PROJECT_FILE);
     const f = statSync(candidate, { throwIfNoEntry: false });
     if (f) {
-      const problem = unsafe ? `${unsafe} (on the way to it)` : !f.isFile() ? 'not a regular file' : ownershipProblem(f, 'the file');
+      const owner = ownershipProblem(f);
+      const problem = unsafe ? `${unsafe} (on the way to it)` : !f.isFile() ? 'not a regular file' : owner && `the file ${owner}`;
       if (!problem) return { found: candidate, skipped };
       skipped.push({ path: candidate, reason: problem });
       break;

@@ -5,7 +5,7 @@
  * full disk) are skipped and counted, and the offset moves past them.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { READ_FLAGS } from '../fs/private-file.js';
+import { READ_FLAGS, readHead } from '../fs/private-file.js';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { listLogFiles } from './event-log.js';
@@ -42,16 +42,6 @@ export interface BatchLimits {
 
 export const DEFAULT_LIMITS: BatchLimits = { maxRecords: 500, maxBytes: 1 << 20 };
 
-function readAt(fd: number, pos: number, len: number): Buffer {
-  const buf = Buffer.allocUnsafe(len);
-  let got = 0;
-  while (got < len) {
-    const n = readSync(fd, buf, got, len - got, pos + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return buf.subarray(0, got);
-}
 
 /** The fingerprint of a log file: its first line, hashed. Undefined while that line is incomplete. */
 export function fingerprintOf(head: Buffer): string | undefined {
@@ -77,7 +67,7 @@ export function scanLogFiles(log: string, state: ShipState): LogFileView[] {
       const id = `${st.dev}:${st.ino}`;
       if (seen.has(id) || st.size === 0) continue;
       seen.add(id);
-      const fp = fingerprintOf(readAt(fd, 0, Math.min(st.size, MAX_LINE_BYTES + 1)));
+      const fp = fingerprintOf(readHead(fd, Math.min(st.size, MAX_LINE_BYTES + 1)));
       if (!fp) continue;
       const known = state.files[fp]?.offset ?? 0;
       views.push({ path, fp, size: st.size, offset: known <= st.size ? known : 0, id });
@@ -114,14 +104,14 @@ export function* readBatches(view: LogFileView, limits: BatchLimits = DEFAULT_LI
   }
   try {
     const st = fstatSync(fd);
-    if (`${st.dev}:${st.ino}` !== view.id || fingerprintOf(readAt(fd, 0, Math.min(st.size, MAX_LINE_BYTES + 1))) !== view.fp) {
+    if (`${st.dev}:${st.ino}` !== view.id || fingerprintOf(readHead(fd, Math.min(st.size, MAX_LINE_BYTES + 1))) !== view.fp) {
       view.moved = true;
       return;
     }
     let pos = view.offset;
     const chunkSize = Math.max(limits.maxBytes, MAX_LINE_BYTES + 1);
     while (pos < view.size) {
-      const chunk = readAt(fd, pos, Math.min(chunkSize, view.size - pos));
+      const chunk = readHead(fd, Math.min(chunkSize, view.size - pos), pos);
       const batch: Batch = { file: view, start: pos, end: pos, records: [], skipped: 0 };
       let at = 0;
       while (batch.records.length < limits.maxRecords) {

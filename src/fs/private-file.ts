@@ -20,6 +20,7 @@
  * refusal paths (the first fs exception of a process costs ~0.7 ms). Windows: no O_NOFOLLOW (an
  * lstat first instead), no uid, no meaningful mode bits — those checks are skipped there.
  */
+import { ownershipProblem } from '../trust/ownership.js';
 import { chmodSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { CcOtelError } from '../errors.js';
@@ -120,9 +121,7 @@ export function appendPrivateFile(path: string, data: string | Uint8Array, o: Pr
 export function dirProblem(st: Stats, uid: number | undefined = myUid()): string | undefined {
   if (!st.isDirectory()) return 'is not a directory';
   if (WINDOWS) return undefined;
-  if (st.mode & 0o022) return `is writable by ${st.mode & 0o020 ? (st.mode & 0o002 ? 'group and others' : 'its group') : 'others'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
-  if (uid !== undefined && st.uid !== uid && st.uid !== 0) return `belongs to uid ${st.uid}, not to you (uid ${uid})`;
-  return undefined;
+  return ownershipProblem(st, uid);
 }
 
 export interface DirScope {

@@ -1,9 +1,9 @@
 /**
- * git's `safe.directory` rule, for the files a project may hand cc-otel (issue #11): a file, or a
- * directory on the way to it, that is owned by another user than the current one or root, or that
- * group or others may write, could have been put there by someone else — another account on a
- * shared machine, a world-writable parent such as /tmp. Such a file is skipped, never read.
- * On Windows (no uid, no POSIX modes) there is nothing to check.
+ * git's `safe.directory` rule, for the files and directories a stranger could have put in the
+ * user's way (issue #11): owned by another user than the current one or root, or writable by its
+ * group or by others — another account on a shared machine, a world-writable parent such as /tmp.
+ * The project-file search skips such a file (config/project-file.ts); the files cc-otel writes refuse
+ * such a directory (fs/private-file.ts). On Windows (no uid, no POSIX modes) there is nothing to check.
  */
 import type { Stats } from 'node:fs';
 
@@ -11,10 +11,10 @@ export function currentUid(): number | undefined {
   return typeof process.getuid === 'function' ? process.getuid() : undefined;
 }
 
-/** Why `st` (the file or directory `what`) may not be trusted to be the user's own, or undefined when it is. */
-export function ownershipProblem(st: Pick<Stats, 'uid' | 'mode'>, what: string, uid: number | undefined = currentUid()): string | undefined {
+/** Why `st` may not be the user's own — "belongs to uid …", "is writable by …" — or undefined when it is. */
+export function ownershipProblem(st: Pick<Stats, 'uid' | 'mode'>, uid: number | undefined = currentUid()): string | undefined {
   if (uid === undefined) return undefined;
-  if (st.uid !== uid && st.uid !== 0) return `${what} is owned by uid ${st.uid}, not by you (uid ${uid}) or root`;
-  if (st.mode & 0o022) return `${what} is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  if (st.mode & 0o022) return `is writable by ${st.mode & 0o020 ? (st.mode & 0o002 ? 'group and others' : 'its group') : 'others'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  if (st.uid !== uid && st.uid !== 0) return `belongs to uid ${st.uid}, not to you (uid ${uid}) or root`;
   return undefined;
 }

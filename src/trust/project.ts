@@ -66,7 +66,8 @@ export function trustTargets(ctx: Pick<Context, 'cwd' | 'homeDir' | 'env' | 'pla
   const envSt = statSync(env, { throwIfNoEntry: false });
   const skipped = [...search.skipped];
   if (envSt) {
-    const problem = !envSt.isFile() ? 'not a regular file' : ownershipProblem(envSt, 'the file');
+    const owner = ownershipProblem(envSt);
+    const problem = !envSt.isFile() ? 'not a regular file' : owner && `the file ${owner}`;
     if (problem) skipped.push({ path: env, reason: problem });
     else {
       const snap = snapshotFile(env);

@@ -264,7 +264,7 @@ describe('an untrusted repository cannot steer cc-otel (issue #11)', () => {
     expect(JSON.parse(h.stdout)).toEqual({ authorization: `Bearer ${USER_KEY}` });
     const st = JSON.parse((await runCcOtel(['status', '--json'], { cwd: mine, env })).stdout) as { project: { file: unknown; skipped: Array<{ path: string; reason: string }> } };
     expect(st.project.file).toBeNull();
-    expect(st.project.skipped).toEqual([{ path: planted, reason: expect.stringMatching(/directory .*shared is writable by others/) }]);
+    expect(st.project.skipped).toEqual([{ path: planted, reason: expect.stringMatching(/directory .*shared is writable by group and others/) }]);
     // Even trusting it is refused while it is not the user's own file.
     const t = await runCcOtel(['trust', mine], { cwd: mine, env });
     expect(t.code).toBe(2);
@@ -286,7 +286,7 @@ describe('an untrusted repository cannot steer cc-otel (issue #11)', () => {
     const status = async () => JSON.parse((await runCcOtel(['status', '--json'], { cwd: repo, env })).stdout) as { project: { file: unknown; skipped: Array<{ reason: string }> } };
     const st = await status();
     expect(st.project.file).toBeNull();
-    expect(st.project.skipped[0]?.reason).toMatch(uid === 0 ? /owned by uid 65534, not by you \(uid 0\) or root/ : /writable by others/);
+    expect(st.project.skipped[0]?.reason).toMatch(uid === 0 ? /belongs to uid 65534, not to you \(uid 0\) or root/ : /writable by others/);
     // With a git root below it, the search never gets there.
     mkdirSync(join(repo, '.git'));
     expect((await status()).project.skipped).toEqual([]);

@@ -30,8 +30,8 @@ function readProjectDotenv(file: string, ctx: SourceContext): Read {
   } catch (e) {
     return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
   }
-  const owner = ownershipProblem(snap.stats, file);
-  if (owner) return { refused: `${file} not read: ${owner}` };
+  const owner = ownershipProblem(snap.stats);
+  if (owner) return { refused: `${file} not read: it ${owner}` };
   const verdict = trustVerdict(userDirs(ctx).state, 'dotenv', snap);
   if (verdict !== 'trusted') return { refused: `${file} not read: ${verdict === 'changed' ? 'it changed since it was trusted' : 'not trusted'} (run \`cc-otel trust ${dir}\`)` };
   return { text: snap.bytes.toString('utf8') };

@@ -50,7 +50,7 @@ describe('findProjectFile', () => {
     writeFileSync(join(r, '.cc-otel.json'), '{}');
     const s = findProjectFile(join(r, 'tmp', 'mine'), '/nonexistent-home');
     expect(s.found).toBeUndefined();
-    expect(s.skipped).toEqual([{ path: join(r, '.cc-otel.json'), reason: `directory ${join(r, 'tmp')} is writable by others (mode 1777) (on the way to it)` }]);
+    expect(s.skipped).toEqual([{ path: join(r, '.cc-otel.json'), reason: `directory ${join(r, 'tmp')} is writable by group and others (mode 1777) (on the way to it)` }]);
   });
 
   test.runIf(asRoot)('a file owned by another user (not root) is skipped; a directory in its place is skipped too', () => {
@@ -58,7 +58,7 @@ describe('findProjectFile', () => {
     mkdirSync(join(r, 'p'));
     writeFileSync(join(r, 'p', '.cc-otel.json'), '{}');
     chownSync(join(r, 'p', '.cc-otel.json'), 65534, 65534);
-    expect(findProjectFile(join(r, 'p'), '/nonexistent-home').skipped[0]?.reason).toBe('the file is owned by uid 65534, not by you (uid 0) or root');
+    expect(findProjectFile(join(r, 'p'), '/nonexistent-home').skipped[0]?.reason).toBe('the file belongs to uid 65534, not to you (uid 0) or root');
     const r2 = root();
     mkdirSync(join(r2, '.cc-otel.json'));
     expect(findProjectFile(r2, '/nonexistent-home').skipped[0]?.reason).toBe('not a regular file');
