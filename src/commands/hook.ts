@@ -98,7 +98,7 @@ export async function runHook(run: HookRun): Promise<number> {
     // version, at session start: in the error log, and to the user as a SessionStart systemMessage
     // (shown by Claude Code, never added to the model's context: measured, 2.1.197). Even when that
     // file is the only config: the user may expect it to switch cc-otel on.
-    if (run.event === 'session-start' && !(loaded instanceof Error) && loaded.project) tellProjectFile(ctx, loaded, stateDir);
+    if (run.event === 'session-start' && !(loaded instanceof Error) && (loaded.project?.ignored.length || loaded.project?.invalid)) tellProjectFile(ctx, loaded, stateDir);
     if (inert) return 0;
     run.onConfigured?.();
     const parsed = parseHookInput(text);
