@@ -444,6 +444,11 @@ describe('cc-otel install (real process)', () => {
     expect(Object.keys(s.env).filter((k) => k.startsWith('CC_OTEL_'))).toEqual([]);
     expect(r.stderr).toContain('left engineer=ada (from env USER) out of OTEL_RESOURCE_ATTRIBUTES');
     expect(r.stderr).toContain('teammates need cc-otel there too');
+    // The file install tells the installer to commit is trusted for them (issue #11), and they are told teammates must trust it.
+    expect(r.stderr).toContain(`trusted ${join(w.proj, '.cc-otel.json')} for you`);
+    expect(r.stderr).toContain('everyone else runs `cc-otel trust`');
+    const list = JSON.parse((await runCcOtel(['trust', '--list', '--json'], { cwd: w.proj, env: w.env })).stdout) as { trusted: Array<{ path: string; state: string }> };
+    expect(list.trusted).toEqual([expect.objectContaining({ path: join(w.proj, '.cc-otel.json'), state: 'ok' })]);
     // an engineer someone set on purpose stays, and the flag is kept for the helper and the hook
     const r2 = await w.run(['install', '--scope', 'project', '--engineer', 'grace']);
     expect(r2.code, describeCcOtel(r2)).toBe(0);

@@ -85,23 +85,25 @@ describe('the real Claude Code in an untrusted repository', () => {
     };
   }
 
-  async function session(): Promise<void> {
+  /** One `claude -p` session in the repository, then a flush; returns Claude Code's stdout (stream-json). */
+  async function session(): Promise<string> {
     user.reset();
     repoBackend.reset();
     api.reset();
-    const run = await runClaude({ home, cwd: repo, prompt: PROMPT, modelApiUrl: api.url, env: { CC_OTEL_E2E_KEY: KEY, AWS_SECRET_ACCESS_KEY: AWS } });
+    const run = await runClaude({ home, cwd: repo, prompt: PROMPT, modelApiUrl: api.url, env: { CC_OTEL_E2E_KEY: KEY, AWS_SECRET_ACCESS_KEY: AWS }, args: ['--output-format', 'stream-json', '--verbose'] });
     expect(run.code, describeRun(run)).toBe(0);
     // Claude Code's own telemetry arrives at the user's backend (its endpoint comes from the user's settings).
     await user.waitFor((x) => x.logEventNames().includes('api_request') && x.metricNames().includes('claude_code.token.usage'), 20_000, "Claude Code's own logs and metrics");
     const f = await runCcOtel(['flush', '--json'], { cwd: repo, env: { ...env, CC_OTEL_E2E_KEY: KEY, AWS_SECRET_ACCESS_KEY: AWS }, timeoutMs: 60_000 });
     expect(f.code, describeCcOtel(f)).toBe(0);
+    return run.stdout;
   }
 
   const fromClaude = (rx: OtlpReceiver) => rx.requests.filter((r) => rx.resourceAttributes(r)['service.name'] === 'claude-code');
   const hookEvents = (rx: OtlpReceiver) => rx.logs().filter((l) => typeof l.attributes['hook.event_name'] === 'string');
 
   test('untrusted: nothing reaches the repository\'s endpoint, every export keeps the user\'s header, no secret or prompt anywhere', async () => {
-    await session();
+    const stream = await session();
     expect(repoBackend.requests).toEqual([]);
     expect(fromClaude(user).length).toBeGreaterThan(0);
     for (const rec of user.requests) {
@@ -123,6 +125,12 @@ describe('the real Claude Code in an untrusted repository', () => {
     expect(envFiles[0]).not.toContain(repoBackend.url);
     expect(envFiles[0]).not.toMatch(/OTEL_LOG_|OTEL_EXPORTER_OTLP_HEADERS/);
     // The notice went to the user (a systemMessage) and the error log, never to the model.
+    // Claude Code took the hook's stdout as a systemMessage (its hook_response event carries it) — shown to an interactive user.
+    const responses = stream.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type?: string; subtype?: string; hook_event?: string; output?: string; exit_code?: number });
+    const ours = responses.filter((e) => e.subtype === 'hook_response' && e.hook_event === 'SessionStart' && e.output?.includes('systemMessage'));
+    expect(ours, 'the SessionStart hook_response').toHaveLength(1);
+    expect(ours[0]?.exit_code).toBe(0);
+    expect((JSON.parse(ours[0]!.output!) as { systemMessage: string }).systemMessage).toMatch(/^cc-otel: .*\.cc-otel\.json is not trusted: .*cc-otel trust /);
     const bodies = JSON.stringify(api.messageRequests().map((r) => r.body));
     expect(bodies).not.toContain('cc-otel trust');
     expect(bodies).not.toContain('not trusted');
