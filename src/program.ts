@@ -4,6 +4,7 @@
  * and help, and lazily imports the domain code it runs.
  */
 import { Command, CommanderError } from 'commander';
+import { HOOK_EVENTS } from './events/hook-events.js';
 import { processContext, type Context } from './context.js';
 import { isCcOtelError } from './errors.js';
 import { define as defineEnv } from './commands/env.js';
@@ -34,28 +35,14 @@ export function makeProgram(getCtx: () => Context): Command {
     .addHelpText(
       'after',
       `
-Hot-path commands (run by Claude Code itself):
-  hook <event> [--strict]   a Claude Code hook; session-start writes $CLAUDE_ENV_FILE. Prints nothing, exits 0.
+Hot-path commands (run by Claude Code itself, listed last above):
+  hook <event> [--strict]   a Claude Code hook; session-start writes $CLAUDE_ENV_FILE. Exits 0.
   headers                   the otelHeadersHelper: prints the auth headers as JSON
 
-Configuration: .cc-otel.json (project), ~/.config/cc-otel/config.json (user), CC_OTEL_* variables, flags.
+Configuration: ~/.config/cc-otel/config.json (user), .cc-otel.json (project, once \`cc-otel trust\`ed),
+CC_OTEL_* variables, flags.
 Docs: README.md and docs/ in the package.`,
     );
-  program
-    .command('hook <event>')
-    .description('Claude Code hook (session-start, …): reads the hook JSON on stdin; never prints on stdout')
-    .option('--strict', 'exit non-zero when something failed (default: exit 0, log the failure)')
-    .action(async (event: string, o: { strict?: boolean }) => {
-      const { runHook } = await import('./commands/hook.js');
-      process.exitCode = await runHook({ ctx: getCtx(), event, strict: o.strict === true, cliPath: process.argv[1] ?? '', stdinFd: 0 });
-    });
-  program
-    .command('headers')
-    .description("Claude Code's otelHeadersHelper: prints {\"header\":\"value\"} for the configured backend")
-    .action(async () => {
-      const { runHeaders } = await import('./commands/headers.js');
-      await runHeaders(getCtx(), process.argv[1] ?? '');
-    });
   defineEnv(program, getCtx);
   defineCache(program, getCtx);
   defineExec(program, getCtx);
@@ -68,6 +55,34 @@ Docs: README.md and docs/ in the package.`,
   defineStatus(program, getCtx);
   defineFlush(program, getCtx);
   defineTrust(program, getCtx);
+  // The hot-path commands last: Claude Code runs them, people read the rest first.
+  program
+    .command('hook <event>')
+    .description('Claude Code hook (session-start, …): reads the hook JSON on stdin; run by Claude Code, not by you')
+    .option('--strict', 'exit non-zero when something failed (default: exit 0, log the failure)')
+    .addHelpText(
+      'after',
+      `
+Events (any other name is recorded too):
+${HOOK_EVENTS.map((e) => `  ${e.arg.padEnd(22)} ${e.event}: ${e.description}`).join('\n')}
+
+Prints nothing on stdout — except, at session start, a one-line {"systemMessage": …} when the
+project's .cc-otel.json did not fully apply (untrusted or changed; once per version of the file):
+Claude Code shows it to the user and never to the model. Registered by \`cc-otel install\`
+(\`--events\` for the event hooks); see docs/events.md.`,
+    )
+    .action(async (event: string, o: { strict?: boolean }) => {
+      const { runHook } = await import('./commands/hook.js');
+      process.exitCode = await runHook({ ctx: getCtx(), event, strict: o.strict === true, cliPath: process.argv[1] ?? '', stdinFd: 0 });
+    });
+  program
+    .command('headers')
+    .description("Claude Code's otelHeadersHelper: prints {\"header\":\"value\"} for the configured backend")
+    .action(async () => {
+      const { runHeaders } = await import('./commands/headers.js');
+      await runHeaders(getCtx(), process.argv[1] ?? '');
+    });
+
   return program;
 }
 
