@@ -240,6 +240,8 @@ function validateValue(key: string, spec: FieldSpec, v: unknown, out: Validation
       return;
     case 'url':
       if (typeof v !== 'string') return bad(`, got ${JSON.stringify(v)}`);
+      // "otel.mycorp.internal:4318" parses as scheme "otel.mycorp.internal:": say what is missing.
+      if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(v)) return bad(`, got "${v}" without a scheme: write http://${v} or https://${v}`);
       try {
         const u = new URL(v);
         if (u.protocol !== 'http:' && u.protocol !== 'https:') bad(`, got scheme ${u.protocol}`);

@@ -118,7 +118,7 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
   const pcfg: PresetConfig = config;
 
   for (const f of preset.fields) {
-    if (f.required && (pcfg[f.name] === undefined || pcfg[f.name] === '')) problem(`"${f.name}" is required for ${preset.name}: ${f.description}`, f.name);
+    if (f.required && (pcfg[f.name] === undefined || pcfg[f.name] === '')) problem(`"${f.name}" is required for ${preset.name}: ${f.description}${f.choices ? ` (one of ${f.choices.join(', ')})` : ''}`, f.name);
     const val = pcfg[f.name];
     if (f.choices && typeof val === 'string' && !f.choices.includes(val)) problem(`"${f.name}" must be one of ${f.choices.join(', ')}, got "${val}"`, f.name);
   }
