@@ -23,7 +23,10 @@ export function define(program: Command, getCtx: () => Context): void {
     const { resolveTelemetry } = await import('../resolve-telemetry.js');
     const { flags, flagNames } = flagsToConfig(o);
     const r = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed' });
-    if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to add to the environment', { hint: NOT_CONFIGURED_HINT });
+    // A CI checkout's .cc-otel.json is untrusted like any fresh clone: say so before the run is silent.
+    const notice = (await import('../trust/notice.js')).projectNotice(r.loaded);
+    if (notice) ctx.log.warn(`warning: ${notice.message}`);
+    if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to add to the environment', { hint: notice ? `if you trust it: ${notice.fix}` : NOT_CONFIGURED_HINT });
     if (r.chain?.error && !(r.plan.keyNeeded === 'optional' && r.chain.error.code === 'KEY_NOT_FOUND')) throw r.chain.error;
     for (const w of r.plan.warnings) ctx.log.warn(`warning: ${w}`);
     const childEnv: NodeJS.ProcessEnv = { ...process.env };
