@@ -153,7 +153,9 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
   const secrets = [...install.content.secrets, ...edit.secrets];
   const red = (s: string) => ip.redact(s, secrets);
   const warnings = [...plan.warnings.filter((w) => !(install.content.secretKeys.length && w.startsWith('protocol grpc'))), ...edit.warnings, ...install.notes];
-  if (scope === 'user' && r.loaded.files.some((f) => f.kind === 'project'))
+  const projectNote = scope === 'project' ? undefined : (await import('../trust/notice.js')).projectNotice(r.loaded);
+  if (projectNote) warnings.push(projectNote.message);
+  if (scope === 'user' && r.loaded.files.some((f) => f.kind === 'project' && !f.untrusted))
     warnings.push(
       `the env block was built with the project config ${r.loaded.files.find((f) => f.kind === 'project')?.path}, but user settings apply in every project; the helper and hooks read the config of wherever Claude Code runs`,
     );
