@@ -68,6 +68,7 @@ export function define(program: Command, getCtx: () => Context): void {
     let config: Record<string, unknown>;
     let keyChain: Record<string, unknown> | null = null;
     const { projectNotice } = await import('../trust/notice.js');
+    const { printable } = await import('../trust/printable.js');
     let project: ReturnType<typeof projectStatus> | null = null;
     try {
       const r = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed' });
@@ -183,9 +184,9 @@ export function define(program: Command, getCtx: () => Context): void {
     if (project) {
       if (project.policy === 'ignore') out += `  project files: ignored (CC_OTEL_PROJECT_CONFIG=${ctx.env.CC_OTEL_PROJECT_CONFIG ?? ''})\n`;
       if (project.policyProblem) out += `  ! ${project.policyProblem}\n`;
-      if (project.file) out += `  project file ${project.file.path}: ${project.file.trust}${project.file.ignored.length ? `, ignored: ${project.file.ignored.join(', ')}` : ''}\n`;
+      if (project.file) out += `  project file ${printable(project.file.path)}: ${project.file.trust}${project.file.ignored.length ? `, ignored: ${printable(project.file.ignored.join(', '))}` : ''}\n`;
       if (project.notice) out += `  ! ${project.notice.message}\n`;
-      for (const sk of project.skipped) out += `  ! skipped ${sk.path}: ${sk.reason}\n`;
+      for (const sk of project.skipped) out += `  ! skipped ${printable(sk.path)}: ${printable(sk.reason)}\n`;
     }
     if (keyChain) {
       const kc = keyChain as { needed: string; refs: string[]; attempts: Array<{ ref: string; result: string; detail: string; ms: number }>; resolvedBy: string | null; error: { code: string; message: string; hint: string | null } | null };

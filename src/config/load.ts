@@ -18,10 +18,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { findProjectFile, PROJECT_FILE, type SkippedFile } from './project-file.js';
-import { readTrustStore, snapshotFile, statTuple, trustVerdict, type TrustVerdict } from '../trust/store.js';
+import { readTrustStore, snapshotFile, statTuple, trustKey, trustVerdict, type TrustVerdict } from '../trust/store.js';
 import { untrustedView, withoutUserOnlyKeys } from '../trust/project-keys.js';
 import type { Context } from '../context.js';
-import { CcOtelError } from '../errors.js';
+import { CcOtelError, isCcOtelError } from '../errors.js';
 import { userDirs } from './dirs.js';
 import { validateConfig, type Config, type ValidationProblem } from './schema.js';
 import { CC_OTEL_INPUTS } from '../otel/vars.js';
@@ -287,6 +287,13 @@ export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
       if (search.found) {
         const p = loadProjectFile(search.found, dirs.state, opts.trustProject === true);
         project = p.state;
+        // An untrusted file only adds attributes: the user's own of the same name win.
+        const userAttrs = layers.find((l) => l.source.kind === 'user')?.config.attributes;
+        if (p.state.trust !== 'trusted' && p.config.attributes && userAttrs) {
+          const kept = Object.fromEntries(Object.entries(p.config.attributes).filter(([k]) => !Object.hasOwn(userAttrs, k)));
+          for (const k of Object.keys(p.config.attributes)) if (!(k in kept)) p.state.ignored.push(`attributes.${k}`);
+          p.config.attributes = kept;
+        }
         layers.push({ config: p.config, source: { kind: 'project', detail: search.found } });
         files.push({ kind: 'project', path: search.found, ...(p.state.trust === 'trusted' ? {} : { untrusted: true as const }) });
         projectDir = dirname(search.found);
@@ -339,17 +346,27 @@ export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
  * settings; an untrusted one keeps its harmless keys and never throws.
  */
 function loadProjectFile(path: string, stateDir: string, assumeTrusted: boolean): { config: Config; state: ProjectFileState } {
+  // Nothing recorded for this path: untrusted before a byte is read, and then nothing about the
+  // file — unreadable, too large, not JSON — may fail the load (the helper failing would cost the
+  // user all their telemetry).
+  const store = readTrustStore(stateDir);
+  let key: string;
+  try {
+    key = trustKey(path);
+  } catch {
+    key = path;
+  }
+  const known = assumeTrusted || Object.hasOwn(store.files, key);
   let snap;
   try {
     snap = snapshotFile(path);
   } catch (e) {
-    throw new CcOtelError('CONFIG_NOT_FOUND', `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
-      hint: 'check the file and its permissions',
-      cause: e,
-    });
+    const why = isCcOtelError(e) ? e.message : `cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`;
+    if (!known) return { config: {}, state: { path, realPath: key, trust: 'untrusted', ignored: [], version: `unreadable:${why}`, invalid: why } };
+    throw new CcOtelError('CONFIG_NOT_FOUND', `cannot read config file ${path}: ${why}`, { hint: 'check the file and its permissions', cause: e });
   }
   const version = (snap.tuple ?? statTuple(snap.stats)).join(':');
-  const trust = assumeTrusted ? 'trusted' : trustVerdict(stateDir, 'config', snap, readTrustStore(stateDir));
+  const trust = assumeTrusted ? 'trusted' : known ? trustVerdict(stateDir, 'config', snap, store) : 'untrusted';
   const text = snap.bytes.toString('utf8');
   if (trust === 'trusted') {
     const { config, ignored } = withoutUserOnlyKeys(parseConfigText(path, text));

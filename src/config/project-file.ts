@@ -7,13 +7,13 @@
  *   - a filesystem boundary (a parent on another device is not searched, like git without
  *     GIT_DISCOVERY_ACROSS_FILESYSTEM),
  *   - the root directory.
- * A file that is not the user's own (trust/ownership.ts: owned by another user than the current one
+ * A symlink is skipped (trust is for the file in that directory). A file that is not the user's own (trust/ownership.ts: owned by another user than the current one
  * or root, or group/world-writable), or that lies beyond such a directory on the way, is skipped —
  * and the search ends there: a file further up would be a surprise. `status` shows why.
  *
  * Hot path: three stats per directory, none of which throws.
  */
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ownershipProblem } from '../trust/ownership.js';
 
@@ -46,10 +46,18 @@ export function findProjectFile(startDir: string, homeDir: string): ProjectFileS
       if (p) unsafe = `directory ${dir} ${p}`;
     }
     const candidate = join(dir, PROJECT_FILE);
-    const f = statSync(candidate, { throwIfNoEntry: false });
+    // lstat: a symlinked project file is skipped — trust is for the file in this directory, and a
+    // link could hand this project a file the user trusted elsewhere (or /dev/zero).
+    const f = lstatSync(candidate, { throwIfNoEntry: false });
     if (f) {
       const owner = ownershipProblem(f);
-      const problem = unsafe ? `${unsafe} (on the way to it)` : !f.isFile() ? 'not a regular file' : owner && `the file ${owner}`;
+      const problem = unsafe
+        ? `${unsafe} (on the way to it)`
+        : f.isSymbolicLink()
+          ? 'a symbolic link (cc-otel reads only a regular file there)'
+          : !f.isFile()
+            ? 'not a regular file'
+            : owner && `the file ${owner}`;
       if (!problem) return { found: candidate, skipped };
       skipped.push({ path: candidate, reason: problem });
       break;

@@ -11,6 +11,7 @@
  */
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { pidAlive } from '../process/pid.js';
+import { readSmallFile } from '../fs/private-file.js';
 
 export interface LockOwner {
   pid: number;
@@ -32,7 +33,9 @@ export function readLockOwner(path: string): { owner: LockOwner | undefined; raw
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st) return undefined;
     mtimeMs = st.mtimeMs;
-    raw = readFileSync(path, 'utf8');
+    // Bounded, no symlink, no FIFO (a lock planted in a repository's .claude/logs: issue #11);
+    // anything else reads as a foreign lock, which is stale below.
+    raw = readSmallFile(path, 4096) ?? '';
   } catch {
     return undefined;
   }
@@ -51,8 +54,10 @@ export function lockHeld(path: string, now: number, staleMs: number): LockOwner 
   const cur = readLockOwner(path);
   if (!cur?.owner) {
     // A lock being written right now has no content yet: count it as held for a moment.
-    return cur && now - cur.mtimeMs < 2000 ? { pid: 0, at: cur.mtimeMs } : undefined;
+    return cur && now - cur.mtimeMs < 2000 && cur.mtimeMs <= now + 60_000 ? { pid: 0, at: cur.mtimeMs } : undefined;
   }
+  // A time in the future is not a live holder's (a planted lock must not stop shipping for good).
+  if (cur.owner.at > now + 60_000 || cur.mtimeMs > now + 60_000) return undefined;
   if (now - Math.max(cur.mtimeMs, cur.owner.at) > staleMs) return undefined;
   return pidAlive(cur.owner.pid) ? cur.owner : undefined;
 }

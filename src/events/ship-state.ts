@@ -6,7 +6,7 @@
  * name (rotation renames files) nor by its inode (a deleted file's inode is reused by new files,
  * which would then inherit an offset into somebody else's data).
  */
-import { readFileSync } from 'node:fs';
+import { readSmallFile } from '../fs/private-file.js';
 
 export interface FileProgress {
   /** bytes shipped (always at a line boundary) */
@@ -32,12 +32,9 @@ export function emptyState(): ShipState {
 }
 
 export function readShipState(path: string): ShipState {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch {
-    return emptyState();
-  }
+  // Bounded, no symlink, no FIFO: the file may sit in a repository's .claude/logs (issue #11).
+  const raw = readSmallFile(path);
+  if (raw === undefined) return emptyState();
   try {
     const v = JSON.parse(raw) as Partial<ShipState>;
     if (v && v.v === 1 && v.files && typeof v.files === 'object') {

@@ -77,7 +77,8 @@ export function triggerShipper(t: TriggerInput): TriggerOutcome {
   let claimed = false;
   if (!t.force) {
     const st = readShipState(t.paths.state);
-    if (st.retryAt !== undefined && st.retryAt > t.now) return 'backoff';
+    // A back-off longer than any the shipper sets (600 s) was not set by it: ignored.
+    if (st.retryAt !== undefined && st.retryAt > t.now && st.retryAt <= t.now + 600_000) return 'backoff';
     if (!claimStart(t.paths.startMarker, t.now)) return 'starting';
     claimed = true;
   }

@@ -224,3 +224,28 @@ export function readHead(fd: number, len: number, pos = 0): Buffer {
   }
   return buf.subarray(0, got);
 }
+
+/**
+ * Read a small bookkeeping file (ship state, a lock, the trust or destination store) as text —
+ * undefined when it is absent, not a regular file of the user's own with one link, or larger than
+ * `maxBytes`. Never follows a final symlink and never blocks on a FIFO: a repository can plant
+ * `/dev/zero` or a FIFO beside a project log (issue #11), and a plain readFileSync would read it
+ * without end on the hook's hot path, where no timer can interrupt a synchronous read.
+ */
+export function readSmallFile(path: string, maxBytes = 1 << 20): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_FLAGS);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (fileProblem(st) || st.size > maxBytes) return undefined;
+    return readHead(fd, st.size).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { quoteArg } from '../claude/quote-arg.js';
+import { printable } from './printable.js';
 
 export interface ProjectNotice {
   path: string;
@@ -21,8 +22,6 @@ export interface ProjectNotice {
 
 const listed = (keys: readonly string[]): string => (keys.length > 6 ? `${keys.slice(0, 6).join(', ')} and ${keys.length - 6} more` : keys.join(', '));
 
-/** A path is a stranger's text (a directory name may hold a newline or a terminal escape): shown with control characters replaced. */
-const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
 export function projectNotice(loaded: Pick<LoadedConfig, 'project'>): ProjectNotice | undefined {
   const n = noticeOf(loaded);

@@ -11,6 +11,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { attributeProblems } from '../otel/resource-attributes.js';
+import { printable } from './printable.js';
 
 /** Kept from an untrusted project file. */
 export const HARMLESS_KEYS: readonly string[] = ['team', 'attributes'];
@@ -19,10 +20,16 @@ export const HARMLESS_KEYS: readonly string[] = ['team', 'attributes'];
 export const USER_ONLY_KEYS: readonly string[] = ['events.logFile', 'verify.local.dataDir'];
 
 /**
- * Resource attributes an untrusted file may not set: the identity cc-otel stamps (engineer, org) and
- * the namespaces of built-ins a backend keys on (user.*, session.*, service.*, …).
+ * Resource attributes an untrusted file may set: plain names only (`cost_center`, `repo`) — an
+ * allowlist, because the namespaced ones are identity or provenance somebody keys on: Claude
+ * Code's own (`user.*`, `session.*`, `organization.*`, `app.*`, `terminal.*`), cc-otel's detectors
+ * (`vcs.*`, `cicd.*`, `enduser.*`), the OTel semantic conventions (`service.*`, `host.*`, `cloud.*`,
+ * `k8s.*`, …). Nor the identity cc-otel stamps, nor a bare word that reads as one. The user's own
+ * attributes of the same name win (config/load.ts).
  */
-const RESERVED_ATTRIBUTE = /^(?:engineer|org|team)$|^(?:user|session|service|host|os|process|telemetry|cc_otel|deployment)\./;
+const ALLOWED_ATTRIBUTE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const RESERVED_WORDS = new Set(['engineer', 'org', 'team', 'organization', 'service', 'user', 'enduser', 'session', 'host', 'app', 'terminal', 'account', 'email', 'cc_otel']);
+const harmlessAttribute = (k: string): boolean => ALLOWED_ATTRIBUTE.test(k) && !RESERVED_WORDS.has(k.toLowerCase());
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -43,9 +50,9 @@ function leafKeys(raw: Record<string, unknown>): string[] {
 export function untrustedView(raw: unknown): { config: Config; ignored: string[] } {
   if (!isPlainObject(raw)) return { config: {}, ignored: ['(the whole file: not a JSON object)'] };
   const config: Config = {};
-  const ignored = leafKeys(raw).filter((k) => k !== 'team' && k !== 'attributes');
+  const ignored = leafKeys(raw).filter((k) => k !== 'team' && k !== 'attributes').map(printable);
   if (raw.team !== undefined) {
-    if (typeof raw.team === 'string' && raw.team !== '' && !attributeProblems({ team: raw.team }).length) config.team = raw.team;
+    if (typeof raw.team === 'string' && raw.team !== '' && !/[\u0000-\u001f\u007f-\u009f]/.test(raw.team) && !attributeProblems({ team: raw.team }).length) config.team = raw.team;
     else ignored.push('team');
   }
   if (raw.attributes !== undefined) {
@@ -53,8 +60,8 @@ export function untrustedView(raw: unknown): { config: Config; ignored: string[]
     else {
       const attrs: Record<string, string> = {};
       for (const [k, v] of Object.entries(raw.attributes)) {
-        if (typeof v === 'string' && !RESERVED_ATTRIBUTE.test(k) && !attributeProblems({ [k]: v }).length) attrs[k] = v;
-        else ignored.push(`attributes.${k}`);
+        if (typeof v === 'string' && harmlessAttribute(k) && !/[\u0000-\u001f\u007f-\u009f]/.test(v) && !attributeProblems({ [k]: v }).length) attrs[k] = v;
+        else ignored.push(printable(`attributes.${k}`));
       }
       if (Object.keys(attrs).length) config.attributes = attrs;
     }

@@ -3,7 +3,7 @@
  * directory's trust covers — the project file the hook would find from there (config/project-file.ts,
  * same rules) and the `.env` beside it — and what each would let the project decide.
  */
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { CcOtelError } from '../errors.js';
@@ -12,8 +12,8 @@ import { findProjectFile, PROJECT_FILE } from '../config/project-file.js';
 import { parseConfigText } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ownershipProblem } from './ownership.js';
-import { readTrustStore, revokePaths, snapshotFile, trustSnapshot, trustVerdict, type TrustKind, type TrustVerdict } from './store.js';
-import { realpathSync } from 'node:fs';
+import { printable } from './printable.js';
+import { readTrustStore, revokePaths, snapshotFile, trustKey, trustSnapshot, trustVerdict, type TrustKind, type TrustVerdict } from './store.js';
 
 export interface TrustTarget {
   kind: TrustKind;
@@ -63,11 +63,11 @@ export function trustTargets(ctx: Pick<Context, 'cwd' | 'homeDir' | 'env' | 'pla
   }
   const projectDir = search.found ? dirname(search.found) : dir;
   const env = join(projectDir, '.env');
-  const envSt = statSync(env, { throwIfNoEntry: false });
+  const envSt = lstatSync(env, { throwIfNoEntry: false });
   const skipped = [...search.skipped];
   if (envSt) {
     const owner = ownershipProblem(envSt);
-    const problem = !envSt.isFile() ? 'not a regular file' : owner && `the file ${owner}`;
+    const problem = envSt.isSymbolicLink() ? 'a symbolic link (cc-otel reads only a regular file there)' : !envSt.isFile() ? 'not a regular file' : owner && `the file ${owner}`;
     if (problem) skipped.push({ path: env, reason: problem });
     else {
       const snap = snapshotFile(env);
@@ -75,8 +75,8 @@ export function trustTargets(ctx: Pick<Context, 'cwd' | 'homeDir' | 'env' | 'pla
     }
   }
   if (!targets.length) {
-    const why = skipped.length ? `: ${skipped.map((s) => `${s.path} is skipped (${s.reason})`).join('; ')}` : '';
-    throw new CcOtelError('CONFIG_NOT_FOUND', `nothing to trust in ${dir}: no ${PROJECT_FILE} from there up to the git root or $HOME, and no .env${why}`, {
+    const why = skipped.length ? `: ${printable(skipped.map((s) => `${s.path} is skipped (${s.reason})`).join('; '))}` : '';
+    throw new CcOtelError('CONFIG_NOT_FOUND', `nothing to trust in ${printable(dir)}: no ${PROJECT_FILE} from there up to the git root or $HOME, and no .env${why}`, {
       hint: skipped.length ? 'make the file your own and not writable by others (chown, chmod go-w), then trust it' : 'create the project file (see the README, "Configuration") and run cc-otel trust again',
     });
   }
@@ -97,24 +97,34 @@ export function trustFile(ctx: Pick<Context, 'env' | 'homeDir' | 'platform' | 'n
   return trustSnapshot(userDirs(ctx).state, kind, snapshotFile(path), ctx.now()).sha256;
 }
 
-/** Forget what trust DIR recorded: the project file and .env of DIR, found or not (a deleted file can be revoked too). */
+/**
+ * Forget what trust DIR recorded: the project file and .env of DIR (and of the project the search
+ * finds from there), found or not — a deleted file can be revoked too. DIR may also name one
+ * trusted file. Keys are the directory's real path and the file's name: never a link's target.
+ */
 export function revokeDir(ctx: Pick<Context, 'cwd' | 'homeDir' | 'env' | 'platform'>, dirArg: string | undefined): { dir: string; removed: string[] } {
   const dir = resolve(ctx.cwd, dirArg ?? '.');
   const stateDir = userDirs(ctx).state;
-  const real = (p: string) => {
+  const key = (p: string) => {
     try {
-      return realpathSync.native(p);
+      return trustKey(p);
     } catch {
       return resolve(p);
     }
   };
-  const search = findProjectFile(dir, ctx.homeDir);
-  const candidates = new Set<string>([real(join(dir, PROJECT_FILE)), join(real(dir), PROJECT_FILE), real(join(dir, '.env')), join(real(dir), '.env')]);
-  if (search.found) {
-    candidates.add(real(search.found));
-    candidates.add(real(join(dirname(search.found), '.env')));
+  const candidates = new Set<string>([resolve(dir), key(dir)]);
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== false) {
+    for (const name of [PROJECT_FILE, '.env']) candidates.add(key(join(dir, name)));
+    const search = findProjectFile(dir, ctx.homeDir);
+    if (search.found) for (const name of [PROJECT_FILE, '.env']) candidates.add(key(join(dirname(search.found), name)));
   }
   return { dir, removed: revokePaths(stateDir, [...candidates]) };
+}
+
+/** Forget every entry whose file is gone (a project moved or deleted). */
+export function pruneMissing(ctx: Pick<Context, 'env' | 'homeDir' | 'platform'>): string[] {
+  const gone = listTrusted(ctx).filter((e) => e.state === 'missing').map((e) => e.path);
+  return revokePaths(userDirs(ctx).state, gone);
 }
 
 export interface TrustListEntry {

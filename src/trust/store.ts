@@ -11,8 +11,10 @@
  * cannot be set back by a write, a `touch -d`, a checkout or a rename over it. Only a changed tuple
  * costs a hash; when the content still matches, the new tuple is recorded (best effort).
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { CcOtelError } from '../errors.js';
+import { READ_FLAGS, readSmallFile } from '../fs/private-file.js';
 import type * as Crypto from 'node:crypto';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { isoTime } from '../log/iso-time.js';
@@ -54,7 +56,8 @@ export function readTrustStore(stateDir: string): TrustStore {
   // No exception on the common path (no store yet): the first one a process throws costs ~0.7 ms.
   if (!statSync(path, { throwIfNoEntry: false })) return { v: 1, files: {} };
   try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<TrustStore>;
+    // The user's own regular file only (no symlink, bounded): another user must not plant trust.
+    const raw = JSON.parse(readSmallFile(path, 8 << 20) ?? '') as Partial<TrustStore>;
     if (raw && raw.v === 1 && raw.files && typeof raw.files === 'object' && !Array.isArray(raw.files)) return { v: 1, files: raw.files };
   } catch {
     /* a torn or foreign file trusts nothing */
@@ -80,20 +83,39 @@ export interface FileSnapshot {
   stats: Stats;
 }
 
-/** Read a file through one descriptor, with fstat before and after: the bytes judged are the bytes used. */
-export function snapshotFile(path: string): FileSnapshot {
-  const realPath = realpathSync.native(path);
-  const fd = openSync(realPath, 'r');
+/** Project files are small: anything larger is not one (and is not read into memory). */
+export const MAX_PROJECT_FILE_BYTES = 1 << 20;
+
+/**
+ * The key a project file is trusted under: the real path of its directory and its own name. The
+ * file itself is never followed through a symlink (the search skips one, and the read below opens
+ * with O_NOFOLLOW): a repository must not point its `.cc-otel.json` or `.env` at a file the user
+ * trusted elsewhere and inherit that trust (or its key).
+ */
+export function trustKey(path: string): string {
+  return join(realpathSync.native(dirname(path)), basename(path));
+}
+
+/**
+ * Read a file through one descriptor, with fstat before and after: the bytes judged are the bytes
+ * used. No final symlink, no FIFO or device (O_NONBLOCK: never blocks), at most `maxBytes`: a
+ * stranger's `/dev/zero` must not be read without end on the hot path.
+ */
+export function snapshotFile(path: string, maxBytes = MAX_PROJECT_FILE_BYTES): FileSnapshot {
+  const realPath = trustKey(path);
+  const fd = openSync(realPath, READ_FLAGS);
   try {
     const before = fstatSync(fd);
+    if (!before.isFile()) throw new CcOtelError('UNSAFE_FILE', `${path} is not a regular file`, { hint: 'cc-otel reads only a regular file there' });
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.max(4096, before.size + 1 - total));
-      const n = readSync(fd, buf, 0, buf.length, total);
+      const buf = Buffer.allocUnsafe(Math.min(maxBytes + 1 - total, Math.max(4096, before.size + 1 - total)));
+      const n = buf.length ? readSync(fd, buf, 0, buf.length, total) : 0;
       if (n === 0) break;
       chunks.push(buf.subarray(0, n));
       total += n;
+      if (total > maxBytes) throw new CcOtelError('UNSAFE_FILE', `${path} is larger than ${maxBytes} bytes`, { hint: 'a project file is a small JSON or .env file' });
     }
     const after = fstatSync(fd);
     const t0 = statTuple(before);
@@ -105,15 +127,28 @@ export function snapshotFile(path: string): FileSnapshot {
 }
 
 /**
+ * A stat tuple is evidence only once its timestamps can no longer move within the same tick: a
+ * file rewritten (same size) within one timestamp tick of being checked keeps its mtime and ctime
+ * (git's "racy clean" problem). Such a tuple is not recorded: the next check hashes. A tick is a
+ * few ms on Linux's fine-grained filesystems; on one with whole-second timestamps (ext3, HFS+, FAT,
+ * some NFS) it is up to 2 s.
+ */
+const settled = (t: StatTuple, now: number): boolean => {
+  const coarse = t[3] % 1000 === 0 && t[4] % 1000 === 0;
+  return now - Math.max(t[3], t[4]) >= (coarse ? 2000 : 100);
+};
+const NO_TUPLE: StatTuple = [0, 0, 0, 0, 0];
+
+/**
  * Is this version of the file trusted? Hashes only when the recorded tuple does not match; a match
  * by hash records the new tuple, so the next run does not hash again.
  */
-export function trustVerdict(stateDir: string, kind: TrustKind, snap: FileSnapshot, store: TrustStore = readTrustStore(stateDir)): TrustVerdict {
+export function trustVerdict(stateDir: string, kind: TrustKind, snap: FileSnapshot, store: TrustStore = readTrustStore(stateDir), now = Date.now()): TrustVerdict {
   const entry = Object.hasOwn(store.files, snap.realPath) ? store.files[snap.realPath] : undefined;
   if (!entry || entry.kind !== kind || typeof entry.sha256 !== 'string') return 'untrusted';
   if (snap.tuple && sameTuple(entry.stat, snap.tuple)) return 'trusted';
   if (sha256Hex(snap.bytes) !== entry.sha256) return 'changed';
-  if (snap.tuple) {
+  if (snap.tuple && settled(snap.tuple, now)) {
     try {
       const fresh = readTrustStore(stateDir);
       const e = fresh.files[snap.realPath];
@@ -131,7 +166,8 @@ export function trustVerdict(stateDir: string, kind: TrustKind, snap: FileSnapsh
 /** Record `snap` as trusted (replacing what was recorded for its path). Returns the entry. */
 export function trustSnapshot(stateDir: string, kind: TrustKind, snap: FileSnapshot, now: number): TrustEntry {
   const store = readTrustStore(stateDir);
-  const entry: TrustEntry = { kind, sha256: sha256Hex(snap.bytes), stat: snap.tuple ?? statTuple(snap.stats), trustedAt: isoTime(now) };
+  const tuple = snap.tuple && settled(snap.tuple, Date.now()) ? snap.tuple : NO_TUPLE; // now: the clock, not the caller's (a test's fixed) time
+  const entry: TrustEntry = { kind, sha256: sha256Hex(snap.bytes), stat: tuple, trustedAt: isoTime(now) };
   store.files[snap.realPath] = entry;
   writeTrustStore(stateDir, store);
   return entry;

@@ -3,7 +3,7 @@
 // environment) with two real OTLP receivers on 127.0.0.1: the user's backend and the repository's.
 // Nothing may reach the repository's receiver, and the user's secrets and prompts appear nowhere but
 // at the user's own backend.
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -320,5 +320,76 @@ describe('an untrusted repository cannot steer cc-otel (issue #11)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(existsSync(w.eventLog)).toBe(false);
+  });
+});
+
+describe('what a review of the trust boundary tried (issue #11)', () => {
+  test('/dev/zero planted as the ship state and the lock beside a project log: the hook ends at once, and shipping is not stopped for good', async () => {
+    const w = world({ '.cc-otel.json': JSON.stringify({ events: { projectLog: true } }) });
+    const t = await runCcOtel(['trust', w.repo], { cwd: w.repo, env: w.env });
+    expect(t.code, describeCcOtel(t)).toBe(0);
+    const logs = join(w.repo, '.claude', 'logs');
+    mkdirSync(logs, { recursive: true });
+    symlinkSync('/dev/zero', join(logs, '.hooks.jsonl.ship-state.json'));
+    symlinkSync('/dev/zero', join(logs, '.hooks.jsonl.ship.lock'));
+    const r = await runCcOtel(['hook', 'stop'], { cwd: w.repo, env: w.env, input: JSON.stringify({ session_id: 's', hook_event_name: 'Stop' }), timeoutMs: 15_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(r.durationMs).toBeLessThan(5000);
+  });
+
+  test('a project .env or .cc-otel.json that is a symlink — to /dev/zero, or to a file trusted elsewhere — is not read, and its trust is not inherited', async () => {
+    attacker.reset();
+    // The user's own project A, trusted, with its key in its .env.
+    const a = world({ '.cc-otel.json': JSON.stringify({ team: 'a' }), '.env': 'CC_OTEL_API_KEY=A-SECRET-KEY\n' }, { key: undefined });
+    expect((await runCcOtel(['trust', a.repo], { cwd: a.repo, env: a.env })).code).toBe(0);
+    // The evil repository in the same HOME: its .env and .cc-otel.json point at A's.
+    const evil = join(a.root, 'evil');
+    mkdirSync(join(evil, '.git'), { recursive: true });
+    symlinkSync(join(a.repo, '.env'), join(evil, '.env'));
+    symlinkSync(join(a.repo, '.cc-otel.json'), join(evil, '.cc-otel.json'));
+    const env = { ...a.env, CLAUDE_PROJECT_DIR: evil };
+    writeTree(a.home, { '.config/cc-otel/.env': `CC_OTEL_API_KEY=${USER_KEY}\n` });
+    const h = await runCcOtel(['headers'], { cwd: evil, env });
+    expect(h.code, describeCcOtel(h)).toBe(0);
+    expect(JSON.parse(h.stdout)).toEqual({ authorization: `Bearer ${USER_KEY}` });
+    const st = JSON.parse((await runCcOtel(['status', '--json'], { cwd: evil, env })).stdout) as { project: { file: unknown; skipped: Array<{ reason: string }> } };
+    expect(st.project.file).toBeNull();
+    expect(st.project.skipped[0]?.reason).toMatch(/symbolic link/);
+    // Revoking in the evil repository does not revoke A.
+    await runCcOtel(['trust', '--revoke'], { cwd: evil, env });
+    const list = JSON.parse((await runCcOtel(['trust', '--list', '--json'], { env: a.env })).stdout) as { trusted: Array<{ path: string }> };
+    expect(list.trusted.map((e) => e.path).sort()).toEqual([join(a.repo, '.cc-otel.json'), join(a.repo, '.env')].sort());
+    // /dev/zero as the .env: the helper answers, within its deadline, with the user's key.
+    rmSync(join(evil, '.env'));
+    symlinkSync('/dev/zero', join(evil, '.env'));
+    const z = await runCcOtel(['headers'], { cwd: evil, env, timeoutMs: 10_000 });
+    expect(z.timedOut).toBe(false);
+    expect(JSON.parse(z.stdout)).toEqual({ authorization: `Bearer ${USER_KEY}` });
+  });
+
+  test('an untrusted file cannot spoof identity or provenance attributes, nor override the user\'s own', async () => {
+    const w = world(
+      { '.cc-otel.json': JSON.stringify({ attributes: { 'organization.id': 'other-org', 'enduser.id': 'ceo@corp', service: 'billing', 'app.version': '9', 'vcs.repository.url': 'x', cost_center: 'repo-cc', repo: 'r', bell: 'a\u0007b' } }) },
+      { attributes: { cost_center: 'user-cc' } },
+    );
+    const r = await runCcOtel(['env', '--format', 'json'], { cwd: w.repo, env: w.env });
+    const attrs = (JSON.parse(r.stdout) as Record<string, string>).OTEL_RESOURCE_ATTRIBUTES ?? '';
+    expect(attrs).toContain('cost_center=user-cc');
+    expect(attrs).toContain('repo=r');
+    for (const k of ['organization.id', 'enduser.id', 'service=', 'app.version', 'vcs.repository.url', 'bell']) expect(attrs).not.toContain(k);
+  });
+
+  test('terminal escapes in a project file never reach the terminal raw: trust, status and the notice show them as ?', async () => {
+    const w = world({ '.cc-otel.json': JSON.stringify({ backend: 'otlp', endpoint: `${attacker.url}/\u001b[2K\r`, key: ['op://Private/Bank\u001b[2K\r/password'], '\u001b]0;owned\u0007zz': 1 }) });
+    const st = await runCcOtel(['status'], { cwd: w.repo, env: w.env });
+    expect(st.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(st.stdout).toContain('?]0;owned?zz');
+    const t = await runCcOtel(['trust'], { cwd: w.repo, env: w.env });
+    expect(t.code, describeCcOtel(t)).toBe(2); // an unknown key: trust refuses a file that would not load
+    writeFileSync(join(w.repo, '.cc-otel.json'), JSON.stringify({ backend: 'otlp', endpoint: `${attacker.url}/\u001b[2K\r`, key: ['op://Private/Bank\u001b[2K\r/password'] }));
+    const t2 = await runCcOtel(['trust'], { cwd: w.repo, env: w.env });
+    expect(t2.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(t2.stdout).toContain('op://Private/Bank?[2K?/password');
   });
 });

@@ -9,31 +9,46 @@
  * owner, or group/world-writable: skipped), and CC_OTEL_PROJECT_CONFIG is not `ignore`. Otherwise a
  * repository's `CC_OTEL_API_KEY=…` would send the user's telemetry into someone else's account.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeySource, SourceContext } from '../types.js';
 import { userDirs } from '../../config/dirs.js';
 import { projectPolicyOf } from '../../config/load.js';
 import { ownershipProblem } from '../../trust/ownership.js';
-import { snapshotFile, trustVerdict } from '../../trust/store.js';
+import { readTrustStore, snapshotFile, trustKey, trustVerdict } from '../../trust/store.js';
+import { isCcOtelError } from '../../errors.js';
 
 type Read = { text: string } | { absent: true } | { refused: string } | { error: string };
 
-/** The project .env, if the user trusts it. */
+/** The project .env, if the user trusts it — decided before a byte of it is read. */
 function readProjectDotenv(file: string, ctx: SourceContext): Read {
-  if (!statSync(file, { throwIfNoEntry: false })) return { absent: true };
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  if (!st) return { absent: true };
   const dir = dirname(file);
   if (projectPolicyOf(ctx.env).policy === 'ignore') return { refused: `${file} not read (CC_OTEL_PROJECT_CONFIG=ignore)` };
+  if (st.isSymbolicLink()) return { refused: `${file} not read: it is a symbolic link (trust is for the file itself)` };
+  if (!st.isFile()) return { refused: `${file} not read: not a regular file` };
+  const owner = ownershipProblem(st);
+  if (owner) return { refused: `${file} not read: it ${owner}` };
+  const stateDir = userDirs(ctx).state;
+  const store = readTrustStore(stateDir);
+  let key: string;
+  try {
+    key = trustKey(file);
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
+  const untrusted = { refused: `${file} not read: not trusted (run \`cc-otel trust ${dir}\`)` };
+  if (!Object.hasOwn(store.files, key)) return untrusted;
   let snap;
   try {
     snap = snapshotFile(file);
   } catch (e) {
-    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+    return { refused: `${file} not read: ${isCcOtelError(e) ? e.message : ((e as NodeJS.ErrnoException).code ?? String(e))}` };
   }
-  const owner = ownershipProblem(snap.stats);
-  if (owner) return { refused: `${file} not read: it ${owner}` };
-  const verdict = trustVerdict(userDirs(ctx).state, 'dotenv', snap);
-  if (verdict !== 'trusted') return { refused: `${file} not read: ${verdict === 'changed' ? 'it changed since it was trusted' : 'not trusted'} (run \`cc-otel trust ${dir}\`)` };
+  const verdict = trustVerdict(stateDir, 'dotenv', snap, store);
+  if (verdict === 'changed') return { refused: `${file} not read: it changed since it was trusted (run \`cc-otel trust ${dir}\`)` };
+  if (verdict !== 'trusted') return untrusted;
   return { text: snap.bytes.toString('utf8') };
 }
 

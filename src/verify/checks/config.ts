@@ -5,6 +5,7 @@ import { CcOtelError } from '../../errors.js';
 import { buildTelemetry, formatSource } from '../../otel/build-env.js';
 import type { Check } from '../types.js';
 import { projectNotice } from '../../trust/notice.js';
+import { printable } from '../../trust/printable.js';
 
 const NOT_CONFIGURED_HINT =
   'create ~/.config/cc-otel/config.json (or a project .cc-otel.json, then `cc-otel trust`), e.g. {"backend":"signoz-cloud","region":"eu","key":["env:SIGNOZ_KEY"]}, ' +
@@ -56,7 +57,7 @@ export const projectCheck: Check = {
     const loaded = v.state.loaded ?? loadConfig(v.ctx, v.options.flags, v.options.flagNames);
     const p = loaded.project;
     const notice = projectNotice(loaded);
-    const skipped = (loaded.skipped ?? []).map((s) => `skipped ${s.path}: ${s.reason}`);
+    const skipped = (loaded.skipped ?? []).map((s) => printable(`skipped ${s.path}: ${s.reason}`));
     const problems = [...(loaded.policyProblem ? [loaded.policyProblem] : []), ...(notice ? [notice.message] : []), ...skipped];
     const details = {
       policy: loaded.projectPolicy ?? 'trusted',
