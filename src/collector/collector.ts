@@ -150,9 +150,22 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
   const log = opts.log ?? (() => undefined);
   const maxDiskBytes = opts.maxDiskBytes === undefined ? defaultMaxDiskFor(opts.dataDir) : (opts.maxDiskBytes ?? undefined);
   let writeStateNow = () => undefined as void;
+  // collector.json follows the store's state at most once a second (near the cap it can flip per request).
+  let stateTimer: NodeJS.Timeout | undefined;
+  let stateWrittenAt = -Infinity;
+  const scheduleState = () => {
+    if (stateTimer) return;
+    const wait = Math.max(0, stateWrittenAt + 1000 - Date.now());
+    stateTimer = setTimeout(() => {
+      stateTimer = undefined;
+      stateWrittenAt = Date.now();
+      writeStateNow();
+    }, wait);
+    stateTimer.unref();
+  };
   const onEvent = (e: StoreEvent) => {
-    log(eventLine(e, opts.dataDir, now()));
-    writeStateNow();
+    if (e.kind !== 'state') log(eventLine(e, opts.dataDir, now()));
+    scheduleState();
   };
   const store = await Store.open({
     dataDir: opts.dataDir,
@@ -229,6 +242,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
       (closing ??= (async () => {
         // Stop taking requests, let the ones in flight finish (their data is then on disk), close.
         clearInterval(sweepTimer);
+        clearTimeout(stateTimer);
         const httpClosed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), 5000);
@@ -255,7 +269,7 @@ function defaultMaxDiskFor(dataDir: string): number {
   return defaultMaxDisk(used, freeBytes(dir));
 }
 
-function eventLine(e: StoreEvent, dataDir: string, nowMs: number): string {
+function eventLine(e: Exclude<StoreEvent, { kind: 'state' }>, dataDir: string, nowMs: number): string {
   const at = new Date(nowMs).toISOString();
   if (e.kind === 'full') return `${at} refusing data (503 / UNAVAILABLE, clients retry): ${e.message}`;
   if (e.kind === 'accepting') return `${at} accepting data again after ${Math.round(e.fullForMs / 1000)} s; ${e.refused} request(s) refused meanwhile`;

@@ -333,7 +333,9 @@ export interface StoreOptions {
 export type StoreEvent =
   | { kind: 'full'; reason: 'cap' | 'enospc'; message: string }
   | { kind: 'accepting'; refused: number; fullForMs: number }
-  | { kind: 'dropped'; segments: number[]; bytes: number; olderThanMs: number };
+  | { kind: 'dropped'; segments: number[]; bytes: number; olderThanMs: number }
+  /** refusing or accepting again, every time (the logged events above are at most one a minute) */
+  | { kind: 'state' };
 
 export interface StoreStats {
   requests: number;
@@ -368,7 +370,9 @@ export class Store {
   private readonly sealed = new Map<number, number>();
   /** newest receivedAt of sealed segments (they no longer change) */
   private readonly newestOf = new Map<number, number | undefined>();
-  private full: { reason: 'cap' | 'enospc'; since: number; refused: number; message: string } | undefined;
+  private full: { reason: 'cap' | 'enospc'; since: number; refused: number; message: string; logged: boolean } | undefined;
+  /** when a 'full' event was last emitted: near the cap, requests that fit and requests that don't alternate */
+  private fullLoggedAt = -Infinity;
   private readonly dropped = { segments: 0, bytes: 0, lastAt: undefined as number | undefined };
 
   private constructor(
@@ -448,8 +452,14 @@ export class Store {
   private refuse(reason: 'cap' | 'enospc', message: string, cause?: unknown): never {
     if (this.full) this.full.refused++;
     else {
-      this.full = { reason, since: this.now(), refused: 1, message };
-      this.onEvent({ kind: 'full', reason, message });
+      // One log line (and state write) a minute at most, however often the state flips.
+      const logged = this.now() - this.fullLoggedAt >= 60_000;
+      this.full = { reason, since: this.now(), refused: 1, message, logged };
+      if (logged) {
+        this.fullLoggedAt = this.now();
+        this.onEvent({ kind: 'full', reason, message });
+      }
+      this.onEvent({ kind: 'state' });
     }
     throw new StoreFull(reason, message, { cause });
   }
@@ -539,7 +549,8 @@ export class Store {
     if (this.full) {
       const f = this.full;
       this.full = undefined;
-      this.onEvent({ kind: 'accepting', refused: f.refused, fullForMs: this.now() - f.since });
+      if (f.logged) this.onEvent({ kind: 'accepting', refused: f.refused, fullForMs: this.now() - f.since });
+      this.onEvent({ kind: 'state' });
     }
   }
 
