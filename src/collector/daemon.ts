@@ -66,7 +66,7 @@ export async function readCollectorStatus(dataDir: string): Promise<CollectorSta
   let full = mine?.disk?.full;
   // A small free space, not 0: ext4 and others keep blocks back from unprivileged writers.
   if (!full && running && free !== undefined && free < 64 * 1024) {
-    full = { reason: 'enospc', since: new Date().toISOString(), refused: 0, message: `the filesystem holding ${dataDir} is full` };
+    full = { reason: 'enospc', since: 'unknown', refused: 0, message: `the filesystem holding ${dataDir} is full (${free} bytes free)` };
   }
   return {
     dataDir,

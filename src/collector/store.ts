@@ -84,9 +84,19 @@ export async function acquireLock(dataDir: string): Promise<() => void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
-      fchmodSync(fd, 0o600); // issue #12: everything in the data dir is 0600
-      writeSync(fd, pidFileText());
-      fsyncSync(fd);
+      try {
+        fchmodSync(fd, 0o600); // issue #12: everything in the data dir is 0600
+        writeSync(fd, pidFileText());
+        fsyncSync(fd);
+      } catch (e) {
+        // A full filesystem: leave no empty lock behind (it would read as a stale one).
+        closeSync(fd);
+        removeQuietly(path);
+        throw new CcOtelError('IO', `cannot write ${path}: ${(e as Error).message}`, {
+          cause: e,
+          hint: isNoSpace(e) ? 'the filesystem is full: free some space (or remove old segments) and start again' : undefined,
+        });
+      }
       closeSync(fd);
       let released = false;
       return () => {
@@ -99,6 +109,7 @@ export async function acquireLock(dataDir: string): Promise<() => void> {
         }
       };
     } catch (e) {
+      if (e instanceof CcOtelError) throw e;
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CcOtelError('IO', `cannot create ${path}: ${(e as Error).message}`, { cause: e });
       let owner: PidFileOwner | undefined;
       try {

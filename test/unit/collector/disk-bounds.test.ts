@@ -309,6 +309,26 @@ describe.skipIf(!canMount)('a full filesystem (ENOSPC on a 1 MiB tmpfs)', () => 
   }, 60_000);
 });
 
+describe.skipIf(!canMount)('starting on a full filesystem', () => {
+  it('fails with a clear error and leaves no empty pid file behind', async () => {
+    const mnt = mountTmpfs(256 * 1024)!;
+    try {
+      const dataDir = join(mnt, 'data');
+      mkdirSync(join(dataDir, 'segments'), { recursive: true });
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${join(mnt, 'fill')}`, 'bs=4096'], { stdio: 'ignore' });
+      } catch {
+        /* dd stops with ENOSPC: the point */
+      }
+      const err = await startCollector({ dataDir, httpPort: 0, grpcPort: null }).catch((e: unknown) => e);
+      expect(String((err as Error).message)).toMatch(/cannot write .*collector\.pid: ENOSPC/);
+      expect(readdirSync(dataDir)).toEqual(['segments']);
+    } finally {
+      unmount(mnt);
+    }
+  });
+});
+
 describe('--retain', () => {
   const DAY = 86_400_000;
 
