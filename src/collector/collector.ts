@@ -181,6 +181,9 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
       (opts.maxDiskBytes === undefined ? ' (default)' : '') +
       `, retention ${opts.retainMs === undefined ? 'keep everything' : formatDuration(opts.retainMs)}`,
   );
+  if (maxDiskBytes !== undefined && store.usedBytes() >= maxDiskBytes) {
+    log(`the data dir already holds its --max-disk cap: every request gets 503 / UNAVAILABLE until there is room (raise --max-disk, set --retain, or remove old segments)`);
+  }
   const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, onRequest }));
   let grpc: GrpcReceiver | undefined;
   let httpPort: number;
