@@ -9,14 +9,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
-import { unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { existsSync, unlinkSync } from 'node:fs';
 import { CcOtelError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Signal } from '../otel/endpoint.js';
 import { startGrpcReceiver, type GrpcReceiver } from './grpc-receiver.js';
 import { createHttpHandler, DEFAULT_MAX_BODY_BYTES } from './http-receiver.js';
-import { STATE_FILE, Store } from './store.js';
+import { listSegments, segmentBytes, STATE_FILE, Store, type DiskState, type StoreEvent } from './store.js';
+import { defaultMaxDisk, formatBytes, formatDuration, freeBytes } from './disk-budget.js';
 
 export const DEFAULT_HTTP_PORT = 4318;
 export const DEFAULT_GRPC_PORT = 4317;
@@ -35,6 +36,18 @@ export interface CollectorOptions {
   /** per-request limit, compressed and decompressed (default 64 MiB, the spec's recommendation) */
   maxBodyBytes?: number;
   maxSegmentBytes?: number;
+  /**
+   * cap on the bytes of the data dir's segments; appends past it are refused with 503 / UNAVAILABLE
+   * (default: disk-budget.ts defaultMaxDisk — 5 GiB, at most what is there plus half the free
+   * space); null: no cap (the filesystem's own end is still answered with 503, never a crash)
+   */
+  maxDiskBytes?: number | null;
+  /** drop whole segments older than this, at start and every `sweepIntervalMs` (default: keep everything) */
+  retainMs?: number;
+  /** how often to apply retention and re-measure the data dir (default 10 minutes) */
+  sweepIntervalMs?: number;
+  /** the collector's log (collector.log when detached): one line per notable event; must not throw */
+  log?: (line: string) => void;
   /** fdatasync before answering 200 (default true) */
   durable?: boolean;
   /** write <dataDir>/collector.json for `collect status` (default true) */
@@ -50,6 +63,7 @@ export interface CollectorStats {
   bytes: number;
   segment: number;
   lastRequestAt: number | undefined;
+  disk: DiskState;
 }
 
 export interface CollectorState {
@@ -59,6 +73,8 @@ export interface CollectorState {
   grpcPort: number | null;
   dataDir: string;
   startedAt: string;
+  /** as of the last change (refusing / accepting again / segments dropped); status re-measures the bytes */
+  disk?: DiskState;
 }
 
 export interface RunningCollector {
@@ -70,6 +86,8 @@ export interface RunningCollector {
   /** http://host:port, the OTLP/HTTP base URL */
   httpUrl: string;
   stats(): CollectorStats;
+  /** apply retention and re-measure now (it also runs at start and every sweepIntervalMs) */
+  sweep(): { segments: number[]; bytes: number };
   close(): Promise<void>;
 }
 
@@ -117,6 +135,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     bytes: 0,
     segment: 0,
     lastRequestAt: undefined,
+    disk: { usedBytes: 0, maxDiskBytes: undefined, retainMs: undefined, full: undefined, dropped: { segments: 0, bytes: 0, lastAt: undefined } },
   };
   const now = opts.now ?? Date.now;
   const onRequest = (e: { signal: Signal | undefined; status: number; records: number }) => {
@@ -128,7 +147,43 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     } else stats.rejected++;
   };
 
-  const store = await Store.open({ dataDir: opts.dataDir, maxSegmentBytes: opts.maxSegmentBytes, durable: opts.durable, now });
+  const log = opts.log ?? (() => undefined);
+  const maxDiskBytes = opts.maxDiskBytes === undefined ? defaultMaxDiskFor(opts.dataDir) : (opts.maxDiskBytes ?? undefined);
+  let writeStateNow = () => undefined as void;
+  // collector.json follows the store's state at most once a second (near the cap it can flip per request).
+  let stateTimer: NodeJS.Timeout | undefined;
+  let stateWrittenAt = -Infinity;
+  const scheduleState = () => {
+    if (stateTimer) return;
+    const wait = Math.max(0, stateWrittenAt + 1000 - Date.now());
+    stateTimer = setTimeout(() => {
+      stateTimer = undefined;
+      stateWrittenAt = Date.now();
+      writeStateNow();
+    }, wait);
+    stateTimer.unref();
+  };
+  const onEvent = (e: StoreEvent) => {
+    if (e.kind !== 'state') log(eventLine(e, opts.dataDir, now()));
+    scheduleState();
+  };
+  const store = await Store.open({
+    dataDir: opts.dataDir,
+    maxSegmentBytes: opts.maxSegmentBytes,
+    maxDiskBytes,
+    retainMs: opts.retainMs,
+    durable: opts.durable,
+    now,
+    onEvent,
+  });
+  log(
+    `disk: ${formatBytes(store.usedBytes())} in ${opts.dataDir}, cap ${maxDiskBytes === undefined ? 'none' : formatBytes(maxDiskBytes)}` +
+      (opts.maxDiskBytes === undefined ? ' (default)' : '') +
+      `, retention ${opts.retainMs === undefined ? 'keep everything' : formatDuration(opts.retainMs)}`,
+  );
+  if (maxDiskBytes !== undefined && store.usedBytes() >= maxDiskBytes) {
+    log(`the data dir already holds its --max-disk cap: every request gets 503 / UNAVAILABLE until there is room (raise --max-disk, set --retain, or remove old segments)`);
+  }
   const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, onRequest }));
   let grpc: GrpcReceiver | undefined;
   let httpPort: number;
@@ -163,8 +218,18 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
       dataDir: opts.dataDir,
       startedAt: new Date(now()).toISOString(),
     };
-    writeFileAtomic(statePath, `${JSON.stringify(state, null, 2)}\n`);
+    writeStateNow = () => {
+      try {
+        writeFileAtomic(statePath, `${JSON.stringify({ ...state, disk: store.diskState() }, null, 2)}\n`, { mode: 0o600 });
+      } catch (e) {
+        // On a full disk this write fails too: status then measures the disk itself (daemon.ts).
+        log(`cannot update ${statePath}: ${(e as Error).message}`);
+      }
+    };
+    writeStateNow();
   }
+  const sweepTimer = setInterval(() => store.sweep(), opts.sweepIntervalMs ?? 10 * 60_000);
+  sweepTimer.unref();
 
   let closing: Promise<void> | undefined;
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -174,10 +239,13 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     grpcPort: grpc?.port,
     dataDir: opts.dataDir,
     httpUrl: `http://${urlHost}:${httpPort}`,
-    stats: () => ({ ...stats, bySignal: { ...stats.bySignal }, bytes: store.stats.bytes, segment: store.stats.segment }),
+    stats: () => ({ ...stats, bySignal: { ...stats.bySignal }, bytes: store.stats.bytes, segment: store.stats.segment, disk: store.diskState() }),
+    sweep: () => store.sweep(),
     close: () =>
       (closing ??= (async () => {
         // Stop taking requests, let the ones in flight finish (their data is then on disk), close.
+        clearInterval(sweepTimer);
+        clearTimeout(stateTimer);
         const httpClosed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), 5000);
@@ -193,4 +261,20 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
         }
       })()),
   };
+}
+
+/** The default cap for a data dir: disk-budget.ts defaultMaxDisk over what its segments hold now and the free space. */
+function defaultMaxDiskFor(dataDir: string): number {
+  let used = 0;
+  for (const s of listSegments(dataDir)) used += segmentBytes(s);
+  let dir = dataDir;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return defaultMaxDisk(used, freeBytes(dir));
+}
+
+function eventLine(e: Exclude<StoreEvent, { kind: 'state' }>, dataDir: string, nowMs: number): string {
+  const at = new Date(nowMs).toISOString();
+  if (e.kind === 'full') return `${at} refusing data (503 / UNAVAILABLE, clients retry): ${e.message}`;
+  if (e.kind === 'accepting') return `${at} accepting data again after ${Math.round(e.fullForMs / 1000)} s; ${e.refused} request(s) refused meanwhile`;
+  return `${at} retention: dropped ${e.segments.length} segment(s) (${e.segments.join(', ')}; ${formatBytes(e.bytes)}) older than ${formatDuration(e.olderThanMs)} from ${dataDir}`;
 }

@@ -4,12 +4,14 @@
  * through <dataDir>/collector.pid (the writer lock) and <dataDir>/collector.json (ports, start time).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CcOtelError } from '../errors.js';
 import { ensurePrivateDir } from '../fs/atomic-write.js';
 import type { CollectorState } from './collector.js';
-import { listSegments, LOCK_FILE, readCollectorState } from './store.js';
+import { listSegments, LOCK_FILE, readCollectorState, segmentBytes, type DiskState } from './store.js';
+import { openPrivateAppend } from '../fs/private-file.js';
+import { freeBytes } from './disk-budget.js';
 import { pidAlive } from '../process/pid.js';
 import { ownerAlive, parsePidFile, type PidFileOwner } from './identity.js';
 
@@ -24,6 +26,18 @@ export interface CollectorStatus {
   state: CollectorState | undefined;
   segments: number;
   bytesOnDisk: number;
+  /** free bytes on the data dir's filesystem (undefined where statfs is unavailable) */
+  freeBytes: number | undefined;
+  /** the running collector's cap (undefined: not running, or no cap) */
+  maxDiskBytes: number | undefined;
+  retainMs: number | undefined;
+  /**
+   * appends are being refused (503 / UNAVAILABLE): as the collector last wrote it, or — the
+   * collector cannot write its state on a full filesystem — "enospc" when there is no free space
+   */
+  full: DiskState['full'];
+  /** segments dropped by retention since the collector started */
+  dropped: DiskState['dropped'] | undefined;
 }
 
 function readOwner(dataDir: string): PidFileOwner | undefined {
@@ -46,23 +60,27 @@ export async function readCollectorStatus(dataDir: string): Promise<CollectorSta
   const { pid, running } = await liveCollector(dataDir, state);
   const segs = listSegments(dataDir);
   let bytes = 0;
-  for (const s of segs) {
-    for (const f of [s.raw, s.idx]) {
-      try {
-        bytes += statSync(f).size;
-      } catch {
-        /* removed meanwhile */
-      }
-    }
+  for (const s of segs) bytes += segmentBytes(s);
+  const mine = running && state?.pid === pid ? state : undefined;
+  const free = freeBytes(dataDir);
+  let full = mine?.disk?.full;
+  // A small free space, not 0: ext4 and others keep blocks back from unprivileged writers.
+  if (!full && running && free !== undefined && free < 64 * 1024) {
+    full = { reason: 'enospc', since: 'unknown', refused: 0, message: `the filesystem holding ${dataDir} is full (${free} bytes free)` };
   }
   return {
     dataDir,
     running,
     pid,
     stale: pid !== undefined && !running,
-    state: running && state?.pid === pid ? state : undefined,
+    state: mine,
     segments: segs.length,
     bytesOnDisk: bytes,
+    freeBytes: free,
+    maxDiskBytes: mine?.disk?.maxDiskBytes,
+    retainMs: mine?.disk?.retainMs,
+    full,
+    dropped: mine?.disk?.dropped,
   };
 }
 
@@ -137,7 +155,8 @@ export async function spawnDetached(opts: DetachOptions): Promise<CollectorState
   ensurePrivateDir(opts.dataDir);
   const [cmd, ...pre] = opts.entry;
   if (!cmd) throw new CcOtelError('IO', 'cannot tell how to start cc-otel in the background');
-  const log = openSync(join(opts.dataDir, LOG_FILE), 'a', 0o600);
+  // 0600 (issue #12), and never through a planted symlink or FIFO (private-file.ts).
+  const log = openPrivateAppend(join(opts.dataDir, LOG_FILE), { what: 'the collector log' }).fd;
   let exited: number | null | undefined;
   let child;
   try {

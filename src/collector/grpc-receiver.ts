@@ -5,7 +5,7 @@
  * (RESOURCE_EXHAUSTED).
  *   OK                 stored and fsynced (empty Export*ServiceResponse)
  *   INVALID_ARGUMENT   not a valid request — nothing stored
- *   UNAVAILABLE        the store failed (retryable)
+ *   UNAVAILABLE        the store failed, or is full (--max-disk, ENOSPC): retryable
  */
 import type * as grpcTypes from '@grpc/grpc-js';
 import type { Signal } from '../otel/endpoint.js';

@@ -7,7 +7,7 @@
  *   404  unknown path · 405 not POST
  *   413  body (compressed, or once decompressed) over the limit
  *   415  unsupported Content-Type or Content-Encoding
- *   503  the store failed (retryable)
+ *   503  the store failed, or is full (--max-disk, ENOSPC): retryable, with Retry-After
  */
 import { IDENTITY_HEADER } from './identity.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { CcOtelError } from '../errors.js';
 import { userDirs } from '../config/dirs.js';
+import { writeSync } from 'node:fs';
+import { formatBytes as fmtBytes, formatDuration, parseDuration, parseSize } from '../collector/disk-budget.js';
 
 interface CollectOptions {
   port: number;
@@ -13,6 +15,8 @@ interface CollectOptions {
   listen?: string;
   dataDir?: string;
   detach?: boolean;
+  maxDisk?: string;
+  retain?: string;
 }
 
 function parsePort(value: string): number {
@@ -25,11 +29,13 @@ function dataDirOf(ctx: Context, opt: string | undefined): string {
   return opt ?? ctx.env.CC_OTEL_DATA_DIR ?? userDirs(ctx).data;
 }
 
-function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+/** The collector's log: stderr (collector.log when detached). A full disk makes this write fail too: never a crash. */
+function logLine(line: string): void {
+  try {
+    writeSync(2, `cc-otel collect: ${line}\n`);
+  } catch {
+    /* nowhere to say it */
+  }
 }
 
 export function define(program: Command, getCtx: () => Context): void {
@@ -42,6 +48,8 @@ export function define(program: Command, getCtx: () => Context): void {
     .option('--listen <addr>', 'listen on this address instead of 127.0.0.1 (there is no authentication: required, explicitly, for anything but loopback)')
     .option('--data-dir <dir>', 'where to store the data (default: $CC_OTEL_DATA_DIR or the user data dir)')
     .option('--detach', 'run in the background (pid file and log in the data dir)')
+    .option('--max-disk <size>', 'cap on the data dir (500MB, 2GiB, or "none"); past it requests get 503 / UNAVAILABLE, which clients retry (default: 5GiB, at most what is there plus half the free space)')
+    .option('--retain <duration>', 'drop whole segments older than this (90d, 12h, 2w), at start and every 10 minutes (default: keep everything)')
     .addHelpText(
       'after',
       `
@@ -58,6 +66,9 @@ Examples:
       const ctx = getCtx();
       const dataDir = dataDirOf(ctx, opts.dataDir);
       const host = opts.listen ?? '127.0.0.1';
+      // Validated before anything starts, in the foreground and before --detach alike.
+      const maxDiskBytes = opts.maxDisk === undefined ? undefined : /^(none|unlimited)$/i.test(opts.maxDisk) ? null : parseSize(opts.maxDisk);
+      const retainMs = opts.retain === undefined ? undefined : parseDuration(opts.retain);
       const { isLoopback } = await import('../collector/collector.js');
       if (opts.listen !== undefined && !isLoopback(opts.listen)) {
         ctx.log.warn(`listening on ${opts.listen}: anyone who can reach this address can write telemetry (no authentication)`);
@@ -68,6 +79,8 @@ Examples:
         if (opts.grpc) args.push('--grpc-port', String(opts.grpcPort));
         else args.push('--no-grpc');
         if (opts.listen !== undefined) args.push('--listen', opts.listen);
+        if (opts.maxDisk !== undefined) args.push('--max-disk', opts.maxDisk);
+        if (opts.retain !== undefined) args.push('--retain', opts.retain);
         const script = process.argv[1];
         if (!script) throw new CcOtelError('IO', 'cannot tell how this CLI was started, so cannot start it in the background');
         const state = await spawnDetached({ dataDir, entry: [process.execPath, ...collectorNodeArgs(process.execArgv), script], args, env: { ...ctx.env } as NodeJS.ProcessEnv });
@@ -80,12 +93,20 @@ Examples:
       }
 
       const { startCollector } = await import('../collector/collector.js');
-      const c = await startCollector({ dataDir, host, allowNonLoopback: opts.listen !== undefined, httpPort: opts.port, grpcPort: opts.grpc ? opts.grpcPort : null, now: ctx.now });
+      const c = await startCollector({ dataDir, host, allowNonLoopback: opts.listen !== undefined, httpPort: opts.port, grpcPort: opts.grpc ? opts.grpcPort : null,
+        now: ctx.now,
+        maxDiskBytes,
+        retainMs,
+        log: logLine,
+      });
       const where = `http ${c.httpUrl}` + (c.grpcPort !== undefined ? `, grpc ${host.includes(':') ? `[${host}]` : host}:${c.grpcPort}` : '');
       const tty = process.stdout.isTTY === true;
       const line = () => {
         const s = c.stats();
-        return `cc-otel collect: ${where} → ${dataDir} · ${s.requests.toLocaleString('en-US')} requests, ${s.records.toLocaleString('en-US')} records${s.rejected ? `, ${s.rejected} rejected` : ''}`;
+        return (
+          `cc-otel collect: ${where} → ${dataDir} · ${s.requests.toLocaleString('en-US')} requests, ${s.records.toLocaleString('en-US')} records${s.rejected ? `, ${s.rejected} rejected` : ''}` +
+          (s.disk.full ? ` · FULL (${s.disk.full.reason === 'cap' ? '--max-disk' : 'filesystem'}): refusing` : '')
+        );
       };
       process.stdout.write(tty ? `${line()}  (Ctrl-C to stop)` : `${line()}\n`);
       const timer = tty ? setInterval(() => process.stdout.write(`\r\x1b[K${line()}`), 1000) : undefined;
@@ -119,7 +140,14 @@ Examples:
         process.stdout.write(
           `running (pid ${st.pid})` +
             (s ? `: http ${s.host}:${s.httpPort}${s.grpcPort !== null ? `, grpc ${s.host}:${s.grpcPort}` : ''}, since ${s.startedAt}` : '') +
-            `\ndata: ${st.dataDir} (${st.segments} segments, ${fmtBytes(st.bytesOnDisk)})\n`,
+            `\ndata: ${st.dataDir} (${st.segments} segments, ${fmtBytes(st.bytesOnDisk)}` +
+            `${st.maxDiskBytes !== undefined ? ` of ${fmtBytes(st.maxDiskBytes)} (--max-disk)` : ''}` +
+            `${st.freeBytes !== undefined ? `; ${fmtBytes(st.freeBytes)} free on its filesystem` : ''})\n` +
+            `retention: ${st.retainMs !== undefined ? formatDuration(st.retainMs) : 'keep everything'}` +
+            `${st.dropped && st.dropped.segments > 0 ? ` (dropped ${st.dropped.segments} segments, ${fmtBytes(st.dropped.bytes)}, last at ${st.dropped.lastAt})` : ''}\n` +
+            (st.full
+              ? `FULL: refusing data since ${st.full.since} (clients get 503 / UNAVAILABLE and retry; ${st.full.refused} refused so far): ${st.full.message}\n`
+              : ''),
         );
       } else {
         process.stdout.write(

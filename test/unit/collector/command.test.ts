@@ -2,7 +2,7 @@
 // the command's foreground action), `collect status` sees it, data sent to it is reported, and
 // `collect stop` shuts it down cleanly (SIGTERM → drain → pid file removed).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Command } from 'commander';
@@ -108,6 +108,58 @@ describe('cc-otel collect --detach / status / stop', () => {
       expect((await run(['collect', 'stop', '--data-dir', dataDir])).out).toBe(`stopped (pid ${pid})\n`);
     }
   }, 30_000);
+
+  it('--max-disk and --retain reach the background collector; a full data dir shows in status (text and --json) and the log; everything is 0600/0700', async () => {
+    const dataDir = join(tmp.path, 'bounded');
+    // A log left 0644 by an older version is tightened.
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'collector.log'), '');
+    chmodSync(join(dataDir, 'collector.log'), 0o644);
+    const r = spawnSync(process.execPath, [join(OUT, 'cli.mjs'), 'collect', '--detach', '--port', '0', '--no-grpc', '--data-dir', dataDir, '--max-disk', '40KB', '--retain', '30d'], { encoding: 'utf8', env: { ...process.env, HOME: tmp.path } });
+    expect(r.status, r.stderr).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(r.stdout)?.[1]);
+    const port = Number(/http 127\.0\.0\.1:(\d+)/.exec(r.stdout)?.[1]);
+    try {
+      let status = 200;
+      for (let i = 0; i < 500 && status === 200; i++) {
+        const T = Date.now();
+        status = await post(`http://127.0.0.1:${port}`, 'metrics', metricsRequest({ engineer: 'ada', pad: 'p'.repeat(1000) }, [
+          { name: 'claude_code.cost.usage', unit: 'USD', temporality: 'delta', points: [{ attrs: { model: 'opus', 'session.id': `s${i}` }, start: T, time: T + 1, value: 1 }] },
+        ]));
+      }
+      expect(status).toBe(503);
+      await new Promise((res) => setTimeout(res, 1200)); // collector.json follows within a second
+      const json = JSON.parse((await run(['collect', 'status', '--data-dir', dataDir, '--json'])).out);
+      expect(json).toMatchObject({ running: true, maxDiskBytes: 40_000, retainMs: 30 * 86_400_000, full: { reason: 'cap' } });
+      expect(json.bytesOnDisk).toBeLessThanOrEqual(40_000);
+      const text = (await run(['collect', 'status', '--data-dir', dataDir])).out;
+      expect(text).toMatch(/of 39\.1 KiB \(--max-disk\)/);
+      expect(text).toContain('retention: 30d');
+      expect(text).toMatch(/^FULL: refusing data since .* --max-disk cap/m);
+      expect(readFileSync(join(dataDir, 'collector.log'), 'utf8')).toMatch(/refusing data \(503/);
+      const bad: string[] = [];
+      const walk = (dir: string) => {
+        for (const name of readdirSync(dir)) {
+          const p = join(dir, name);
+          const st = statSync(p);
+          if ((st.mode & 0o777) !== (st.isDirectory() ? 0o700 : 0o600)) bad.push(`${p} ${(st.mode & 0o777).toString(8)}`);
+          if (st.isDirectory()) walk(p);
+        }
+      };
+      walk(dataDir);
+      expect(bad).toEqual([]);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    } finally {
+      expect((await run(['collect', 'stop', '--data-dir', dataDir])).out).toBe(`stopped (pid ${pid})\n`);
+    }
+  }, 30_000);
+
+  it('refuses a --max-disk or --retain it cannot read, before starting anything', async () => {
+    const dataDir = join(tmp.path, 'unread');
+    await expect(run(['collect', '--max-disk', 'lots', '--data-dir', dataDir])).rejects.toThrow(/is not a size/);
+    await expect(run(['collect', '--retain', '3 months', '--data-dir', dataDir])).rejects.toThrow(/is not a duration/);
+    expect(existsSync(dataDir)).toBe(false);
+  });
 
   it('collectorNodeArgs keeps what node was given and adds only the flags it lacks', () => {
     expect(collectorNodeArgs([])).toEqual([...COLLECTOR_NODE_FLAGS]);
