@@ -56,6 +56,7 @@ describe('a key OTEL_EXPORTER_OTLP_HEADERS cannot carry (issue #12, real process
     expect(r.stderr).toMatch(/refused for `cc-otel exec`/);
     expect(r.stderr).toMatch(INSTEAD);
     expect(r.stderr).not.toMatch(/^warning:/m);
+    expect(r.stderr, 'the message names the header, never the key').not.toContain('sk,live');
   });
 
   test.each(['shell', 'dotenv', 'json'])('`cc-otel env --reveal --format %s` refuses to print it; unrevealed and --explain still work', async (format) => {
