@@ -26,7 +26,7 @@ import type { LoadedConfig, Source, SourceKind } from '../config/load.js';
 import { CC_OTEL_INPUTS } from '../otel/vars.js';
 import type { HookEventSpec } from '../events/hook-events.js';
 import { HOOK_EVENTS } from '../events/hook-events.js';
-import { settingsEnv } from '../otel/build-env.js';
+import { headersEnvRefusal, settingsEnv } from '../otel/build-env.js';
 import type { TelemetryPlan } from '../otel/build-env.js';
 import { renderResourceAttributes } from '../otel/resource-attributes.js';
 import { buildSettingsStatus, loadScopes } from './effective-settings.js';
@@ -317,6 +317,11 @@ export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): I
     secrets.push(headers.value, ...Object.values(plan.authHeaders));
   }
 
+  // A header OTEL_EXPORTER_OTLP_HEADERS cannot carry is refused, never written split (issue #12).
+  if (env.OTEL_EXPORTER_OTLP_HEADERS !== undefined) {
+    const refusal = headersEnvRefusal(plan, 'settings');
+    if (refusal) throw refusal;
+  }
   if (sharedMissing.length) throw sharedConfigError(sharedMissing, req, sharedPath);
 
   const hooks: HookSpec[] = [];

@@ -27,7 +27,7 @@ export function define(program: Command, getCtx: () => Context): void {
     const base = getCtx();
     const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
     const { resolveTelemetry } = await import('../resolve-telemetry.js');
-    const { settingsEnv } = await import('../otel/build-env.js');
+    const { headersEnvRefusal, settingsEnv } = await import('../otel/build-env.js');
     const { renderExports, renderDotenv } = await import('../claude/env-file.js');
     const { flags, flagNames } = flagsToConfig(o);
     const needKey = o.format !== 'settings' && (o.reveal || o.explain);
@@ -52,6 +52,10 @@ export function define(program: Command, getCtx: () => Context): void {
     const keyMissing = plan.keyNeeded !== 'none' && !plan.authHeaders;
     const hidden = plan.vars.filter((v) => v.secret && !o.reveal);
     const shown = plan.vars.filter((v) => !(v.secret && !o.reveal));
+    // A header OTEL_EXPORTER_OTLP_HEADERS cannot carry: refused where its value would be printed
+    // (issue #12); --explain shows what the value would be, and why it is refused.
+    const refusal = headersEnvRefusal(plan, 'env');
+    const printsHeaders = (vars: readonly { name: string }[]) => vars.some((v) => v.name === 'OTEL_EXPORTER_OTLP_HEADERS');
     const hiddenNote = (prefix: string) =>
       hidden.map((v) => `${prefix} ${v.name}: secret (${plan.authHeaderNames.join(', ')} from the key chain) — add --reveal to print it\n`).join('');
     const keyNote = (prefix: string) =>
@@ -74,6 +78,7 @@ export function define(program: Command, getCtx: () => Context): void {
               keyChain: chain?.attempts ?? [],
               keyError: chain?.error ? { code: chain.error.code, message: chain.error.message, hint: chain.error.hint } : null,
               warnings: plan.warnings,
+              refused: refusal ? { variable: 'OTEL_EXPORTER_OTLP_HEADERS', message: refusal.message, hint: refusal.hint } : null,
             },
             null,
             2,
@@ -96,9 +101,11 @@ export function define(program: Command, getCtx: () => Context): void {
         if (chain?.error?.hint) out += `  hint: ${chain.error.hint}\n`;
       }
       if (plan.warnings.length) out += `\nwarnings:\n${plan.warnings.map((w) => `  ${w}\n`).join('')}`;
+      if (refusal) out += `\nrefused:\n  ${refusal.message}\n  hint: ${refusal.hint}\n`;
       await emit(out);
       return;
     }
+    if (refusal && printsHeaders(o.format === 'settings' ? Object.keys(settingsEnv(plan)).map((name) => ({ name })) : shown)) throw refusal;
     switch (o.format) {
       case 'settings':
         await emit(`${JSON.stringify({ env: settingsEnv(plan) }, null, 2)}\n`);

@@ -29,6 +29,10 @@ export function define(program: Command, getCtx: () => Context): void {
     if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured: nothing to add to the environment', { hint: notice ? `if you trust it: ${notice.fix}` : NOT_CONFIGURED_HINT });
     if (r.chain?.error && !(r.plan.keyNeeded === 'optional' && r.chain.error.code === 'KEY_NOT_FOUND')) throw r.chain.error;
     for (const w of r.plan.warnings) ctx.log.warn(`warning: ${w}`);
+    // A header OTEL_EXPORTER_OTLP_HEADERS cannot carry is refused, not passed on split (issue #12).
+    const { headersEnvRefusal } = await import('../otel/build-env.js');
+    const refusal = headersEnvRefusal(r.plan, 'exec');
+    if (refusal) throw refusal;
     const childEnv: NodeJS.ProcessEnv = { ...process.env };
     for (const v of r.plan.vars) childEnv[v.name] = v.value;
     const [cmd, ...args] = argv;

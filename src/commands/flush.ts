@@ -50,7 +50,8 @@ export function define(program: Command, getCtx: () => Context): void {
       }
       const where = report.endpoint ? ` to ${report.endpoint} (${report.protocol})` : '';
       const skipped =
-        (report.skipped ? `; skipped ${report.skipped} line${report.skipped === 1 ? '' : 's'} that are not cc-otel events` : '') +
+        (report.skipped > report.torn ? `; skipped ${report.skipped - report.torn} line${report.skipped - report.torn === 1 ? '' : 's'} that are not cc-otel events` : '') +
+        (report.torn ? `; ${report.torn} torn line${report.torn === 1 ? '' : 's'} (an append cut short, e.g. on a full disk: ${report.torn === 1 ? 'that record is' : 'those records are'} lost, the rest was read; see docs/events.md)` : '') +
         (report.deadLettered ? `; ${report.deadLettered} event${report.deadLettered === 1 ? '' : 's'} refused for good by the backend, kept in ${log}.rejected` : '') +
         (report.unroutable > report.unrecorded ? `; ${plural(report.unroutable - report.unrecorded)} not shipped: their project's config is gone or ships no events (see \`cc-otel status\`)` : '') +
         (report.unrecorded ? `; ${plural(report.unrecorded)} not shipped: not recorded by this user's cc-otel (destination not in the store; forged, or from an older cc-otel — see docs/events.md)` : '');

@@ -4,6 +4,12 @@
  * from concurrent hooks never interleave (and a line is capped, record.ts MAX_LINE_BYTES). No fsync:
  * a hook must stay fast; the page cache survives our process, only a power cut can lose a line.
  *
+ * One failed append loses at most its own record (issue #12): a write cut short (a full disk, a
+ * file-size limit, a kill) leaves a line without its newline; the next append sees that last byte
+ * (one 1-byte pread on the descriptor it holds) and starts its record on a new line, instead of
+ * gluing it to the torn one. Nothing is truncated back — see appendPrivateFile for why; the reader
+ * counts the torn line (log-reader.ts).
+ *
  * Rotation by size, safe under concurrency: the appender that sees the file past `rotateBytes`
  * takes the rotate lock, re-checks that the file it wrote to is still the big current file (another
  * hook may have rotated it already), then shifts hooks.jsonl.(n) → .(n+1) and renames hooks.jsonl
@@ -79,7 +85,8 @@ export function appendEventLine(path: string, line: string, opts: AppendOptions 
   ensurePrivateDirChecked(dirname(path), 'the event log', opts.scope);
   // One write() for the line. A short write only happens on a full disk or a signal; finishing
   // it keeps our line whole, at the cost of possibly splitting it around another hook's line.
-  const { size, ino } = appendPrivateFile(path, line, { what: 'the event log', isOurs: isEventLog, notOursHint: NOT_OURS_HINT });
+  // When finishing fails too, the next append resyncs on a new line (`resync`).
+  const { size, ino } = appendPrivateFile(path, line, { what: 'the event log', isOurs: isEventLog, notOursHint: NOT_OURS_HINT, resync: true });
   const rotateBytes = opts.rotateBytes ?? DEFAULT_ROTATE_BYTES;
   if (size < rotateBytes) return { size, rotated: false };
   const keep = opts.keep ?? ROTATED_KEEP;

@@ -3,13 +3,21 @@
  * the last complete line. A line without its newline is still being written: it waits for the next
  * pass. Lines that are not cc-otel records (another tool writing hooks.jsonl, a torn line after a
  * full disk) are skipped and counted, and the offset moves past them.
+ *
+ * Torn lines (issue #12): an append cut short leaves the start of a record without its newline.
+ * The writer starts the next record on a new line (event-log.ts), so the torn line stands alone:
+ * it starts like a record (record.ts LINE_PREFIX) and does not parse — counted in `torn` (and in
+ * `skipped`). A log torn by an older cc-otel, or in the writer's race window, has the next record
+ * glued to the torn one on the same line: recoverRecord finds it (a record is the only place the
+ * prefix occurs unescaped, besides a nested object with an `id` key first, which never parses to the
+ * end of the line), ships it, and counts the line as torn.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { READ_FLAGS, readHead } from '../fs/private-file.js';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { listLogFiles } from './event-log.js';
-import { MAX_LINE_BYTES, RECORD_VERSION, type EventRecord } from './record.js';
+import { LINE_PREFIX, MAX_LINE_BYTES, RECORD_VERSION, type EventRecord } from './record.js';
 import type { ShipState } from './ship-state.js';
 
 export interface LogFileView {
@@ -33,6 +41,8 @@ export interface Batch {
   records: EventRecord[];
   /** lines in [start, end) that are not cc-otel records */
   skipped: number;
+  /** of `skipped`: torn lines — the start of a record whose append was cut short */
+  torn: number;
 }
 
 export interface BatchLimits {
@@ -88,6 +98,30 @@ export function parseRecordLine(line: string): EventRecord | undefined {
   return undefined;
 }
 
+/** A record glued after a torn one tries at most this many starts (a hostile line must not cost a parse per byte). */
+const MAX_RECOVER_TRIES = 8;
+
+/**
+ * The whole record at the end of a `line` that is not one: a torn record's start with the next
+ * record glued to it (written before the writer resynced, or in its race window). Undefined when
+ * there is none.
+ */
+export function recoverRecord(line: string): EventRecord | undefined {
+  let at = line.indexOf(LINE_PREFIX, 1);
+  for (let tries = 0; at > 0 && tries < MAX_RECOVER_TRIES; tries++) {
+    const rec = parseRecordLine(line.slice(at));
+    if (rec) return rec;
+    at = line.indexOf(LINE_PREFIX, at + 1);
+  }
+  return undefined;
+}
+
+/** A line that is not a record, as a reader counts it: torn (a record's start, maybe with the next record glued) or foreign. */
+export function classifyBadLine(line: string): { torn: boolean; record: EventRecord | undefined } {
+  const record = recoverRecord(line);
+  return { torn: record !== undefined || line.startsWith(LINE_PREFIX), record };
+}
+
 /**
  * Batches of complete lines from `view.offset` up to `view.size`. Nothing, with `view.moved` set,
  * when the name now holds another file: a rotation between scan and read renamed the scanned file
@@ -112,14 +146,20 @@ export function* readBatches(view: LogFileView, limits: BatchLimits = DEFAULT_LI
     const chunkSize = Math.max(limits.maxBytes, MAX_LINE_BYTES + 1);
     while (pos < view.size) {
       const chunk = readHead(fd, Math.min(chunkSize, view.size - pos), pos);
-      const batch: Batch = { file: view, start: pos, end: pos, records: [], skipped: 0 };
+      const batch: Batch = { file: view, start: pos, end: pos, records: [], skipped: 0, torn: 0 };
       let at = 0;
       while (batch.records.length < limits.maxRecords) {
         const nl = chunk.indexOf(0x0a, at);
         if (nl < 0) break;
-        const rec = parseRecordLine(chunk.toString('utf8', at, nl));
+        const line = chunk.toString('utf8', at, nl);
+        const rec = parseRecordLine(line);
         if (rec) batch.records.push(rec);
-        else if (nl > at) batch.skipped++;
+        else if (nl > at) {
+          batch.skipped++;
+          const bad = classifyBadLine(line);
+          if (bad.torn) batch.torn++;
+          if (bad.record) batch.records.push(bad.record);
+        }
         at = nl + 1;
       }
       if (at === 0) {

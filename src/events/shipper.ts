@@ -81,6 +81,8 @@ export interface ShipReport {
   batches: number;
   /** lines that are not cc-otel records, stepped over */
   skipped: number;
+  /** of `skipped`: torn lines, a record's start whose append was cut short (a full disk); a record glued to one is still shipped (log-reader.ts) */
+  torn: number;
   /** records the backend refused for good (400/413), moved to the dead-letter file */
   deadLettered: number;
   /** records whose project can no longer be shipped to (its config gone, or shipping off there), or `unrecorded`: left in the log */
@@ -157,7 +159,7 @@ async function resolveRoute(opts: ShipOptions, dest: Destination | undefined, ow
 
 export async function runShipper(opts: ShipOptions): Promise<ShipReport> {
   const paths = eventLogPaths(opts.log);
-  const total: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, deadLettered: 0, unroutable: 0, unrecorded: 0, pending: 0, files: 0 };
+  const total: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, torn: 0, deadLettered: 0, unroutable: 0, unrecorded: 0, pending: 0, files: 0 };
   // Background: after releasing the lock, look once more for lines a hook appended meanwhile
   // (ship-trigger.ts explains why that closes the hand-over race); bounded, to never spin.
   for (let round = 0; round < 5; round++) {
@@ -166,6 +168,7 @@ export async function runShipper(opts: ShipOptions): Promise<ShipReport> {
     total.sent += r.sent;
     total.batches += r.batches;
     total.skipped += r.skipped;
+    total.torn += r.torn;
     total.deadLettered += r.deadLettered;
     total.unroutable += r.unroutable;
     total.unrecorded += r.unrecorded;
@@ -181,7 +184,7 @@ export async function runShipper(opts: ShipOptions): Promise<ShipReport> {
 
 async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number): Promise<ShipReport> {
   const { ctx } = opts;
-  const report: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, deadLettered: 0, unroutable: 0, unrecorded: 0, pending: 0, files: 0 };
+  const report: ShipReport = { status: 'ok', log: opts.log, sent: 0, batches: 0, skipped: 0, torn: 0, deadLettered: 0, unroutable: 0, unrecorded: 0, pending: 0, files: 0 };
   // No log directory: nothing to ship — and nothing to create (it may have just been deleted).
   if (!existsSync(paths.dir)) return report;
   let lock: Lock | undefined;
@@ -318,6 +321,7 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
             }
           }
           report.skipped += batch.skipped;
+          report.torn += batch.torn;
           state.files[view.fp] = { offset: batch.end, name: viewName(view) };
           state.failures = 0;
           delete state.retryAt;
@@ -344,6 +348,14 @@ async function shipOnce(opts: ShipOptions, paths: EventLogPaths, waitMs: number)
       touchLock(lock, ctx.now());
     }
     if (holdsLock(lock)) saveState(paths, state);
+    if (report.torn)
+      logError(
+        ctx,
+        opts,
+        `${report.torn} torn line${report.torn === 1 ? '' : 's'} in ${opts.log}: an append was cut short (a full disk, a file-size limit, a killed hook); ${report.torn === 1 ? 'that record is' : 'those records are'} lost, the lines after them were shipped`,
+        'IO',
+        'free disk space where the event log lives; docs/events.md, "Torn lines"',
+      );
     return report;
   } finally {
     for (const e of exporters) await e.shutdown();
@@ -409,7 +421,7 @@ function writeDeadLetters(paths: EventLogPaths, rejected: readonly Rejected[], n
   const at = new Date(now).toISOString();
   const text = rejected.map((r) => `${JSON.stringify({ at, reason: r.reason.slice(0, 500), record: r.record })}\n`).join('');
   // A symlink or someone else's file at the name is refused, never followed (private-file.ts).
-  appendPrivateFile(paths.deadLetter, text, { what: 'the dead-letter file' });
+  appendPrivateFile(paths.deadLetter, text, { what: 'the dead-letter file', resync: true });
 }
 
 function hintFor(status: number | undefined): string {

@@ -46,6 +46,12 @@ export interface PrivateAppendOptions {
   isOurs?: IsOurs;
   /** the hint for "not ours" */
   notOursHint?: string;
+  /**
+   * A line-oriented file (JSONL): when it does not end with "\n" — an earlier append was cut short
+   * (a full disk, a file-size limit, a kill mid-write) — start `data` on a new line, so the torn
+   * line costs only its own record, not ours too (appendPrivateFile).
+   */
+  resync?: boolean;
 }
 
 export interface AppendedFile {
@@ -79,8 +85,8 @@ export function openPrivateAppend(path: string, o: PrivateAppendOptions): { fd: 
   }
   let fd: number;
   try {
-    // Read access only to check the head (`isOurs`); every write still goes to the end (O_APPEND).
-    fd = openSync(path, APPEND_FLAGS | (o.isOurs ? constants.O_RDWR : constants.O_WRONLY), 0o600);
+    // Read access only to check the head (`isOurs`) or the last byte (`resync`); every write still goes to the end (O_APPEND).
+    fd = openSync(path, APPEND_FLAGS | (o.isOurs || o.resync ? constants.O_RDWR : constants.O_WRONLY), 0o600);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw unsafe(`refusing to write ${o.what} ${path}: it is a symbolic link (cc-otel never writes through one)`, `remove the link (\`rm ${path}\`); cc-otel writes only files it owns`);
@@ -102,11 +108,27 @@ export function openPrivateAppend(path: string, o: PrivateAppendOptions): { fd: 
   }
 }
 
-/** Append `data` to `path` (openPrivateAppend, one write, close). */
+const lastByte = Buffer.alloc(1);
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Append `data` to `path` (openPrivateAppend, one write, close).
+ *
+ * `resync` (issue #12): one pread of the last byte, on the descriptor already open; when it is not
+ * "\n", a "\n" goes first, in the same write(). Why not truncate back after a short write instead:
+ * the size we would truncate to is known only from our fstat, and with O_APPEND another hook may
+ * have appended a whole line after our fstat or after our partial write — truncating would cut
+ * *its* acknowledged record to clean up our lost one. Resyncing never removes a byte. What it
+ * leaves: the torn line itself (the reader counts it, log-reader.ts), and, when a concurrent hook
+ * appends between our pread and our write, a spurious empty line (skipped by the reader) — or,
+ * when another append is cut short in that same window, our line glued to it (the reader still
+ * finds our record in it: log-reader.ts recoverRecord).
+ */
 export function appendPrivateFile(path: string, data: string | Uint8Array, o: PrivateAppendOptions): AppendedFile {
   const { fd, size, ino } = openPrivateAppend(path, o);
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (o.resync && size > 0 && readSync(fd, lastByte, 0, 1, size - 1) === 1 && lastByte[0] !== 0x0a) buf = Buffer.concat([NEWLINE, buf]);
     writeAll(fd, buf);
     return { size: size + buf.length, ino };
   } finally {

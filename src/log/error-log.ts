@@ -39,7 +39,7 @@ export function appendErrorLog(stateDir: string, rec: ErrorRecord): void {
       /* another process rotated it first */
     }
   }
-  appendPrivateFile(path, `${JSON.stringify(rec)}\n`, { what: 'the error log' });
+  appendPrivateFile(path, `${JSON.stringify(rec)}\n`, { what: 'the error log', resync: true });
 }
 
 export function readErrorLog(stateDir: string, last = 10): ErrorRecord[] {

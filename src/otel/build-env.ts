@@ -12,7 +12,7 @@ import { CcOtelError } from '../errors.js';
 import type { LoadedConfig, Source } from '../config/load.js';
 import { getPreset, PRESET_NAMES, type Preset, type PresetConfig, type Temporality } from '../backends/index.js';
 import { isHttp, lintBaseUrl, signalUrl, SIGNALS, type Protocol, type Signal } from './endpoint.js';
-import { renderHeadersEnv, headerEnvProblems, isValidHeaderValue } from './headers.js';
+import { describeHeaderEnvProblem, renderHeadersEnv, headerEnvProblems, isValidHeaderValue, type HeaderEnvProblem } from './headers.js';
 import { attributeProblems, parseResourceAttributes, renderResourceAttributes } from './resource-attributes.js';
 import { detectAttributes } from './detectors.js';
 import { OTEL_OUTPUTS, SECRET_OUTPUTS } from './vars.js';
@@ -52,6 +52,46 @@ export interface TelemetryPlan {
   keyNeeded: 'required' | 'optional' | 'none';
   vars: BuiltVar[];
   warnings: string[];
+  /**
+   * What OTEL_EXPORTER_OTLP_HEADERS (in `vars`) cannot carry: a header value with "," (split in two
+   * by the SDK), a name with "=" (issue #12). Every channel that would write that variable refuses it
+   * (headersEnvRefusal); the headers helper still serves the headers intact.
+   */
+  headersEnvRefused: HeaderEnvProblem[];
+}
+
+/** Where OTEL_EXPORTER_OTLP_HEADERS would go, for headersEnvRefusal's message. */
+export type HeadersEnvChannel = 'exec' | 'env' | 'env-file' | 'settings';
+
+const CHANNEL_TEXT: Record<HeadersEnvChannel, string> = {
+  exec: '`cc-otel exec` (the process environment)',
+  env: "`cc-otel env`'s output",
+  'env-file': '$CLAUDE_ENV_FILE (sessionEnv.includeSecrets)',
+  settings: "the settings file's env (--allow-secret-in-settings)",
+};
+
+/**
+ * The error for writing OTEL_EXPORTER_OTLP_HEADERS into `channel` when the plan's headers cannot
+ * be carried by it, or undefined when they can (or the variable is not built). It names the
+ * header, says why, and which channel carries it instead: the headers helper, with HTTP protocols.
+ */
+export function headersEnvRefusal(plan: Pick<TelemetryPlan, 'headersEnvRefused' | 'protocol' | 'preset' | 'backend'>, channel: HeadersEnvChannel): CcOtelError | undefined {
+  const problems = plan.headersEnvRefused;
+  if (!problems.length) return undefined;
+  const names = [...new Set(problems.map((p) => p.header))].join(', ');
+  const helperCan = problems.every((p) => p.helperCarries);
+  const httpOk = plan.preset.protocols.some((p) => isHttp(p));
+  const instead = !helperCan
+    ? 'no channel carries it: change the header (or the key it is built from)'
+    : isHttp(plan.protocol)
+      ? 'the headers helper carries any value (otelHeadersHelper: its JSON, HTTP protocols only): `cc-otel install` sets it up in the settings file and Claude Code asks it for the headers — run Claude Code through that instead of ' +
+        (channel === 'exec' ? '`cc-otel exec`' : channel === 'env' ? 'exported variables' : channel === 'env-file' ? 'the env file (leave sessionEnv.includeSecrets off)' : 'a static OTEL_EXPORTER_OTLP_HEADERS in the settings file')
+      : httpOk
+        ? `protocol ${plan.protocol}: Claude Code ignores the headers helper, the only channel that carries it; use http/protobuf (${plan.backend} accepts it: "protocol": "http/protobuf", or --protocol) and \`cc-otel install\` (otelHeadersHelper)`
+        : `${plan.backend} takes ${plan.preset.protocols.join(', ')} only, where Claude Code ignores the headers helper: no channel carries it — use a key without ","`;
+  return new CcOtelError('CONFIG_INVALID', `OTEL_EXPORTER_OTLP_HEADERS cannot carry ${problems.map(describeHeaderEnvProblem).join('; ')} — refused for ${CHANNEL_TEXT[channel]}`, {
+    hint: `${instead} (header${problems.length === 1 ? '' : 's'} ${names})`,
+  });
 }
 
 export const DEFAULT_KEY_REFS: readonly string[] = ['env:CC_OTEL_API_KEY', 'dotenv:CC_OTEL_API_KEY'];
@@ -171,11 +211,18 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
   let authHeaders: Record<string, string> | undefined;
   if (opts.key) {
     authHeaders = preset.key === 'none' ? {} : preset.authHeaders(pcfg, opts.key.value);
+    // No channel carries a control character — not OTEL_EXPORTER_OTLP_HEADERS, not the helper's JSON
+    // (Node and Claude Code refuse such a header value): refused for every channel.
     for (const [h, v] of Object.entries(authHeaders))
-      if (!isValidHeaderValue(v)) throw new CcOtelError('KEY_SOURCE_FAILED', `the key from ${opts.key.detail} contains control characters (header ${h})`, { hint: 'store the key without newlines or control characters' });
+      if (!isValidHeaderValue(v))
+        throw new CcOtelError('KEY_SOURCE_FAILED', `the key from ${opts.key.detail} contains control characters (header ${h}): no HTTP header may carry a newline, CR or NUL — neither OTEL_EXPORTER_OTLP_HEADERS nor the headers helper`, {
+          hint: 'store the key without newlines or control characters (a trailing newline from `echo` into a file is the usual cause)',
+        });
   } else if (preset.key === 'none') authHeaders = {};
   const commonHeaders = preset.staticHeaders?.(pcfg) ?? {};
   const signalHeaders = preset.signalHeaders?.(pcfg) ?? {};
+  for (const [h, v] of [...Object.entries(commonHeaders), ...Object.values(signalHeaders).flatMap((x) => Object.entries(x ?? {}))])
+    if (!isValidHeaderValue(v)) throw new CcOtelError('CONFIG_INVALID', `backend ${preset.name}: header ${h} (from the config) contains control characters, which no HTTP header may carry`, { hint: 'remove the newline or control character from that config value' });
   // Generic otlp: no `header` → no auth at all; a configured auth header without its key only earns 401s.
   const keyNeeded = preset.name === 'otlp' ? (config.header ? 'required' : 'none') : preset.key;
   const authCount = keyNeeded === 'none' ? 0 : authHeaderNames.length;
@@ -247,7 +294,11 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
     if (base.startsWith('http://')) set('OTEL_EXPORTER_OTLP_INSECURE', 'true', 'grpc over http://');
   }
   const generic = { ...commonHeaders, ...(authHeaders ?? {}) };
-  for (const p of headerEnvProblems(generic)) warnings.push(`${p}; the headers helper (JSON) still carries it intact`);
+  const envProblems = headerEnvProblems(generic);
+  // Carried, but altered by some consumers: a warning. Not carried at all: refused by every channel
+  // that writes the variable (headersEnvRefusal), never written with a warning (issue #12).
+  for (const p of envProblems) if (!p.refused) warnings.push(`${describeHeaderEnvProblem(p)}; the headers helper (JSON) still carries it intact`);
+  const headersEnvRefused = envProblems.filter((p) => p.refused);
   if (Object.keys(generic).length) set('OTEL_EXPORTER_OTLP_HEADERS', renderHeadersEnv(generic), authHeaders && authCount ? `key from ${opts.key?.detail ?? 'key chain'}` : `preset ${preset.name}`);
   for (const s of signals) {
     const h = signalHeaders[s];
@@ -298,6 +349,7 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
     keyNeeded,
     vars,
     warnings,
+    headersEnvRefused,
   };
 }
 

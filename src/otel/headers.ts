@@ -5,9 +5,17 @@
  *    percent-encoding and the OTel JS SDK decodeURIComponent()s values, but Claude Code's HTTP
  *    exporters send them verbatim [measured, 2.1.197: `authorization=Basic%20abc%3D%3D` arrived as
  *    `Basic%20abc%3D%3D`; its grpc exporter decodes]. A raw value with spaces, `=`, `+`, `/` is
- *    read identically by both kinds of parser, so raw is the only form right for all of them;
- *    only `,` (the separator), `%` (decoders choke or alter it) and `;` (the baggage parser
- *    drops everything after it as a property) cannot be carried — see headerEnvProblems().
+ *    read identically by both kinds of parser, so raw is the only form right for all of them.
+ *
+ * What the `k=v,k=v` form cannot carry at all (issue #12) — headerEnvProblems(), `refused`:
+ *  - `,` in a value: the separator; the SDK splits the value into two headers (the second one named
+ *    after whatever follows the comma);
+ *  - `=` or `,` in a name: the name ends at the first `=`, the rest goes into the value;
+ *  - control characters (a newline, CR, NUL…): invalid in an HTTP header at all.
+ * The headers helper's JSON carries a value with `,` intact (HTTP protocols only: Claude Code ignores
+ * the helper with grpc); nothing carries a control character. What the form carries but some
+ * consumers alter — `%` (decoders choke or alter it), `;` (the baggage parser drops everything
+ * after it as a property) — is only warned about: Claude Code's HTTP exporters send both verbatim.
  */
 export type Headers = Readonly<Record<string, string>>;
 
@@ -17,17 +25,37 @@ export function renderHeadersEnv(headers: Headers): string {
     .join(',');
 }
 
-/** Values that no OTEL_EXPORTER_OTLP_HEADERS form carries intact to every consumer. */
-export function headerEnvProblems(headers: Headers): string[] {
-  const out: string[] = [];
+export interface HeaderEnvProblem {
+  header: string;
+  /** e.g. `its value contains ","`, and what that does to the variable */
+  message: string;
+  /** the variable cannot carry the header at all (a `,` or control character, a name with `=`): refused, not warned about */
+  refused: boolean;
+  /** the headers helper's JSON carries it intact (a value with `,`); a control character or a name that is no HTTP token no channel carries */
+  helperCarries: boolean;
+}
+
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/** What OTEL_EXPORTER_OTLP_HEADERS cannot carry (refused) or carries altered for some consumers (warned). */
+export function headerEnvProblems(headers: Headers): HeaderEnvProblem[] {
+  const out: HeaderEnvProblem[] = [];
+  const refuse = (header: string, message: string, helperCarries = false) => out.push({ header, message, refused: true, helperCarries });
+  const warn = (header: string, message: string) => out.push({ header, message, refused: false, helperCarries: true });
   for (const [k, v] of Object.entries(headers)) {
-    if (v.includes(',')) out.push(`header ${k}: its value contains ",", which OTEL_EXPORTER_OTLP_HEADERS cannot carry`);
-    else if (v.includes('%')) out.push(`header ${k}: its value contains "%", which SDKs that percent-decode will alter or reject`);
+    const nameChar = /[=,]/.exec(k)?.[0];
+    if (nameChar) refuse(k, `its name contains "${nameChar}": in OTEL_EXPORTER_OTLP_HEADERS (k=v,k=v) the name would end at the first "=" and the rest would become the value`);
+    else if (CONTROL.test(k) || CONTROL.test(v)) refuse(k, `its ${CONTROL.test(k) ? 'name' : 'value'} contains a control character (a newline, CR or NUL), which no HTTP header may carry`);
+    else if (v.includes(',')) refuse(k, 'its value contains ",", the separator of OTEL_EXPORTER_OTLP_HEADERS (k=v,k=v): the SDK would split it into two headers and send neither intact', true);
+    else if (v.includes('%')) warn(k, 'its value contains "%", which SDKs that percent-decode will alter or reject');
     // W3C-baggage parsers (the JS SDK's parseKeyPairsIntoRecord) cut the value at ";" (property separator)
-    else if (v.includes(';')) out.push(`header ${k}: its value contains ";", which SDKs that parse the baggage format cut off there`);
+    else if (v.includes(';')) warn(k, 'its value contains ";", which SDKs that parse the baggage format cut off there');
   }
   return out;
 }
+
+/** `header X: …` — one problem as a sentence. */
+export const describeHeaderEnvProblem = (p: HeaderEnvProblem): string => `header ${p.header}: ${p.message}`;
 
 export function renderHeadersJson(headers: Headers): string {
   return JSON.stringify(headers);

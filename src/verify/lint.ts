@@ -5,7 +5,7 @@
  * backends.md §8.
  */
 import type { Temporality } from '../backends/index.js';
-import { isValidHeaderName, isValidHeaderValue, headerEnvProblems } from '../otel/headers.js';
+import { describeHeaderEnvProblem, isValidHeaderName, isValidHeaderValue, headerEnvProblems } from '../otel/headers.js';
 import { PROTOCOLS, signalUrl, type Protocol, type Signal } from '../otel/endpoint.js';
 import { isGrafanaHost } from '../backends/grafana-cloud.js';
 import { isDynatraceHost } from '../backends/dynatrace.js';
@@ -127,12 +127,17 @@ export function lintHeaders(headers: Readonly<Record<string, string>>, opts: { e
     if (!isValidHeaderValue(v))
       out.push({ level: 'fail', message: `header ${k}: its value contains a newline or control character`, fix: 'store the key without trailing newline or control characters' });
   }
-  for (const p of headerEnvProblems(headers))
+  for (const p of headerEnvProblems(headers)) {
+    if (p.refused && !p.helperCarries) continue; // a control character, a name that is no token: failed above
+    const what = describeHeaderEnvProblem(p);
     out.push(
       opts.envFormOnly
-        ? { level: 'fail', message: `${p}, and with grpc that form is the only one Claude Code uses`, fix: 'use http/protobuf (the headers helper carries any value as JSON)' }
-        : { level: 'warn', message: `${p} (the headers helper's JSON carries it intact; only \`cc-otel exec\`/env output is affected)`, fix: 'prefer the headers helper for this backend' },
+        ? { level: 'fail', message: `${what}, and with grpc that form is the only one Claude Code uses`, fix: 'use http/protobuf (the headers helper carries any value as JSON)' }
+        : p.refused
+          ? { level: 'warn', message: `${what}: \`cc-otel exec\`, \`cc-otel env\` and the env file refuse to write OTEL_EXPORTER_OTLP_HEADERS (the headers helper's JSON carries it intact)`, fix: 'use the headers helper (`cc-otel install`) for this backend' }
+          : { level: 'warn', message: `${what} (the headers helper's JSON carries it intact; only \`cc-otel exec\`/env output is affected)`, fix: 'prefer the headers helper for this backend' },
     );
+  }
   return out;
 }
 

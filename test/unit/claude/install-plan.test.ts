@@ -61,9 +61,9 @@ describe('flagsEnv', () => {
 });
 
 describe('buildInstallContent', () => {
-  const plan = (env: Record<string, string>) => {
+  const plan = (env: Record<string, string>, key = 'sk-unit-123456') => {
     const ctx = makeContext({ env: { HOME: '/nonexistent-home', USER: 'ada', ...env }, cwd: '/nonexistent-cwd', platform: 'linux' });
-    return buildTelemetry(loadConfig(ctx), { env: ctx.env, key: { value: 'sk-unit-123456', detail: 'env K' } });
+    return buildTelemetry(loadConfig(ctx), { env: ctx.env, key: { value: key, detail: 'env K' } });
   };
   const otlp = { CC_OTEL_BACKEND: 'otlp', CC_OTEL_ENDPOINT: 'http://127.0.0.1:4318', CC_OTEL_TEAM: 'platform' };
   const req = (over: Partial<InstallRequest> = {}): InstallRequest => ({
@@ -103,6 +103,23 @@ describe('buildInstallContent', () => {
     expect(c.env.OTEL_EXPORTER_OTLP_HEADERS).toContain('x-honeycomb-team=sk-unit-123456');
     expect(c.secretKeys).toEqual(['OTEL_EXPORTER_OTLP_HEADERS']);
     expect(redact(JSON.stringify(c.env), c.secrets)).not.toContain('sk-unit-123456');
+  });
+
+  test('grpc + --allow-secret-in-settings with a key holding ",": refused, naming the header and the helper, nothing written (issue #12)', () => {
+    const p = plan({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_PROTOCOL: 'grpc' }, 'sk,unit');
+    let err: unknown;
+    try {
+      buildInstallContent(p, req({ allowSecretInSettings: true }));
+    } catch (e) {
+      err = e;
+    }
+    expect(isCcOtelError(err) && err.code).toBe('CONFIG_INVALID');
+    expect((err as Error).message).toMatch(/^OTEL_EXPORTER_OTLP_HEADERS cannot carry header x-honeycomb-team: its value contains ",".*refused for the settings file's env \(--allow-secret-in-settings\)/);
+    expect(isCcOtelError(err) && err.hint).toMatch(/Claude Code ignores the headers helper, the only channel that carries it; use http\/protobuf/);
+    // over HTTP the helper carries it: install goes ahead, with the helper and without the key
+    const h = buildInstallContent(plan({ CC_OTEL_BACKEND: 'honeycomb' }, 'sk,unit'), req());
+    expect(h.otelHeadersHelper).toBe('/n /x/cc-otel.js headers');
+    expect(JSON.stringify(h.env)).not.toContain('sk,unit');
   });
 
   test('shared scopes leave out an engineer nobody set; events come from the HOOK_EVENTS table', () => {

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { basicAuth, headerEnvProblems, isValidHeaderName, isValidHeaderValue, renderHeadersEnv, renderHeadersJson } from '../../../src/otel/headers.js';
-import { helperHeaders } from '../../../src/otel/build-env.js';
+import { headersEnvRefusal, helperHeaders, type HeadersEnvChannel } from '../../../src/otel/build-env.js';
+import { isCcOtelError } from '../../../src/errors.js';
 import { build, varsOf } from './build.js';
 
 const REALISTIC: Array<[string, Record<string, string>]> = [
@@ -29,28 +30,65 @@ describe('renderHeadersEnv: raw values, read back by the SDK parser', () => {
   });
 
   it.each([
-    ['a comma', 'a,b', /contains ","/],
     ['a percent sign', 'abc%20def', /contains "%"/],
     ['a lone percent sign', '100%', /contains "%"/],
     ['a semicolon (W3C baggage property separator)', 'tok;en', /contains ";"/],
-  ])('a value with %s is flagged', (_n, value, re) => {
+  ])('a value with %s is warned about (carried verbatim to Claude Code\'s HTTP exporters)', (_n, value, re) => {
     const problems = headerEnvProblems({ authorization: value });
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(re);
+    expect(problems).toEqual([{ header: 'authorization', message: expect.stringMatching(re), refused: false, helperCarries: true }]);
     // …because the SDK parser would not read it back intact
     expect(parseKeyPairsIntoRecord(renderHeadersEnv({ authorization: value })).authorization).not.toBe(value);
   });
 
+  // Issue #12: what the k=v,k=v form cannot carry at all is refused, not warned about.
   it.each([
-    ['comma', 'a,b', /contains ","/],
-    ['percent', 'p%41ss', /contains "%"/],
-    ['semicolon', 'k;v', /contains ";"/],
-  ])('a key with a %s puts a warning in the plan; the helper JSON stays intact', (_n, key, re) => {
+    ['a value with ","', { authorization: 'Bearer a,b' }, /value contains ",".*split it into two headers/, true],
+    ['a value with a newline', { authorization: 'Bearer a\nb' }, /value contains a control character/, false],
+    ['a name with "="', { 'x-a=b': 'v' }, /name contains "=".*name would end at the first "="/, false],
+    ['a name with ","', { 'x-a,b': 'v' }, /name contains ","/, false],
+  ])('%s: refused', (_n, headers, re, helperCarries) => {
+    const [header] = Object.keys(headers);
+    expect(headerEnvProblems(headers)).toEqual([{ header, message: expect.stringMatching(re), refused: true, helperCarries }]);
+    // …because the SDK parser reads back other headers than the ones given (a newline it keeps: HTTP refuses it)
+    if (!Object.values(headers)[0]!.includes('\n')) expect(parseKeyPairsIntoRecord(renderHeadersEnv(headers))).not.toEqual(headers);
+  });
+
+  const CHANNELS: Array<[HeadersEnvChannel, RegExp]> = [
+    ['exec', /refused for `cc-otel exec`/],
+    ['env', /refused for `cc-otel env`'s output/],
+    ['env-file', /refused for \$CLAUDE_ENV_FILE \(sessionEnv.includeSecrets\)/],
+    ['settings', /refused for the settings file's env \(--allow-secret-in-settings\)/],
+  ];
+  it.each(CHANNELS)('a key with ",": no warning, a refusal for %s that names the header, says why and points at the helper; the helper JSON stays intact', (channel, re) => {
+    const key = 'sk,live';
     const plan = build({ backend: 'otlp', endpoint: 'https://o.example', header: 'authorization', headerValue: 'Bearer {key}' }, { key });
-    expect(plan.warnings.join('\n')).toMatch(re);
-    expect(plan.warnings.join('\n')).toMatch(/headers helper \(JSON\) still carries it intact/);
+    expect(plan.warnings.join('\n')).not.toMatch(/","/);
+    const e = headersEnvRefusal(plan, channel);
+    expect(isCcOtelError(e) && e.code).toBe('CONFIG_INVALID');
+    expect(e!.message).toMatch(/^OTEL_EXPORTER_OTLP_HEADERS cannot carry header authorization: its value contains ","/);
+    expect(e!.message).toMatch(re);
+    expect(e!.hint).toMatch(/the headers helper carries any value \(otelHeadersHelper: its JSON, HTTP protocols only\)/);
     expect(helperHeaders(plan)).toEqual({ authorization: `Bearer ${key}` });
     expect(JSON.parse(renderHeadersJson(helperHeaders(plan)))).toEqual({ authorization: `Bearer ${key}` });
+  });
+
+  it('grpc: the refusal says the helper is ignored there and to use http/protobuf', () => {
+    const plan = build({ backend: 'otlp', endpoint: 'https://o.example:4317', protocol: 'grpc', header: 'authorization' }, { key: 'a,b' });
+    expect(headersEnvRefusal(plan, 'settings')!.hint).toMatch(/protocol grpc: Claude Code ignores the headers helper.*use http\/protobuf/);
+  });
+
+  it('a key with a newline: refused for every channel, the helper too — no HTTP header may carry it', () => {
+    expect(() => build({ backend: 'otlp', endpoint: 'https://o.example', header: 'authorization' }, { key: 'sk\nlive' })).toThrow(
+      /contains control characters \(header authorization\): no HTTP header may carry a newline, CR or NUL — neither OTEL_EXPORTER_OTLP_HEADERS nor the headers helper/,
+    );
+  });
+
+  it('a header name with "=": refused by the config check before any channel (no HTTP header is named so)', () => {
+    expect(() => build({ backend: 'otlp', endpoint: 'https://o.example', header: 'x-a=b' }, { key: 'k' })).toThrow(/header "x-a=b" is not a valid HTTP header name/);
+  });
+
+  it('clean headers: no refusal', () => {
+    expect(headersEnvRefusal(build({ backend: 'grafana-cloud', endpoint: 'https://g.grafana.net/otlp', instanceId: '42' }, { key: 'glc_abc+/==' }), 'exec')).toBeUndefined();
   });
 
   it('a clean key: no warning, and OTEL_EXPORTER_OTLP_HEADERS reads back', () => {

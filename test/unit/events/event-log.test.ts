@@ -108,6 +108,17 @@ describe('appendEventLine', () => {
     expect(statSync(join(log, '..')).mode & 0o777).toBe(0o700);
   });
 
+  it('after a torn last line (an append cut short), the next record starts on a new line (issue #12)', () => {
+    const log = join(tmp(), 'hooks.jsonl');
+    appendEventLine(log, line(1));
+    writeFileSync(log, line(2).slice(0, 9), { flag: 'a' }); // what a short write on a full disk leaves
+    appendEventLine(log, line(3));
+    expect(readFileSync(log, 'utf8')).toBe(`${line(1)}${line(2).slice(0, 9)}\n${line(3)}`);
+    // a whole last line: nothing added
+    appendEventLine(log, line(4));
+    expect(readFileSync(log, 'utf8').endsWith(`\n${line(3)}${line(4)}`)).toBe(true);
+  });
+
   it('rotates past rotateBytes: hooks.jsonl → .1 → .2 …, keeping `keep` files', () => {
     const log = join(tmp(), 'hooks.jsonl');
     // ~100-byte lines: every second append crosses 200 bytes and rotates; the 13th starts a new file

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { countPending, fingerprintOf, hasPending, readBatches, scanLogFiles } from '../../../src/events/log-reader.js';
+import { classifyBadLine, countPending, fingerprintOf, hasPending, readBatches, recoverRecord, scanLogFiles } from '../../../src/events/log-reader.js';
 import { appendEventLine } from '../../../src/events/event-log.js';
 import { emptyState, readShipState, backoffMs, type ShipState } from '../../../src/events/ship-state.js';
 import { buildEventRecord, fitLine } from '../../../src/events/record.js';
@@ -56,6 +56,37 @@ describe('log reader', () => {
     const [b] = [...readBatches(view!)];
     expect(b!.records.map((r) => r.id)).toEqual(['ID000000', 'ID000001']);
     expect(b!.skipped).toBe(2);
+  });
+
+  it('a torn line (a record cut short, the next one on its own line) is counted as torn; the records around it are read (issue #12)', () => {
+    const log = join(tmp(), 'hooks.jsonl');
+    appendFileSync(log, ev(0) + ev(1).slice(0, 40) + '\n' + ev(2) + 'not json\n');
+    const [b] = [...readBatches(scanLogFiles(log, emptyState())[0]!)];
+    expect(b!.records.map((r) => r.id)).toEqual(['ID000000', 'ID000002']);
+    expect(b).toMatchObject({ skipped: 2, torn: 1 });
+  });
+
+  it('a record glued to a torn one (a log torn before the writer resynced) is still read; the line counts as torn', () => {
+    const log = join(tmp(), 'hooks.jsonl');
+    appendFileSync(log, ev(0) + ev(1).slice(0, 40) + ev(2) + ev(3));
+    const [b] = [...readBatches(scanLogFiles(log, emptyState())[0]!)];
+    expect(b!.records.map((r) => r.id)).toEqual(['ID000000', 'ID000002', 'ID000003']);
+    expect(b).toMatchObject({ skipped: 1, torn: 1 });
+  });
+
+  it('recoverRecord: a nested {"id":…} object is not a record start; a foreign line is not torn; the search is bounded', () => {
+    const nested = JSON.stringify({ id: 'ID000009', time: 't', event: 'PreToolUse', v: 1, tool_input: { id: 'x' } });
+    // the torn start holds a nested object with an id first; the glued record holds one too
+    const glued = `${nested.slice(0, nested.indexOf('"tool_input"') + 20)}${nested}`;
+    expect(recoverRecord(glued)?.id).toBe('ID000009');
+    expect(classifyBadLine(glued)).toMatchObject({ torn: true });
+    expect(classifyBadLine('{"ts":1,"event":"from another tool"}')).toEqual({ torn: false, record: undefined });
+    expect(classifyBadLine(ev(1).slice(0, 40))).toEqual({ torn: true, record: undefined });
+    // thousands of prefixes, none a whole record to the end: a few parses, not one per prefix
+    const hostile = '{"id":"'.repeat(20_000);
+    const t = performance.now();
+    expect(recoverRecord(hostile)).toBeUndefined();
+    expect(performance.now() - t).toBeLessThan(200);
   });
 
   it('rotation keeps progress: the rotated file is still known by its first line', () => {
