@@ -54,10 +54,11 @@ export function lockHeld(path: string, now: number, staleMs: number): LockOwner 
   const cur = readLockOwner(path);
   if (!cur?.owner) {
     // A lock being written right now has no content yet: count it as held for a moment.
-    return cur && now - cur.mtimeMs < 2000 && cur.mtimeMs <= now + 60_000 ? { pid: 0, at: cur.mtimeMs } : undefined;
+    return cur && now - cur.mtimeMs < 2000 && cur.mtimeMs <= Date.now() + 60_000 ? { pid: 0, at: cur.mtimeMs } : undefined;
   }
   // A time in the future is not a live holder's (a planted lock must not stop shipping for good).
-  if (cur.owner.at > now + 60_000 || cur.mtimeMs > now + 60_000) return undefined;
+  const latest = Math.max(now, Date.now()) + 60_000;
+  if (cur.owner.at > latest || cur.mtimeMs > latest) return undefined;
   if (now - Math.max(cur.mtimeMs, cur.owner.at) > staleMs) return undefined;
   return pidAlive(cur.owner.pid) ? cur.owner : undefined;
 }

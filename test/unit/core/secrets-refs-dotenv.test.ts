@@ -167,13 +167,19 @@ describe('fromDotenv', () => {
     expect(r).toEqual({ status: 'skipped', reason: `KEY not in ${join(t.proj, '.env')}` });
   });
 
-  it('an unreadable .env → failed with a hint (a directory named .env: EISDIR, works as root too)', async () => {
-    const t = tree({ 'proj/.env/x': '', 'user/.env': 'KEY=u\n' });
+  it('an unreadable user .env → failed with a hint (a directory named .env: EISDIR, works as root too)', async () => {
+    const t = tree({ 'user/.env/x': '' });
     const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home));
     expect(r.status).toBe('failed');
     if (r.status !== 'failed') return;
-    expect(r.reason).toBe(`cannot read ${join(t.proj, '.env')}: EISDIR`);
-    expect(r.hint).toContain(join(t.proj, '.env'));
+    expect(r.reason).toBe(`cannot read ${join(t.user, '.env')}: EISDIR`);
+    expect(r.hint).toContain(join(t.user, '.env'));
+  });
+
+  it('a project .env that is not a regular file is not read (never trusted: not the project\'s key), the user .env is', async () => {
+    const t = tree({ 'proj/.env/x': '', 'user/.env': 'KEY=u\n' });
+    const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home));
+    expect(r).toMatchObject({ status: 'found', value: 'u', detail: expect.stringContaining('not a regular file') });
   });
 
   it.skipIf(process.getuid?.() === 0 || process.platform === 'win32')('an unreadable .env (mode 000) → failed EACCES', async () => {

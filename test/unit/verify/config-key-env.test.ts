@@ -59,8 +59,8 @@ describe('2. key', () => {
   });
 
   it('a broken source stops the chain and is named as the source, with its fix', async () => {
-    // project .env is a directory: configured, but unreadable
-    const w = makeWorld({ backend: 'honeycomb', key: ['dotenv:HC_KEY', 'env:TEST_KEY'] }, { 'proj/.env/x': '' });
+    // the user's .env is a directory: configured, but unreadable
+    const w = makeWorld({ backend: 'honeycomb', key: ['dotenv:HC_KEY', 'env:TEST_KEY'] }, { 'home/.config/cc-otel/.env/x': '' });
     const r = await w.verify(ONLY_1_TO_3);
     expect(byId(r, 'key')).toMatchObject({ status: 'fail', code: 'KEY_SOURCE_FAILED', source: 'dotenv:HC_KEY', fix: expect.stringContaining('permissions') });
     expect(byId(r, 'key').value).toMatch(/cannot read .*\.env: EISDIR/);
