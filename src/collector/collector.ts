@@ -14,7 +14,9 @@ import { unlinkSync } from 'node:fs';
 import { CcOtelError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Signal } from '../otel/endpoint.js';
+import { Admission, DEFAULT_INFLIGHT, type InflightLimits } from './admission.js';
 import { startGrpcReceiver, type GrpcReceiver } from './grpc-receiver.js';
+import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { createHttpHandler, DEFAULT_MAX_BODY_BYTES } from './http-receiver.js';
 import { STATE_FILE, Store } from './store.js';
 
@@ -34,6 +36,10 @@ export interface CollectorOptions {
   grpcPort?: number | null;
   /** per-request limit, compressed and decompressed (default 64 MiB, the spec's recommendation) */
   maxBodyBytes?: number;
+  /** decode caps per request (limits.ts; default DEFAULT_LIMITS): over one → 413 / RESOURCE_EXHAUSTED */
+  limits?: Partial<DecodeLimits>;
+  /** in-flight budget (admission.ts; default DEFAULT_INFLIGHT): over it → 503 + Retry-After / UNAVAILABLE */
+  inflight?: Partial<InflightLimits>;
   maxSegmentBytes?: number;
   /** fdatasync before answering 200 (default true) */
   durable?: boolean;
@@ -109,6 +115,8 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     });
   }
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const admission = new Admission({ ...DEFAULT_INFLIGHT, ...opts.inflight });
   const stats: CollectorStats = {
     requests: 0,
     records: 0,
@@ -129,7 +137,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
   };
 
   const store = await Store.open({ dataDir: opts.dataDir, maxSegmentBytes: opts.maxSegmentBytes, durable: opts.durable, now });
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, onRequest }));
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, limits, admission, onRequest }));
   let grpc: GrpcReceiver | undefined;
   let httpPort: number;
   const wanted = opts.httpPort ?? DEFAULT_HTTP_PORT;
@@ -142,7 +150,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     const grpcWanted = opts.grpcPort === undefined ? DEFAULT_GRPC_PORT : opts.grpcPort;
     if (grpcWanted !== null) {
       try {
-        grpc = await startGrpcReceiver(store, { host, port: grpcWanted, maxBodyBytes, onRequest });
+        grpc = await startGrpcReceiver(store, { host, port: grpcWanted, maxBodyBytes, limits, admission, onRequest });
       } catch (e) {
         throw bindError(e, 'OTLP/gRPC', host, grpcWanted);
       }
