@@ -107,6 +107,11 @@ function bindError(e: unknown, what: string, host: string, port: number): CcOtel
   });
 }
 
+/** The options actually given (a flag left out arrives as `undefined` and must not erase the default). */
+function given<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export async function startCollector(opts: CollectorOptions): Promise<RunningCollector> {
   const host = opts.host ?? DEFAULT_HOST;
   if (!isLoopback(host) && !opts.allowNonLoopback) {
@@ -115,8 +120,8 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     });
   }
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const admission = new Admission({ ...DEFAULT_INFLIGHT, ...opts.inflight });
+  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...given(opts.limits) };
+  const admission = new Admission({ ...DEFAULT_INFLIGHT, ...given(opts.inflight) });
   const stats: CollectorStats = {
     requests: 0,
     records: 0,

@@ -25,15 +25,17 @@ export interface DecodeLimits {
 }
 
 /**
- * Defaults (docs/collect.md § Limits): Claude Code's OTel JS SDK exports at most 512 log records or
- * spans per request (maxExportBatchSize) with ~20 attributes each; the SDK caps attributes at 128
- * (attributeCountLimit). The request at all three caps decodes and indexes in ~200 ms
- * (bench/collect.mjs `hostile`).
+ * Defaults (docs/collect.md § Limits). Claude Code's OTel JS SDK exports at most 512 log records or
+ * spans per request (maxExportBatchSize) with ~20 attributes each: ~21,000 values; the SDK caps
+ * attributes at 128 (attributeCountLimit). Measured on the dev machine (2 cores, fsync off): a request
+ * of 131,072 values (4096 records × 15 attributes, 2.2 MiB) holds the event loop 60–170 ms for its
+ * decode and index, 250,000 values 300–600 ms; so the values cap sits at 6× Claude Code's largest
+ * batch, where one request stays near the ~200 ms budget.
  */
 export const DEFAULT_LIMITS: DecodeLimits = {
   maxItemsPerRequest: 8192,
   maxAttributesPerItem: 128,
-  maxValuesPerRequest: 262_144,
+  maxValuesPerRequest: 131_072,
 };
 
 export const LIMIT_FLAGS: Readonly<Record<keyof DecodeLimits, string>> = {
