@@ -7,10 +7,12 @@
  * Two rules keep progress and fairness:
  *  - a request alone in flight is always admitted (up to the per-request body limits), so a budget
  *    smaller than one big request never starves it;
- *  - a request holding more than SMALL_REQUEST_BYTES may only use the budget up to 3/4: the last
- *    quarter is kept for small requests (Claude Code's are tens of KiB), so a flood of
- *    decompression bombs does not turn well-behaved clients away.
- * So the bytes in flight never exceed max(maxInflightBytes, one request's worst case).
+ *  - the biggest yields: a request that would take the budget over evicts the request holding the
+ *    most (if that one holds more than it would), which is answered 503 at its next charge (its
+ *    next decompressed chunk); only when there is none is the newcomer refused. So a flood of
+ *    decompression bombs leaves room for well-behaved clients (Claude Code's requests are tens of
+ *    KiB), and the budget is exceeded only for the milliseconds until an evicted request stops —
+ *    by less than the evicted request holds, so never beyond 2 × maxInflightBytes.
  */
 
 export interface InflightLimits {
@@ -25,7 +27,6 @@ export const DEFAULT_INFLIGHT: InflightLimits = {
 
 /** What the decoded form of one value (a message, a KeyValue…) is charged, in bytes. */
 export const DECODED_BYTES_PER_VALUE = 64;
-const SMALL_REQUEST_BYTES = 1024 * 1024;
 
 /** Over the in-flight budget (→ HTTP 503 + Retry-After / gRPC UNAVAILABLE): retry later. */
 export class Busy extends Error {
@@ -39,9 +40,14 @@ export interface Ticket {
   release(): void;
 }
 
+interface Holder {
+  held: number;
+  evicted: boolean;
+}
+
 export class Admission {
   private bytes = 0;
-  private requests = 0;
+  private readonly holders = new Set<Holder>();
   /** the largest number of bytes held at once (tests, bench) */
   peakBytes = 0;
 
@@ -49,36 +55,38 @@ export class Admission {
 
   /** A request arrives: a ticket, or Busy when too many are in flight. */
   enter(): Ticket {
-    if (this.requests >= this.limits.maxInflightRequests) {
-      throw new Busy(`${this.requests} requests in flight, the limit (raise it with --max-inflight-requests)`);
+    if (this.holders.size >= this.limits.maxInflightRequests) {
+      throw new Busy(`${this.holders.size} requests in flight, the limit (raise it with --max-inflight-requests)`);
     }
-    this.requests++;
-    let held = 0;
-    let open = true;
+    const me: Holder = { held: 0, evicted: false };
+    this.holders.add(me);
     return {
       charge: (n) => {
-        if (!open) return;
-        const max = this.limits.maxInflightBytes;
-        const after = this.bytes + n;
-        const alone = held === this.bytes && this.requests === 1;
-        const cap = held + n <= SMALL_REQUEST_BYTES ? max : max - (max >> 2);
-        if (after > cap && !alone) {
-          throw new Busy(`${Math.round(this.bytes / 2 ** 20)} MiB held by the requests in flight; the limit is ${Math.round(max / 2 ** 20)} MiB (raise it with --max-inflight-bytes)`);
+        if (!this.holders.has(me)) return;
+        if (me.evicted) throw this.busy('evicted for smaller requests');
+        if (this.bytes + n > this.limits.maxInflightBytes && this.holders.size > 1) {
+          let biggest: Holder | undefined;
+          for (const h of this.holders) if (h !== me && !h.evicted && h.held > me.held + n && (!biggest || h.held > biggest.held)) biggest = h;
+          if (!biggest) throw this.busy('over the budget');
+          biggest.evicted = true;
         }
-        held += n;
-        this.bytes = after;
-        if (after > this.peakBytes) this.peakBytes = after;
+        me.held += n;
+        this.bytes += n;
+        if (this.bytes > this.peakBytes) this.peakBytes = this.bytes;
       },
       release: () => {
-        if (!open) return;
-        open = false;
-        this.bytes -= held;
-        this.requests--;
+        if (!this.holders.delete(me)) return;
+        this.bytes -= me.held;
       },
     };
   }
 
+  private busy(why: string): Busy {
+    const max = this.limits.maxInflightBytes;
+    return new Busy(`${why}: ${Math.round(this.bytes / 2 ** 20)} MiB held by the requests in flight; the limit is ${Math.round(max / 2 ** 20)} MiB (raise it with --max-inflight-bytes)`);
+  }
+
   get inflight(): { bytes: number; requests: number } {
-    return { bytes: this.bytes, requests: this.requests };
+    return { bytes: this.bytes, requests: this.holders.size };
   }
 }
