@@ -75,6 +75,7 @@ function readBody(req: IncomingMessage, limit: number, ticket: Ticket): Promise<
       size += c.length;
       if (size > limit) {
         done = true;
+        chunks.length = 0; // the rest is drained; what was read goes now, not when the client finishes
         reject(new HttpError(413, `request body over ${limit} bytes`));
         return;
       }
@@ -82,6 +83,7 @@ function readBody(req: IncomingMessage, limit: number, ticket: Ticket): Promise<
         ticket.charge(c.length);
       } catch (e) {
         done = true;
+        chunks.length = 0;
         reject(e);
         return;
       }
@@ -112,6 +114,7 @@ function decompress(make: Decompress, body: Buffer, limit: number, ticket: Ticke
     const stop = (e: Error) => {
       if (done) return;
       done = true;
+      chunks.length = 0;
       z.destroy();
       reject(e);
     };
