@@ -119,13 +119,50 @@ export interface Counts {
   values: number;
 }
 
+// The schema compiled to arrays, for speed: the walk runs on every request (with the fast paths
+// below, ~0.14 ms for a 512-point, 205 KiB request: ~12 % of protobufjs' decode). TYPES[typeId][field] is MSG_BASE + childTypeId
+// * 4 + kind (0 message, 1 item, 2 attribute), or NUM_FIXED64 / NUM_VARINT, or undefined.
+const NUM_FIXED64 = 1;
+const NUM_VARINT = 2;
+const MSG_BASE = 4;
+const TYPE_NAMES = Object.keys(SCHEMA);
+const TYPE_ID = new Map(TYPE_NAMES.map((n, i) => [n, i] as const));
+const TYPES: ReadonlyArray<ReadonlyArray<number | undefined>> = TYPE_NAMES.map((name) => {
+  const out: Array<number | undefined> = [];
+  for (const [f, c] of Object.entries(SCHEMA[name]!)) {
+    out[Number(f)] = c === 'fixed64' ? NUM_FIXED64 : c === 'varint' ? NUM_VARINT : MSG_BASE + TYPE_ID.get(c.type)! * 4 + (c.kind === 'item' ? 1 : c.kind === 'attr' ? 2 : 0);
+  }
+  return out;
+});
+const ANY_VALUE = TYPE_ID.get('AnyValue')!;
+const KEY_VALUE = TYPE_ID.get('KeyValue')!;
+
+/** body[pos, stop) is exactly field 1 (string) of under 128 bytes */
+function isShortString(body: Uint8Array, pos: number, stop: number): boolean {
+  const len = body[pos + 1];
+  return body[pos] === 0x0a && len !== undefined && len < 0x80 && pos + 2 + len === stop;
+}
+/** body[pos, stop) is exactly KeyValue { 1: short key, 2: AnyValue { 1: short string } } */
+function isShortStringKeyValue(body: Uint8Array, pos: number, stop: number): boolean {
+  const klen = body[pos + 1];
+  if (body[pos] !== 0x0a || klen === undefined || klen >= 0x80) return false;
+  const v = pos + 2 + klen;
+  const vlen = body[v + 1];
+  return body[v] === 0x12 && vlen !== undefined && vlen < 0x80 && v + 2 + vlen === stop && isShortString(body, v + 2, stop);
+}
+
 /** Count a protobuf Export*ServiceRequest against the caps; throws OverLimit or WireError. */
 export function checkProtobufLimits(signal: Signal, body: Uint8Array, limits: DecodeLimits): Counts {
   const counts: Counts = { items: 0, values: 0 };
+  const maxValues = limits.maxValuesPerRequest;
+  const maxItems = limits.maxItemsPerRequest;
+  const maxAttrs = limits.maxAttributesPerItem;
+  let values = 0;
+  let items = 0;
   let pos = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; shift < 64; shift += 7) {
+  const varintSlow = (first: number): number => {
+    let v = first & 0x7f;
+    for (let shift = 7; shift < 64; shift += 7) {
       const b = body[pos++];
       if (b === undefined) throw new WireError('truncated varint');
       v += (b & 0x7f) * 2 ** shift;
@@ -133,51 +170,62 @@ export function checkProtobufLimits(signal: Signal, body: Uint8Array, limits: De
     }
     throw new WireError('varint too long');
   };
-  const value = (): void => {
-    if (++counts.values > limits.maxValuesPerRequest) throw new OverLimit('maxValuesPerRequest', `more than ${limits.maxValuesPerRequest} values in the request`, limits.maxValuesPerRequest);
-  };
+  const overValues = () => new OverLimit('maxValuesPerRequest', `more than ${maxValues} values in the request`, maxValues);
 
-  const walk = (type: string, end: number, depth: number): void => {
+  const walk = (typeId: number, end: number, depth: number): void => {
     if (depth > MAX_DEPTH) throw new WireError(`nested more than ${MAX_DEPTH} deep`);
-    const fields = SCHEMA[type]!;
+    const fields = TYPES[typeId]!;
     let attributes = 0;
     while (pos < end) {
-      const tag = varint();
+      let tag = body[pos++]!;
+      if (tag >= 0x80) tag = varintSlow(tag);
       const wire = tag & 7;
-      const f = fields[Math.floor(tag / 8)];
-      if (wire === 0) {
-        varint();
-        if (f === 'varint') value();
-      } else if (wire === 1) {
-        pos += 8;
-        if (f === 'fixed64') value();
-      } else if (wire === 5) pos += 4;
-      else if (wire === 2) {
-        const len = varint();
+      const f = fields[tag >>> 3];
+      if (wire === 2) {
+        let len = body[pos++];
+        if (len === undefined) throw new WireError('truncated varint');
+        if (len >= 0x80) len = varintSlow(len);
         const stop = pos + len;
         if (stop > end) throw new WireError('field runs past the end of its message');
         if (f === undefined) pos = stop;
-        else if (f === 'fixed64') {
-          for (let i = 0; i < len >> 3; i++) value();
+        else if (f === NUM_FIXED64) {
+          if ((values += len >> 3) > maxValues) throw overValues();
           pos = stop;
-        } else if (f === 'varint') {
-          for (; pos < stop; pos++) if (body[pos]! < 0x80) value();
+        } else if (f === NUM_VARINT) {
+          for (; pos < stop; pos++) if (body[pos]! < 0x80 && ++values > maxValues) throw overValues();
         } else {
-          value();
-          if (f.kind === 'item' && ++counts.items > limits.maxItemsPerRequest) {
-            throw new OverLimit('maxItemsPerRequest', `more than ${limits.maxItemsPerRequest} ${ITEM_NAME[signal]} in the request`, limits.maxItemsPerRequest);
+          if (++values > maxValues) throw overValues();
+          const kind = f & 3;
+          if (kind === 1 && ++items > maxItems) {
+            throw new OverLimit('maxItemsPerRequest', `more than ${maxItems} ${ITEM_NAME[signal]} in the request`, maxItems);
           }
-          if (f.kind === 'attr' && ++attributes > limits.maxAttributesPerItem) {
-            throw new OverLimit('maxAttributesPerItem', `more than ${limits.maxAttributesPerItem} attributes on one ${type}`, limits.maxAttributesPerItem);
+          if (kind === 2 && ++attributes > maxAttrs) {
+            throw new OverLimit('maxAttributesPerItem', `more than ${maxAttrs} attributes on one ${TYPE_NAMES[typeId]}`, maxAttrs);
           }
-          walk(f.type, stop, depth + 1);
+          const child = (f - MSG_BASE) >>> 2;
+          // Fast paths for the common shapes, which hold nothing more to count than themselves:
+          // AnyValue { string_value } and KeyValue { key, value: AnyValue { string_value } }, short.
+          if (child === ANY_VALUE ? isShortString(body, pos, stop) : child === KEY_VALUE && isShortStringKeyValue(body, pos, stop)) {
+            if (child === KEY_VALUE && ++values > maxValues) throw overValues(); // its AnyValue
+          } else walk(child, stop, depth + 1);
           pos = stop;
         }
-      } else throw new WireError(`unexpected wire type ${wire}`);
+      } else if (wire === 0) {
+        const b = body[pos++];
+        if (b === undefined) throw new WireError('truncated varint');
+        if (b >= 0x80) varintSlow(b);
+        if (f === NUM_VARINT && ++values > maxValues) throw overValues();
+      } else if (wire === 1) {
+        pos += 8;
+        if (f === NUM_FIXED64 && ++values > maxValues) throw overValues();
+      } else if (wire === 5) pos += 4;
+      else throw new WireError(`unexpected wire type ${wire}`);
       if (pos > end) throw new WireError('field runs past the end of its message');
     }
   };
-  walk(`${signal}.Request`, body.length, 0);
+  walk(TYPE_ID.get(`${signal}.Request`)!, body.length, 0);
+  counts.items = items;
+  counts.values = values;
   return counts;
 }
 
