@@ -14,7 +14,9 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { CcOtelError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Signal } from '../otel/endpoint.js';
+import { Admission, DEFAULT_INFLIGHT, type InflightLimits } from './admission.js';
 import { startGrpcReceiver, type GrpcReceiver } from './grpc-receiver.js';
+import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { createHttpHandler, DEFAULT_MAX_BODY_BYTES } from './http-receiver.js';
 import { listSegments, segmentBytes, STATE_FILE, Store, type DiskState, type StoreEvent } from './store.js';
 import { defaultMaxDisk, formatBytes, formatDuration, freeBytes } from './disk-budget.js';
@@ -35,6 +37,10 @@ export interface CollectorOptions {
   grpcPort?: number | null;
   /** per-request limit, compressed and decompressed (default 64 MiB, the spec's recommendation) */
   maxBodyBytes?: number;
+  /** decode caps per request (limits.ts; default DEFAULT_LIMITS): over one → 413 / RESOURCE_EXHAUSTED */
+  limits?: Partial<DecodeLimits>;
+  /** in-flight budget (admission.ts; default DEFAULT_INFLIGHT): over it → 503 + Retry-After / UNAVAILABLE */
+  inflight?: Partial<InflightLimits>;
   maxSegmentBytes?: number;
   /**
    * cap on the bytes of the data dir's segments; appends past it are refused with 503 / UNAVAILABLE
@@ -119,6 +125,11 @@ function bindError(e: unknown, what: string, host: string, port: number): CcOtel
   });
 }
 
+/** The options actually given (a flag left out arrives as `undefined` and must not erase the default). */
+function given<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export async function startCollector(opts: CollectorOptions): Promise<RunningCollector> {
   const host = opts.host ?? DEFAULT_HOST;
   if (!isLoopback(host) && !opts.allowNonLoopback) {
@@ -127,6 +138,8 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     });
   }
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...given(opts.limits) };
+  const admission = new Admission({ ...DEFAULT_INFLIGHT, ...given(opts.inflight) });
   const stats: CollectorStats = {
     requests: 0,
     records: 0,
@@ -184,7 +197,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
   if (maxDiskBytes !== undefined && store.usedBytes() >= maxDiskBytes) {
     log(`the data dir already holds its --max-disk cap: every request gets 503 / UNAVAILABLE until there is room (raise --max-disk, set --retain, or remove old segments)`);
   }
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, onRequest }));
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, limits, admission, onRequest }));
   let grpc: GrpcReceiver | undefined;
   let httpPort: number;
   const wanted = opts.httpPort ?? DEFAULT_HTTP_PORT;
@@ -197,7 +210,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     const grpcWanted = opts.grpcPort === undefined ? DEFAULT_GRPC_PORT : opts.grpcPort;
     if (grpcWanted !== null) {
       try {
-        grpc = await startGrpcReceiver(store, { host, port: grpcWanted, maxBodyBytes, onRequest });
+        grpc = await startGrpcReceiver(store, { host, port: grpcWanted, maxBodyBytes, limits, admission, onRequest });
       } catch (e) {
         throw bindError(e, 'OTLP/gRPC', host, grpcWanted);
       }

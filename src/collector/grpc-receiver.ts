@@ -5,11 +5,17 @@
  * (RESOURCE_EXHAUSTED).
  *   OK                 stored and fsynced (empty Export*ServiceResponse)
  *   INVALID_ARGUMENT   not a valid request — nothing stored
- *   UNAVAILABLE        the store failed, or is full (--max-disk, ENOSPC): retryable
+ *   RESOURCE_EXHAUSTED over the message size limit (grpc-js) or a decode cap (limits.ts)
+ *   UNAVAILABLE        the store failed, or is full (--max-disk, ENOSPC), or over the in-flight budget (admission.ts): retryable
+ *
+ * grpc-js has the whole (decompressed) message in memory before the handler runs, so the budget
+ * charges it on arrival; grpc.max_concurrent_streams bounds how many one connection can hold.
  */
 import type * as grpcTypes from '@grpc/grpc-js';
 import type { Signal } from '../otel/endpoint.js';
+import { Busy, DECODED_BYTES_PER_VALUE, type Admission, type Ticket } from './admission.js';
 import { BadPayload, ingest } from './ingest.js';
+import { OverLimit, type DecodeLimits } from './limits.js';
 import { SIGNAL_PROTO } from './otlp-proto.js';
 import type { Store } from './store.js';
 
@@ -27,12 +33,15 @@ export async function startGrpcReceiver(
     host: string;
     port: number;
     maxBodyBytes: number;
+    limits: DecodeLimits;
+    admission: Admission;
     onRequest?(e: { signal: Signal; status: number; records: number }): void;
   },
 ): Promise<GrpcReceiver> {
   const grpc: typeof grpcTypes = await import('@grpc/grpc-js');
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxBodyBytes,
+    'grpc.max_concurrent_streams': 100,
   });
   for (const signal of Object.keys(SIGNAL_PROTO) as Signal[]) {
     const p = SIGNAL_PROTO[signal];
@@ -50,15 +59,29 @@ export async function startGrpcReceiver(
     };
     server.addService(definition, {
       Export: (call: grpcTypes.ServerUnaryCall<Buffer, Buffer>, callback: grpcTypes.sendUnaryData<Buffer>) => {
-        ingest(store, signal, call.request, 'protobuf').then(
+        let ticket: Ticket | undefined;
+        const answer = (status: number, code: grpcTypes.status, details: string) => {
+          ticket?.release();
+          callback({ code, details });
+          opts.onRequest?.({ signal, status, records: 0 });
+        };
+        try {
+          ticket = opts.admission.enter();
+          ticket.charge(call.request.length);
+        } catch (e) {
+          return answer(503, grpc.status.UNAVAILABLE, `busy: ${(e as Error).message}`);
+        }
+        ingest(store, signal, call.request, 'protobuf', { limits: opts.limits, onCounted: (n) => ticket!.charge(n.values * DECODED_BYTES_PER_VALUE) }).then(
           (r) => {
+            ticket!.release();
             callback(null, EMPTY);
             opts.onRequest?.({ signal, status: 200, records: r.records });
           },
           (e: unknown) => {
-            const bad = e instanceof BadPayload;
-            callback({ code: bad ? grpc.status.INVALID_ARGUMENT : grpc.status.UNAVAILABLE, details: (e as Error).message });
-            opts.onRequest?.({ signal, status: bad ? 400 : 503, records: 0 });
+            if (e instanceof BadPayload) answer(400, grpc.status.INVALID_ARGUMENT, e.message);
+            else if (e instanceof OverLimit) answer(413, grpc.status.RESOURCE_EXHAUSTED, e.message);
+            else if (e instanceof Busy) answer(503, grpc.status.UNAVAILABLE, `busy: ${e.message}`);
+            else answer(503, grpc.status.UNAVAILABLE, (e as Error).message);
           },
         );
       },

@@ -5,15 +5,17 @@
  *   200  stored and fsynced; empty Export*ServiceResponse in the request's encoding
  *   400  not a valid request (google.rpc.Status) — nothing stored
  *   404  unknown path · 405 not POST
- *   413  body (compressed, or once decompressed) over the limit
+ *   413  body (compressed, or once decompressed) over the limit; over a decode cap (limits.ts)
  *   415  unsupported Content-Type or Content-Encoding
- *   503  the store failed, or is full (--max-disk, ENOSPC): retryable, with Retry-After
+ *   503  the store failed, or is full (--max-disk, ENOSPC), or over the in-flight budget (admission.ts); with Retry-After (retryable)
  */
 import { IDENTITY_HEADER } from './identity.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { brotliDecompress, gunzip, inflate, type InputType, type ZlibOptions, type BrotliOptions } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
 import type { Signal } from '../otel/endpoint.js';
+import { Admission, Busy, DECODED_BYTES_PER_VALUE, DEFAULT_INFLIGHT, type Ticket } from './admission.js';
 import { BadPayload, ingest, type BodyEncoding } from './ingest.js';
+import { DEFAULT_LIMITS, OverLimit, type DecodeLimits } from './limits.js';
 import { encodeStatus, GRPC_CODE, SIGNAL_PROTO } from './otlp-proto.js';
 import type { Store } from './store.js';
 
@@ -28,16 +30,20 @@ export interface HttpReceiverEvents {
   onRequest?(e: { signal: Signal | undefined; status: number; records: number }): void;
 }
 
-type Decompress = (buf: InputType, opts: ZlibOptions & BrotliOptions, cb: (err: Error | null, out: Buffer) => void) => void;
+type Decompress = () => Gunzip;
 
+const CHUNK = 64 * 1024;
 const DECOMPRESS: Readonly<Record<string, Decompress | null>> = {
   '': null,
   identity: null,
-  gzip: gunzip as Decompress,
-  'x-gzip': gunzip as Decompress,
-  deflate: inflate as Decompress,
-  br: brotliDecompress as Decompress,
+  gzip: () => createGunzip({ chunkSize: CHUNK }),
+  'x-gzip': () => createGunzip({ chunkSize: CHUNK }),
+  deflate: () => createInflate({ chunkSize: CHUNK }),
+  br: () => createBrotliDecompress({ chunkSize: CHUNK }) as unknown as Gunzip,
 };
+
+/** How long a client told 503 (over the in-flight budget, or the store failed) should wait. */
+const RETRY_AFTER_SECONDS = '1';
 
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
@@ -58,7 +64,8 @@ class HttpError extends Error {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Read the body, charging each chunk to the request's ticket (Busy when over the in-flight budget). */
+function readBody(req: IncomingMessage, limit: number, ticket: Ticket): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -68,7 +75,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += c.length;
       if (size > limit) {
         done = true;
+        chunks.length = 0; // the rest is drained; what was read goes now, not when the client finishes
         reject(new HttpError(413, `request body over ${limit} bytes`));
+        return;
+      }
+      try {
+        ticket.charge(c.length);
+      } catch (e) {
+        done = true;
+        chunks.length = 0;
+        reject(e);
         return;
       }
       chunks.push(c);
@@ -88,13 +104,38 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function decompress(fn: Decompress, body: Buffer, limit: number): Promise<Buffer> {
+/** Decompress as a stream, so the output is charged chunk by chunk and a bomb stops at the limit. */
+function decompress(make: Decompress, body: Buffer, limit: number, ticket: Ticket): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    fn(body, { maxOutputLength: limit }, (err, out) => {
-      if (!err) return resolve(out);
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) reject(new HttpError(413, `decompressed body over ${limit} bytes`));
-      else reject(new HttpError(400, `cannot decompress the body: ${err.message}`));
+    const z = make();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const stop = (e: Error) => {
+      if (done) return;
+      done = true;
+      chunks.length = 0;
+      z.destroy();
+      reject(e);
+    };
+    z.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > limit) return stop(new HttpError(413, `decompressed body over ${limit} bytes`));
+      try {
+        ticket.charge(c.length);
+      } catch (e) {
+        return stop(e as Error);
+      }
+      chunks.push(c);
     });
+    z.on('error', (e) => stop(new HttpError(400, `cannot decompress the body: ${e.message}`)));
+    z.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks, size));
+    });
+    z.end(body);
   });
 }
 
@@ -114,8 +155,17 @@ function sendStatus(res: ServerResponse, status: number, encoding: BodyEncoding,
   send(res, status, encoding, body, extra);
 }
 
-export function createHttpHandler(store: Store, opts: { maxBodyBytes?: number } & HttpReceiverEvents = {}): (req: IncomingMessage, res: ServerResponse) => void {
+export interface HttpReceiverOptions extends HttpReceiverEvents {
+  maxBodyBytes?: number;
+  limits?: DecodeLimits;
+  /** shared with the gRPC receiver: one budget for the process */
+  admission?: Admission;
+}
+
+export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const admission = opts.admission ?? new Admission(DEFAULT_INFLIGHT);
   return (req, res) => {
     // Who answers here: `collect status`/`stop` tell the collector from a process that reused its pid (identity.ts).
     res.setHeader(IDENTITY_HEADER, String(process.pid));
@@ -150,14 +200,20 @@ export function createHttpHandler(store: Store, opts: { maxBodyBytes?: number } 
     if (Number.isFinite(declared) && declared > limit) return fail(413, `request body of ${declared} bytes is over the ${limit}-byte limit`);
 
     let result;
+    let ticket: Ticket | undefined;
     try {
-      let body = await readBody(req, limit);
-      if (unzip) body = await decompress(unzip, body, limit);
-      result = await ingest(store, signal, body, encoding);
+      ticket = admission.enter();
+      let body = await readBody(req, limit, ticket);
+      if (unzip) body = await decompress(unzip, body, limit, ticket);
+      result = await ingest(store, signal, body, encoding, { limits, onCounted: (n) => ticket!.charge(n.values * DECODED_BYTES_PER_VALUE) });
     } catch (e) {
       if (e instanceof HttpError) return fail(e.status, e.message);
       if (e instanceof BadPayload) return fail(400, e.message);
+      if (e instanceof OverLimit) return fail(413, e.message);
+      if (e instanceof Busy) return fail(503, `busy: ${e.message}`, { 'retry-after': RETRY_AFTER_SECONDS });
       return fail(503, `cannot store the data: ${(e as Error).message}`, { 'retry-after': '5' });
+    } finally {
+      ticket?.release();
     }
     // Full success: an Export*ServiceResponse with partial_success unset encodes to zero bytes.
     send(res, 200, encoding, encoding === 'json' ? '{}' : new Uint8Array(0));

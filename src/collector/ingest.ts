@@ -3,7 +3,9 @@
  * store, and only then report success. Shared by the HTTP and gRPC receivers.
  */
 import type { Signal } from '../otel/endpoint.js';
+import { Busy } from './admission.js';
 import { buildIndex, countRecords } from './index-builder.js';
+import { checkJsonLimits, checkJsonSize, checkProtobufLimits, DEFAULT_LIMITS, OverLimit, WireError, type Counts, type DecodeLimits } from './limits.js';
 import { OtlpJsonError, parseOtlpJson } from './otlp-json.js';
 import { SIGNAL_PROTO, type ExportRequestMsg } from './otlp-proto.js';
 import type { Store } from './store.js';
@@ -55,24 +57,38 @@ function checkTopLevelWireFormat(body: Uint8Array): void {
   }
 }
 
-export function decodeRequest(signal: Signal, body: Buffer, encoding: BodyEncoding): Decoded {
+export interface DecodeOptions {
+  limits?: DecodeLimits;
+  /** told the counts before the decode allocates (admission.ts charges the decoded form); may throw */
+  onCounted?(counts: Counts): void;
+}
+
+/** Decode one request, after checking it against the caps (limits.ts): throws BadPayload or OverLimit. */
+export function decodeRequest(signal: Signal, body: Buffer, encoding: BodyEncoding, opts: DecodeOptions = {}): Decoded {
+  const limits = opts.limits ?? DEFAULT_LIMITS;
   const type = SIGNAL_PROTO[signal].request;
   let message: ExportRequestMsg;
   let bytes: Uint8Array;
   if (encoding === 'protobuf') {
     try {
       checkTopLevelWireFormat(body);
+      const counts = checkProtobufLimits(signal, body, limits);
+      opts.onCounted?.(counts);
       message = type.decode(body);
     } catch (e) {
+      if (e instanceof OverLimit || e instanceof Busy) throw e;
+      if (e instanceof WireError) throw new BadPayload(`invalid protobuf ${signal} request: ${e.message}`);
       if (e instanceof BadPayload) throw new BadPayload(`${e.message.replace('invalid protobuf', `invalid protobuf ${signal} request`)}`);
       throw new BadPayload(`invalid protobuf ${signal} request: ${(e as Error).message}`);
     }
     bytes = body;
   } else {
     try {
-      message = type.fromObject(parseOtlpJson(body.toString('utf8')));
+      checkJsonSize(body, limits);
+      message = type.fromObject(parseOtlpJson(body.toString('utf8'), (parsed) => opts.onCounted?.(checkJsonLimits(signal, parsed, limits))));
       bytes = type.encode(message).finish();
     } catch (e) {
+      if (e instanceof OverLimit || e instanceof Busy) throw e;
       if (e instanceof OtlpJsonError) throw new BadPayload(`invalid OTLP/JSON ${signal} request: ${e.message}`);
       throw new BadPayload(`invalid OTLP/JSON ${signal} request: ${(e as Error).message}`);
     }
@@ -85,9 +101,9 @@ export interface IngestResult {
   stored: boolean;
 }
 
-/** Decode and store one request. Resolves after the data is durable; throws BadPayload or a store error. */
-export async function ingest(store: Store, signal: Signal, body: Buffer, encoding: BodyEncoding): Promise<IngestResult> {
-  const d = decodeRequest(signal, body, encoding);
+/** Decode and store one request. Resolves after the data is durable; throws BadPayload, OverLimit or a store error. */
+export async function ingest(store: Store, signal: Signal, body: Buffer, encoding: BodyEncoding, opts: DecodeOptions = {}): Promise<IngestResult> {
+  const d = decodeRequest(signal, body, encoding, opts);
   // An empty request is a success with nothing to keep (the spec asks servers to accept it).
   if (d.records === 0) return { records: 0, stored: false };
   await store.append(signal, d.bytes, (dict, receivedAt) => buildIndex(signal, d.message, dict, receivedAt));

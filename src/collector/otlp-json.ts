@@ -74,8 +74,8 @@ function normalize(value: unknown, path: string, depth: number): unknown {
   return out;
 }
 
-/** Parse an OTLP/JSON body into a `fromObject`-ready object. Throws OtlpJsonError. */
-export function parseOtlpJson(text: string): Record<string, unknown> {
+/** Parse an OTLP/JSON body into a `fromObject`-ready object. Throws OtlpJsonError (or what `check` throws). */
+export function parseOtlpJson(text: string, check?: (parsed: object) => void): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -83,5 +83,6 @@ export function parseOtlpJson(text: string): Record<string, unknown> {
     throw new OtlpJsonError(`invalid JSON: ${(e as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new OtlpJsonError('the body must be a JSON object');
+  check?.(parsed); // the decode caps (limits.ts), before normalize copies the tree
   return normalize(parsed, '$', 0) as Record<string, unknown>;
 }

@@ -17,6 +17,25 @@ interface CollectOptions {
   detach?: boolean;
   maxDisk?: string;
   retain?: string;
+  maxItemsPerRequest?: number;
+  maxAttributesPerItem?: number;
+  maxValuesPerRequest?: number;
+  maxInflightBytes?: number;
+  maxInflightRequests?: number;
+}
+
+/** The request-bounding flags (docs/collect.md § Limits), passed on to a --detach child as given. */
+const LIMIT_OPTIONS = [
+  ['--max-items-per-request <n>', 'maxItemsPerRequest', 'log records, data points or spans per request (default 8192; over → 413)'],
+  ['--max-attributes-per-item <n>', 'maxAttributesPerItem', 'attributes on one record, data point, span, resource or scope (default 128; over → 413)'],
+  ['--max-values-per-request <n>', 'maxValuesPerRequest', 'messages and repeated values the decode may create per request (default 131072; over → 413)'],
+  ['--max-inflight-bytes <bytes>', 'maxInflightBytes', 'bytes held by the requests in flight, bodies and decoded (default 134217728 = 128 MiB; over → 503 + Retry-After)'],
+  ['--max-inflight-requests <n>', 'maxInflightRequests', 'requests in flight (default 512; over → 503 + Retry-After)'],
+] as const;
+
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new CcOtelError('USAGE', `"${value}" is not a positive whole number`);
+  return Number(value);
 }
 
 function parsePort(value: string): number {
@@ -49,7 +68,9 @@ export function define(program: Command, getCtx: () => Context): void {
     .option('--data-dir <dir>', 'where to store the data (default: $CC_OTEL_DATA_DIR or the user data dir)')
     .option('--detach', 'run in the background (pid file and log in the data dir)')
     .option('--max-disk <size>', 'cap on the data dir (500MB, 2GiB, or "none"); past it requests get 503 / UNAVAILABLE, which clients retry (default: 5GiB, at most what is there plus half the free space)')
-    .option('--retain <duration>', 'drop whole segments older than this (90d, 12h, 2w), at start and every 10 minutes (default: keep everything)')
+    .option('--retain <duration>', 'drop whole segments older than this (90d, 12h, 2w), at start and every 10 minutes (default: keep everything)');
+  for (const [flags, , description] of LIMIT_OPTIONS) collect.option(flags, description, parseCount);
+  collect
     .addHelpText(
       'after',
       `
@@ -81,6 +102,7 @@ Examples:
         if (opts.listen !== undefined) args.push('--listen', opts.listen);
         if (opts.maxDisk !== undefined) args.push('--max-disk', opts.maxDisk);
         if (opts.retain !== undefined) args.push('--retain', opts.retain);
+        for (const [flags, key] of LIMIT_OPTIONS) if (opts[key] !== undefined) args.push(flags.split(' ')[0]!, String(opts[key]));
         const script = process.argv[1];
         if (!script) throw new CcOtelError('IO', 'cannot tell how this CLI was started, so cannot start it in the background');
         const state = await spawnDetached({ dataDir, entry: [process.execPath, ...collectorNodeArgs(process.execArgv), script], args, env: { ...ctx.env } as NodeJS.ProcessEnv });
@@ -93,7 +115,14 @@ Examples:
       }
 
       const { startCollector } = await import('../collector/collector.js');
-      const c = await startCollector({ dataDir, host, allowNonLoopback: opts.listen !== undefined, httpPort: opts.port, grpcPort: opts.grpc ? opts.grpcPort : null,
+      const c = await startCollector({
+        dataDir,
+        host,
+        allowNonLoopback: opts.listen !== undefined,
+        httpPort: opts.port,
+        grpcPort: opts.grpc ? opts.grpcPort : null,
+        limits: { maxItemsPerRequest: opts.maxItemsPerRequest, maxAttributesPerItem: opts.maxAttributesPerItem, maxValuesPerRequest: opts.maxValuesPerRequest },
+        inflight: { maxInflightBytes: opts.maxInflightBytes, maxInflightRequests: opts.maxInflightRequests },
         now: ctx.now,
         maxDiskBytes,
         retainMs,

@@ -13,7 +13,7 @@ import { makeContext } from '../../../src/context.js';
 import { define as defineCollect } from '../../../src/commands/collect.js';
 import { define as defineReport } from '../../../src/commands/report.js';
 import { COLLECTOR_NODE_FLAGS, collectorNodeArgs, readCollectorStatus, spawnDetached, stopCollector } from '../../../src/collector/daemon.js';
-import { metricsRequest, post } from '../report/fixtures.js';
+import { logsRequest, metricsRequest, post } from '../report/fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const OUT = join(ROOT, '.tmp', `collect-cli-${process.pid}`);
@@ -160,6 +160,24 @@ describe('cc-otel collect --detach / status / stop', () => {
     await expect(run(['collect', '--retain', '3 months', '--data-dir', dataDir])).rejects.toThrow(/is not a duration/);
     expect(existsSync(dataDir)).toBe(false);
   });
+
+  it('`collect --detach` passes the limit flags on: --max-items-per-request 2 answers 3 records with 413', async () => {
+    const dataDir = join(tmp.path, 'limits');
+    const r = spawnSync(process.execPath, [join(OUT, 'cli.mjs'), 'collect', '--detach', '--port', '0', '--no-grpc', '--data-dir', dataDir, '--max-items-per-request', '2'], { encoding: 'utf8', env: { ...process.env, HOME: tmp.path } });
+    expect(r.status, r.stderr).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(r.stdout)?.[1]);
+    const port = Number(/http [^:]+:(\d+)/.exec(r.stdout)?.[1]);
+    try {
+      const events = (n: number) => logsRequest({ engineer: 'ada' }, Array.from({ length: n }, (_, i) => ({ name: 'x', time: Date.now(), attrs: { i } })));
+      expect(await post(`http://127.0.0.1:${port}`, 'logs', events(2))).toBe(200);
+      expect(await post(`http://127.0.0.1:${port}`, 'logs', events(3))).toBe(413);
+    } finally {
+      expect((await run(['collect', 'stop', '--data-dir', dataDir])).out).toBe(`stopped (pid ${pid})\n`);
+    }
+    const bad = spawnSync(process.execPath, [join(OUT, 'cli.mjs'), 'collect', '--max-items-per-request', '0', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, HOME: tmp.path } });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/not a positive whole number/);
+  }, 30_000);
 
   it('collectorNodeArgs keeps what node was given and adds only the flags it lacks', () => {
     expect(collectorNodeArgs([])).toEqual([...COLLECTOR_NODE_FLAGS]);
