@@ -298,7 +298,10 @@ describe('hook events from the CLI', () => {
       'proj/.cc-otel.json': JSON.stringify({ backend: 'local', endpoint: 'http://127.0.0.1:9' }),
       'home/.keep': '',
     });
-    trustProject(join(dir, 'proj'), { HOME: join(dir, 'home') }); // configured: the hook records (and checks the trust store)
+    // A file is trusted once it has been there a moment (its stat tuple settled: trust/store.ts), as a
+    // user's is: then the hook's trust check is a tuple comparison, no hash. Configured: the hook records.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+    trustProject(join(dir, 'proj'), { HOME: join(dir, 'home') });
     const r = spawnSync(process.execPath, ['--require', pre!, CC_OTEL_BIN, 'hook', 'pre-tool-use'], {
       env: { PATH: process.env.PATH, HOME: join(dir, 'home'), CLAUDE_PROJECT_DIR: join(dir, 'proj') },
       input: JSON.stringify({ session_id: 's', hook_event_name: 'PreToolUse' }),
