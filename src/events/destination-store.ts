@@ -21,7 +21,8 @@
  * STORE_TTL_MS (90 days) are dropped when one is added, and at most STORE_MAX_ENTRIES are kept
  * (least recently seen dropped first). `seen` is refreshed at most once a day per destination.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { readSmallFile } from '../fs/private-file.js';
 import { dirname, join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/atomic-write.js';
 import { destinationKey, parseDestination, type Destination } from './destination.js';
@@ -57,6 +58,18 @@ export interface LoadedStore {
   stamp: string;
 }
 
+/** stat that never throws: undefined when missing, the error when the path cannot be looked at (ENOTDIR, EACCES). */
+function statOf(path: string): Stats | undefined | Error {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+/** Which version of the file was read: has it changed since? */
+const stampOf = (st: Stats): string => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+
 export function destinationStorePath(stateDir: string): string {
   return join(stateDir, 'destinations.json');
 }
@@ -65,20 +78,15 @@ const empty = (): DestinationStore => ({ v: 1, entries: Object.create(null) as R
 
 /** The store as it is on disk; missing, corrupt or foreign → empty (with `problem` for the last two). */
 export function readDestinationStore(path: string): LoadedStore {
-  let text: string;
-  let stamp: string;
-  try {
-    // Missing is the first run's case: found out without an exception (lock.ts explains the cost).
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (!st) return { store: empty(), stamp: '' };
-    stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
-    // Only a file this user owns and nobody else can write decides where events go.
-    if (typeof process.getuid === 'function' && (st.uid !== process.getuid() || (st.mode & 0o022) !== 0))
-      return { store: empty(), stamp, problem: `the destination store ${path} is not private (owner or mode changed): ignored` };
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    return { store: empty(), stamp: '', problem: `cannot read the destination store ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
-  }
+  // Missing is the first run's case: found out without an exception (lock.ts explains the cost).
+  const st = statOf(path);
+  if (st instanceof Error) return { store: empty(), stamp: '', problem: `cannot read the destination store ${path}: ${(st as NodeJS.ErrnoException).code ?? String(st)}` };
+  if (!st) return { store: empty(), stamp: '' };
+  const stamp = stampOf(st);
+  // Only a regular file this user owns, with one link, that nobody else can write, decides where
+  // events go — read bounded, never through a symlink (private-file.ts, the rule of every file beside the log).
+  const text = st.mode & 0o022 ? undefined : readSmallFile(path, 8 << 20);
+  if (text === undefined) return { store: empty(), stamp, problem: `the destination store ${path} is not private (owner, mode, link or size changed): ignored` };
   const store = parseStore(text);
   return store ? { store, stamp } : { store: empty(), stamp, problem: `the destination store ${path} is corrupt: treated as empty` };
 }
@@ -259,14 +267,8 @@ export function destinationResolver(path: string): DestinationResolver {
       loaded ??= readDestinationStore(path);
       const found = lookupDestination(loaded.store, id);
       if (found || typeof id !== 'string' || !ID.test(id)) return found;
-      let stamp = '';
-      try {
-        const st = statSync(path, { throwIfNoEntry: false });
-        if (st) stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
-      } catch {
-        /* unreadable now: readDestinationStore says so */
-      }
-      if (stamp === loaded.stamp) return undefined;
+      const st = statOf(path);
+      if ((st && !(st instanceof Error) ? stampOf(st) : '') === loaded.stamp) return undefined;
       loaded = readDestinationStore(path);
       return lookupDestination(loaded.store, id);
     },
