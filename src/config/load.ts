@@ -359,7 +359,7 @@ function loadProjectFile(path: string, stateDir: string, assumeTrusted: boolean)
   const known = assumeTrusted || Object.hasOwn(store.files, key);
   let snap;
   try {
-    snap = snapshotFile(path);
+    snap = snapshotFile(path, undefined, key);
   } catch (e) {
     const why = isCcOtelError(e) ? e.message : `cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`;
     if (!known) return { config: {}, state: { path, realPath: key, trust: 'untrusted', ignored: [], version: `unreadable:${why}`, invalid: why } };

@@ -11,10 +11,10 @@
  * cannot be set back by a write, a `touch -d`, a checkout or a rename over it. Only a changed tuple
  * costs a hash; when the content still matches, the new tuple is recorded (best effort).
  */
-import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CcOtelError } from '../errors.js';
-import { READ_FLAGS, readSmallFile } from '../fs/private-file.js';
+import { READ_FLAGS, readHead, readSmallFile } from '../fs/private-file.js';
 import type * as Crypto from 'node:crypto';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { isoTime } from '../log/iso-time.js';
@@ -101,26 +101,17 @@ export function trustKey(path: string): string {
  * used. No final symlink, no FIFO or device (O_NONBLOCK: never blocks), at most `maxBytes`: a
  * stranger's `/dev/zero` must not be read without end on the hot path.
  */
-export function snapshotFile(path: string, maxBytes = MAX_PROJECT_FILE_BYTES): FileSnapshot {
-  const realPath = trustKey(path);
+export function snapshotFile(path: string, maxBytes = MAX_PROJECT_FILE_BYTES, realPath = trustKey(path)): FileSnapshot {
   const fd = openSync(realPath, READ_FLAGS);
   try {
     const before = fstatSync(fd);
     if (!before.isFile()) throw new CcOtelError('UNSAFE_FILE', `${path} is not a regular file`, { hint: 'cc-otel reads only a regular file there' });
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(maxBytes + 1 - total, Math.max(4096, before.size + 1 - total)));
-      const n = buf.length ? readSync(fd, buf, 0, buf.length, total) : 0;
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-      if (total > maxBytes) throw new CcOtelError('UNSAFE_FILE', `${path} is larger than ${maxBytes} bytes`, { hint: 'a project file is a small JSON or .env file' });
-    }
+    // One byte more than fstat said: a file that grew meanwhile shows, and its tuple is not trusted.
+    const bytes = readHead(fd, Math.min(before.size, maxBytes) + 1);
+    if (bytes.length > maxBytes) throw new CcOtelError('UNSAFE_FILE', `${path} is larger than ${maxBytes} bytes`, { hint: 'a project file is a small JSON or .env file' });
     const after = fstatSync(fd);
-    const t0 = statTuple(before);
     const t1 = statTuple(after);
-    return { realPath, bytes: Buffer.concat(chunks, total), tuple: sameTuple(t0, t1) && total === after.size ? t1 : undefined, stats: after };
+    return { realPath, bytes, tuple: sameTuple(statTuple(before), t1) && bytes.length === after.size ? t1 : undefined, stats: after };
   } finally {
     closeSync(fd);
   }

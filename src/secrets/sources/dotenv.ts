@@ -42,7 +42,7 @@ function readProjectDotenv(file: string, ctx: SourceContext): Read {
   if (!Object.hasOwn(store.files, key)) return untrusted;
   let snap;
   try {
-    snap = snapshotFile(file);
+    snap = snapshotFile(file, undefined, key);
   } catch (e) {
     return { refused: `${file} not read: ${isCcOtelError(e) ? e.message : ((e as NodeJS.ErrnoException).code ?? String(e))}` };
   }
