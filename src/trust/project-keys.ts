@@ -50,7 +50,7 @@ function leafKeys(raw: Record<string, unknown>): string[] {
 export function untrustedView(raw: unknown): { config: Config; ignored: string[] } {
   if (!isPlainObject(raw)) return { config: {}, ignored: ['(the whole file: not a JSON object)'] };
   const config: Config = {};
-  const ignored = leafKeys(raw).filter((k) => k !== 'team' && k !== 'attributes').map(printable);
+  const ignored = leafKeys(raw).filter((k) => !HARMLESS_KEYS.includes(k)).map(printable);
   if (raw.team !== undefined) {
     if (typeof raw.team === 'string' && raw.team !== '' && !/[\u0000-\u001f\u007f-\u009f]/.test(raw.team) && !attributeProblems({ team: raw.team }).length) config.team = raw.team;
     else ignored.push('team');
@@ -72,16 +72,26 @@ export function untrustedView(raw: unknown): { config: Config; ignored: string[]
 /** A trusted project file without the user-only keys; the keys dropped. */
 export function withoutUserOnlyKeys(config: Config): { config: Config; ignored: string[] } {
   const ignored: string[] = [];
-  let out = config;
-  if (config.events?.logFile !== undefined) {
-    const { logFile: _drop, ...events } = config.events;
-    out = { ...out, events };
-    ignored.push('events.logFile');
+  let out = config as Record<string, unknown>;
+  for (const dotted of USER_ONLY_KEYS) {
+    const [head, ...rest] = dotted.split('.') as [string, ...string[]];
+    const dropped = without(out[head], rest);
+    if (dropped === undefined) continue;
+    out = { ...out, [head]: dropped };
+    ignored.push(dotted);
   }
-  if (config.verify?.local?.dataDir !== undefined) {
-    const { dataDir: _drop, ...local } = config.verify.local;
-    out = { ...out, verify: { ...config.verify, local } };
-    ignored.push('verify.local.dataDir');
+  return { config: out as Config, ignored };
+}
+
+/** `v` less the key at `path` (copied along the path), or undefined when `v` has no such key. */
+function without(v: unknown, path: readonly string[]): Record<string, unknown> | undefined {
+  if (!isPlainObject(v) || !path.length) return undefined;
+  const [k, ...rest] = path as [string, ...string[]];
+  if (!Object.hasOwn(v, k)) return undefined;
+  if (!rest.length) {
+    const { [k]: _drop, ...kept } = v;
+    return kept;
   }
-  return { config: out, ignored };
+  const inner = without(v[k], rest);
+  return inner === undefined ? undefined : { ...v, [k]: inner };
 }
