@@ -49,6 +49,9 @@ export function readShipState(path: string): ShipState {
 }
 
 /** Back-off after `failures` consecutive failures: 10 s, 20 s, 40 s … capped at 10 min. */
+/** The longest back-off the shipper sets: a later `retryAt` was not written by it (ship-trigger.ts ignores one). */
+export const MAX_BACKOFF_MS = 600_000;
+
 export function backoffMs(failures: number): number {
-  return Math.min(10_000 * 2 ** Math.max(0, failures - 1), 600_000);
+  return Math.min(10_000 * 2 ** Math.max(0, failures - 1), MAX_BACKOFF_MS);
 }

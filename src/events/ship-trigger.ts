@@ -19,7 +19,7 @@ import { closeSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { spawnDetached } from '../process/detached.js';
 import { lockHeld } from './lock.js';
 import type { EventLogPaths } from './paths.js';
-import { readShipState } from './ship-state.js';
+import { MAX_BACKOFF_MS, readShipState } from './ship-state.js';
 
 /** A shipper that has not refreshed its lock for this long is considered hung. */
 export const SHIP_LOCK_STALE_MS = 10 * 60_000;
@@ -77,8 +77,8 @@ export function triggerShipper(t: TriggerInput): TriggerOutcome {
   let claimed = false;
   if (!t.force) {
     const st = readShipState(t.paths.state);
-    // A back-off longer than any the shipper sets (600 s) was not set by it: ignored.
-    if (st.retryAt !== undefined && st.retryAt > t.now && st.retryAt <= t.now + 600_000) return 'backoff';
+    // A back-off longer than any the shipper sets was not set by it (a planted state file): ignored.
+    if (st.retryAt !== undefined && st.retryAt > t.now && st.retryAt <= t.now + MAX_BACKOFF_MS) return 'backoff';
     if (!claimStart(t.paths.startMarker, t.now)) return 'starting';
     claimed = true;
   }

@@ -20,7 +20,7 @@
  * refusal paths (the first fs exception of a process costs ~0.7 ms). Windows: no O_NOFOLLOW (an
  * lstat first instead), no uid, no meaningful mode bits — those checks are skipped there.
  */
-import { ownershipProblem } from '../trust/ownership.js';
+import { currentUid, ownershipProblem } from '../trust/ownership.js';
 import { chmodSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { CcOtelError } from '../errors.js';
@@ -33,8 +33,6 @@ const APPEND_FLAGS = constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW | O_NON
 export const READ_FLAGS: number = constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 const WINDOWS = process.platform === 'win32';
 
-/** The current uid; undefined where there are none (Windows). */
-const myUid = (): number | undefined => process.getuid?.();
 
 /** Does an existing, non-empty file (open on `fd`, `size` bytes) hold what we are about to append to? */
 export type IsOurs = (fd: number, size: number) => boolean;
@@ -66,7 +64,7 @@ const unsafe = (message: string, hint: string) => new CcOtelError('UNSAFE_FILE',
  * Why `st` (of `path`) is not a file cc-otel may write to or remove, or undefined when it is:
  * a regular file, owned by the current user, one link.
  */
-export function fileProblem(st: Stats, uid: number | undefined = myUid()): string | undefined {
+export function fileProblem(st: Stats, uid: number | undefined = currentUid()): string | undefined {
   if (st.isSymbolicLink()) return 'is a symbolic link';
   if (!st.isFile()) return st.isFIFO() ? 'is a FIFO' : st.isSocket() ? 'is a socket' : st.isDirectory() ? 'is a directory' : 'is not a regular file';
   if (uid !== undefined && st.uid !== uid) return `belongs to uid ${st.uid}, not to you (uid ${uid})`;
@@ -140,7 +138,7 @@ export function appendPrivateFile(path: string, data: string | Uint8Array, o: Pr
  * Why `dir` (its stat) may not hold cc-otel's files, or undefined: a directory, not writable by group
  * or others, owned by the user or by root (a root-owned directory others can't write is as safe).
  */
-export function dirProblem(st: Stats, uid: number | undefined = myUid()): string | undefined {
+export function dirProblem(st: Stats, uid: number | undefined = currentUid()): string | undefined {
   if (!st.isDirectory()) return 'is not a directory';
   if (WINDOWS) return undefined;
   return ownershipProblem(st, uid);
