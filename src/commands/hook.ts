@@ -29,7 +29,7 @@ import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
 import { armWatchdog, writeStdout } from './watchdog.js';
 import { DECISION_EVENTS, eventNameOf } from '../events/hook-events.js';
 import { recordHookEvent } from '../events/hook-recorder.js';
-import { firstNotice, projectNotice } from '../trust/notice.js';
+import { firstNotice, hasProjectNotice, projectNotice } from '../trust/notice.js';
 
 export interface HookRun {
   ctx: Context;
@@ -99,7 +99,7 @@ export async function runHook(run: HookRun): Promise<number> {
     // version, at session start: in the error log, and to the user as a SessionStart systemMessage
     // (shown by Claude Code, never added to the model's context: measured, 2.1.197). Even when that
     // file is the only config: the user may expect it to switch cc-otel on.
-    if (run.event === 'session-start' && !(loaded instanceof Error) && (loaded.project?.ignored.length || loaded.project?.invalid)) tellProjectFile(ctx, loaded, stateDir);
+    if (run.event === 'session-start' && !(loaded instanceof Error) && hasProjectNotice(loaded)) tellProjectFile(ctx, loaded, stateDir);
     if (inert) return 0;
     run.onConfigured?.();
     const parsed = parseHookInput(text);
@@ -168,4 +168,3 @@ function tellProjectFile(ctx: Context, loaded: LoadedConfig, stateDir: string): 
   }
   writeStdout(`${JSON.stringify({ systemMessage: `cc-otel: ${notice.message}` })}\n`);
 }
-

@@ -28,9 +28,15 @@ export function projectNotice(loaded: Pick<LoadedConfig, 'project'>): ProjectNot
   return n && { ...n, message: printable(n.message), fix: printable(n.fix) };
 }
 
+/** Is there anything to tell about the project file (keys not applied, or not readable as JSON)? Cheap: the hook asks first. */
+export function hasProjectNotice(loaded: Pick<LoadedConfig, 'project'>): boolean {
+  const p = loaded.project;
+  return p !== undefined && (p.ignored.length > 0 || p.invalid !== undefined);
+}
+
 function noticeOf(loaded: Pick<LoadedConfig, 'project'>): ProjectNotice | undefined {
   const p = loaded.project;
-  if (!p || (!p.ignored.length && !p.invalid)) return undefined;
+  if (!p || !hasProjectNotice(loaded)) return undefined;
   const fix = `cc-otel trust ${quoteArg(dirname(p.path))}`;
   if (p.trust === 'trusted') return { path: p.path, version: p.version, fix: 'move them to ~/.config/cc-otel/config.json', message: `${p.path}: ${listed(p.ignored)} ignored (path settings come only from the user config, flags or CC_OTEL_* variables)` };
   const state = p.trust === 'changed' ? 'changed since you trusted it' : 'not trusted';
