@@ -317,11 +317,9 @@ export function buildInstallContent(plan: TelemetryPlan, req: InstallRequest): I
     secrets.push(headers.value, ...Object.values(plan.authHeaders));
   }
 
-  // A header OTEL_EXPORTER_OTLP_HEADERS cannot carry is refused, never written split (issue #12).
-  if (env.OTEL_EXPORTER_OTLP_HEADERS !== undefined) {
-    const refusal = headersEnvRefusal(plan, 'settings');
-    if (refusal) throw refusal;
-  }
+  // A header a headers variable cannot carry is refused, never written split (issue #12).
+  const refusal = headersEnvRefusal(plan, 'settings', Object.keys(env));
+  if (refusal) throw refusal;
   if (sharedMissing.length) throw sharedConfigError(sharedMissing, req, sharedPath);
 
   const hooks: HookSpec[] = [];

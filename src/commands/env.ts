@@ -27,7 +27,7 @@ export function define(program: Command, getCtx: () => Context): void {
     const base = getCtx();
     const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
     const { resolveTelemetry } = await import('../resolve-telemetry.js');
-    const { headersEnvRefusal, settingsEnv } = await import('../otel/build-env.js');
+    const { headersEnvRefusal, refusedHeaderVariables, settingsEnv } = await import('../otel/build-env.js');
     const { renderExports, renderDotenv } = await import('../claude/env-file.js');
     const { flags, flagNames } = flagsToConfig(o);
     const needKey = o.format !== 'settings' && (o.reveal || o.explain);
@@ -52,10 +52,11 @@ export function define(program: Command, getCtx: () => Context): void {
     const keyMissing = plan.keyNeeded !== 'none' && !plan.authHeaders;
     const hidden = plan.vars.filter((v) => v.secret && !o.reveal);
     const shown = plan.vars.filter((v) => !(v.secret && !o.reveal));
-    // A header OTEL_EXPORTER_OTLP_HEADERS cannot carry: refused where its value would be printed
+    // A header a headers variable cannot carry: refused where its value would be printed
     // (issue #12); --explain shows what the value would be, and why it is refused.
     const refusal = headersEnvRefusal(plan, 'env');
-    const printsHeaders = (vars: readonly { name: string }[]) => vars.some((v) => v.name === 'OTEL_EXPORTER_OTLP_HEADERS');
+    const refusedVars = refusedHeaderVariables(plan);
+    const printsHeaders = (vars: readonly { name: string }[]) => vars.some((v) => refusedVars.includes(v.name));
     const hiddenNote = (prefix: string) =>
       hidden.map((v) => `${prefix} ${v.name}: secret (${plan.authHeaderNames.join(', ')} from the key chain) — add --reveal to print it\n`).join('');
     const keyNote = (prefix: string) =>
@@ -78,7 +79,7 @@ export function define(program: Command, getCtx: () => Context): void {
               keyChain: chain?.attempts ?? [],
               keyError: chain?.error ? { code: chain.error.code, message: chain.error.message, hint: chain.error.hint } : null,
               warnings: plan.warnings,
-              refused: refusal ? { variable: 'OTEL_EXPORTER_OTLP_HEADERS', message: refusal.message, hint: refusal.hint } : null,
+              refused: refusal ? { variable: refusedVars.join(', '), variables: refusedVars, message: refusal.message, hint: refusal.hint } : null,
             },
             null,
             2,

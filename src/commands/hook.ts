@@ -18,7 +18,7 @@
 import type { Context } from '../context.js';
 import { describeError, isCcOtelError } from '../errors.js';
 import { deadlineOf, resolveTelemetry } from '../resolve-telemetry.js';
-import { headersEnvRefusal } from '../otel/build-env.js';
+import { headersEnvRefusal, refusedHeaderVariables } from '../otel/build-env.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { userDirs } from '../config/dirs.js';
 import { appendErrorLog } from '../log/error-log.js';
@@ -144,10 +144,11 @@ async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: strin
   let vars = r.plan.vars.filter((v) => includeSecrets || !v.secret);
   // A header OTEL_EXPORTER_OTLP_HEADERS cannot carry (issue #12): the variable is left out and the
   // refusal logged — the session goes on; the helper still gives Claude Code the headers.
-  const refusal = vars.some((v) => v.name === 'OTEL_EXPORTER_OTLP_HEADERS') ? headersEnvRefusal(r.plan, 'env-file') : undefined;
+  const refusal = headersEnvRefusal(r.plan, 'env-file', vars.map((v) => v.name));
   if (refusal) {
+    const refused = refusedHeaderVariables(r.plan);
     log(`${refusal.message}; wrote the env file without it`, refusal.code, refusal.hint);
-    vars = vars.filter((v) => v.name !== 'OTEL_EXPORTER_OTLP_HEADERS');
+    vars = vars.filter((v) => !refused.includes(v.name));
   }
   try {
     appendEnvFile(envFile, `# cc-otel ${r.plan.backend}\n${renderExports(vars)}`);

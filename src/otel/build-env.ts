@@ -66,30 +66,47 @@ export type HeadersEnvChannel = 'exec' | 'env' | 'env-file' | 'settings';
 const CHANNEL_TEXT: Record<HeadersEnvChannel, string> = {
   exec: '`cc-otel exec` (the process environment)',
   env: "`cc-otel env`'s output",
-  'env-file': '$CLAUDE_ENV_FILE (sessionEnv.includeSecrets)',
-  settings: "the settings file's env (--allow-secret-in-settings)",
+  'env-file': '$CLAUDE_ENV_FILE',
+  settings: "the settings file's env",
 };
+/** Why the auth-carrying OTEL_EXPORTER_OTLP_HEADERS is in that channel at all (per-signal headers are not secret: always there). */
+const CHANNEL_SWITCH: Partial<Record<HeadersEnvChannel, string>> = { 'env-file': ' (sessionEnv.includeSecrets)', settings: ' (--allow-secret-in-settings)' };
+
+/** The variables `headersEnvRefusal` would refuse (the channel leaves them out, or refuses to write at all). */
+export function refusedHeaderVariables(plan: Pick<TelemetryPlan, 'headersEnvRefused'>): string[] {
+  return [...new Set(plan.headersEnvRefused.map((p) => p.variable))];
+}
 
 /**
- * The error for writing OTEL_EXPORTER_OTLP_HEADERS into `channel` when the plan's headers cannot
- * be carried by it, or undefined when they can (or the variable is not built). It names the
- * header, says why, and which channel carries it instead: the headers helper, with HTTP protocols.
+ * The error for writing `written` (the variables a channel writes; default: all) into `channel`
+ * when a headers variable among them cannot carry its headers, or undefined when they can (or no
+ * such variable is written). It names the variable and header, says why, and which channel carries
+ * it instead: the headers helper, with HTTP protocols — never for a per-signal header, which the
+ * helper would send with every signal.
  */
-export function headersEnvRefusal(plan: Pick<TelemetryPlan, 'headersEnvRefused' | 'protocol' | 'preset' | 'backend'>, channel: HeadersEnvChannel): CcOtelError | undefined {
-  const problems = plan.headersEnvRefused;
+export function headersEnvRefusal(
+  plan: Pick<TelemetryPlan, 'headersEnvRefused' | 'protocol' | 'preset' | 'backend'>,
+  channel: HeadersEnvChannel,
+  written?: readonly string[],
+): CcOtelError | undefined {
+  const problems = plan.headersEnvRefused.filter((p) => !written || written.includes(p.variable));
   if (!problems.length) return undefined;
   const names = [...new Set(problems.map((p) => p.header))].join(', ');
+  const variables = [...new Set(problems.map((p) => p.variable))].join(', ');
   const helperCan = problems.every((p) => p.helperCarries);
   const httpOk = plan.preset.protocols.some((p) => isHttp(p));
+  const perSignal = problems.some((p) => p.variable !== 'OTEL_EXPORTER_OTLP_HEADERS');
   const instead = !helperCan
-    ? 'no channel carries it: change the header (or the key it is built from)'
+    ? perSignal
+      ? 'no channel carries it (the headers helper would send it with every signal): change the config value it is built from'
+      : 'no channel carries it: change the header (or the key it is built from)'
     : isHttp(plan.protocol)
       ? 'the headers helper carries any value (otelHeadersHelper: its JSON, HTTP protocols only): `cc-otel install` sets it up in the settings file and Claude Code asks it for the headers — run Claude Code through that instead of ' +
         (channel === 'exec' ? '`cc-otel exec`' : channel === 'env' ? 'exported variables' : channel === 'env-file' ? 'the env file (leave sessionEnv.includeSecrets off)' : 'a static OTEL_EXPORTER_OTLP_HEADERS in the settings file')
       : httpOk
         ? `protocol ${plan.protocol}: Claude Code ignores the headers helper, the only channel that carries it; use http/protobuf (${plan.backend} accepts it: "protocol": "http/protobuf", or --protocol) and \`cc-otel install\` (otelHeadersHelper)`
         : `${plan.backend} takes ${plan.preset.protocols.join(', ')} only, where Claude Code ignores the headers helper: no channel carries it — use a key without ","`;
-  return new CcOtelError('CONFIG_INVALID', `OTEL_EXPORTER_OTLP_HEADERS cannot carry ${problems.map(describeHeaderEnvProblem).join('; ')} — refused for ${CHANNEL_TEXT[channel]}`, {
+  return new CcOtelError('CONFIG_INVALID', `${variables} cannot carry ${problems.map(describeHeaderEnvProblem).join('; ')} — refused for ${CHANNEL_TEXT[channel]}${perSignal ? '' : (CHANNEL_SWITCH[channel] ?? '')}`, {
     hint: `${instead} (header${problems.length === 1 ? '' : 's'} ${names})`,
   });
 }
@@ -294,10 +311,14 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
     if (base.startsWith('http://')) set('OTEL_EXPORTER_OTLP_INSECURE', 'true', 'grpc over http://');
   }
   const generic = { ...commonHeaders, ...(authHeaders ?? {}) };
-  const envProblems = headerEnvProblems(generic);
+  const envProblems = [
+    ...headerEnvProblems(generic),
+    // per-signal headers (a dataset): the helper is no alternative, it sends its headers with every signal
+    ...signals.flatMap((s) => headerEnvProblems(signalHeaders[s] ?? {}, `OTEL_EXPORTER_OTLP_${s.toUpperCase()}_HEADERS`, false)),
+  ];
   // Carried, but altered by some consumers: a warning. Not carried at all: refused by every channel
   // that writes the variable (headersEnvRefusal), never written with a warning (issue #12).
-  for (const p of envProblems) if (!p.refused) warnings.push(`${describeHeaderEnvProblem(p)}; the headers helper (JSON) still carries it intact`);
+  for (const p of envProblems) if (!p.refused) warnings.push(`${describeHeaderEnvProblem(p)}${p.helperCarries ? '; the headers helper (JSON) still carries it intact' : ''}`);
   const headersEnvRefused = envProblems.filter((p) => p.refused);
   if (Object.keys(generic).length) set('OTEL_EXPORTER_OTLP_HEADERS', renderHeadersEnv(generic), authHeaders && authCount ? `key from ${opts.key?.detail ?? 'key chain'}` : `preset ${preset.name}`);
   for (const s of signals) {

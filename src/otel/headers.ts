@@ -26,6 +26,8 @@ export function renderHeadersEnv(headers: Headers): string {
 }
 
 export interface HeaderEnvProblem {
+  /** the variable that would carry it: OTEL_EXPORTER_OTLP_HEADERS or a per-signal OTEL_EXPORTER_OTLP_<SIGNAL>_HEADERS */
+  variable: string;
   header: string;
   /** e.g. `its value contains ","`, and what that does to the variable */
   message: string;
@@ -37,16 +39,20 @@ export interface HeaderEnvProblem {
 
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
-/** What OTEL_EXPORTER_OTLP_HEADERS cannot carry (refused) or carries altered for some consumers (warned). */
-export function headerEnvProblems(headers: Headers): HeaderEnvProblem[] {
+/**
+ * What `variable` (OTEL_EXPORTER_OTLP_HEADERS, or a per-signal one) cannot carry (refused) or carries
+ * altered for some consumers (warned). `helperCan`: whether the headers helper is an alternative at
+ * all — it is not for a per-signal header (Claude Code sends the helper's headers with every signal).
+ */
+export function headerEnvProblems(headers: Headers, variable = 'OTEL_EXPORTER_OTLP_HEADERS', helperCan = true): HeaderEnvProblem[] {
   const out: HeaderEnvProblem[] = [];
-  const refuse = (header: string, message: string, helperCarries = false) => out.push({ header, message, refused: true, helperCarries });
-  const warn = (header: string, message: string) => out.push({ header, message, refused: false, helperCarries: true });
+  const refuse = (header: string, message: string, helperCarries = false) => out.push({ variable, header, message, refused: true, helperCarries: helperCarries && helperCan });
+  const warn = (header: string, message: string) => out.push({ variable, header, message, refused: false, helperCarries: helperCan });
   for (const [k, v] of Object.entries(headers)) {
     const nameChar = /[=,]/.exec(k)?.[0];
-    if (nameChar) refuse(k, `its name contains "${nameChar}": in OTEL_EXPORTER_OTLP_HEADERS (k=v,k=v) the name would end at the first "=" and the rest would become the value`);
+    if (nameChar) refuse(k, `its name contains "${nameChar}": in ${variable} (k=v,k=v) the name would end at the first "=" and the rest would become the value`);
     else if (CONTROL.test(k) || CONTROL.test(v)) refuse(k, `its ${CONTROL.test(k) ? 'name' : 'value'} contains a control character (a newline, CR or NUL), which no HTTP header may carry`);
-    else if (v.includes(',')) refuse(k, 'its value contains ",", the separator of OTEL_EXPORTER_OTLP_HEADERS (k=v,k=v): the SDK would split it into two headers and send neither intact', true);
+    else if (v.includes(',')) refuse(k, `its value contains ",", the separator of ${variable} (k=v,k=v): the SDK would split it into two headers and send neither intact`, true);
     else if (v.includes('%')) warn(k, 'its value contains "%", which SDKs that percent-decode will alter or reject');
     // W3C-baggage parsers (the JS SDK's parseKeyPairsIntoRecord) cut the value at ";" (property separator)
     else if (v.includes(';')) warn(k, 'its value contains ";", which SDKs that parse the baggage format cut off there');

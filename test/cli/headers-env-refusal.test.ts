@@ -25,12 +25,12 @@ afterAll(() => {
   for (const d of dirs) d.cleanup();
 });
 
-function world(key: string) {
+function world(key: string, config: Record<string, unknown> = CONFIG) {
   const dir = makeTempDir('cc-otel-hdr');
   dirs.push(dir);
   const envFile = join(dir.path, 'home', '.claude', 'session-env', SID, 'sessionstart-hook-0.sh');
   // Claude Code creates the env file (empty) before the hook runs.
-  writeTree(dir.path, { 'home/.config/cc-otel/config.json': JSON.stringify(CONFIG), 'proj/README.md': 'x\n', [envFile.slice(dir.path.length + 1)]: '' });
+  writeTree(dir.path, { 'home/.config/cc-otel/config.json': JSON.stringify(config), 'proj/README.md': 'x\n', [envFile.slice(dir.path.length + 1)]: '' });
   const home = join(dir.path, 'home');
   const env = { HOME: home, USER: 'ada', TEST_KEY: key };
   const proj = join(dir.path, 'proj');
@@ -110,6 +110,33 @@ describe('a key OTEL_EXPORTER_OTLP_HEADERS cannot carry (issue #12, real process
       expect(r.stderr).toMatch(/contains control characters \(header authorization\): no HTTP header may carry a newline, CR or NUL — neither OTEL_EXPORTER_OTLP_HEADERS nor the headers helper/);
     }
     expect(h.stdout).toBe('');
+  });
+
+  // A per-signal variable (Honeycomb's metrics dataset, non-secret: written without any secret
+  // switch) cannot carry a "," either; the headers helper is no way round it — Claude Code sends
+  // its headers with every signal — so the fix is the config value.
+  test('a per-signal header with ",": OTEL_EXPORTER_OTLP_METRICS_HEADERS refused by env, exec, the env file and install', async () => {
+    const w = world('hc-key', { backend: 'honeycomb', dataset: 'cc,metrics', key: ['env:TEST_KEY'], events: { ship: false } });
+    const PER_SIGNAL = /OTEL_EXPORTER_OTLP_METRICS_HEADERS cannot carry header x-honeycomb-dataset: its value contains ",", the separator of OTEL_EXPORTER_OTLP_METRICS_HEADERS/;
+    const FIX = /hint: no channel carries it \(the headers helper would send it with every signal\): change the config value it is built from \(header x-honeycomb-dataset\)/;
+    for (const args of [['env'], ['env', '--format', 'settings'], ['exec', '--', 'sh', '-c', 'echo ran']]) {
+      const r = await w.run(args);
+      expect(r.code, `${args.join(' ')}: ${describeCcOtel(r)}`).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(PER_SIGNAL);
+      expect(r.stderr).toMatch(FIX);
+    }
+    const input = JSON.stringify({ session_id: SID, cwd: w.proj, hook_event_name: 'SessionStart', source: 'startup' });
+    const h = await w.run(['hook', 'session-start'], { CLAUDE_ENV_FILE: w.envFile, CLAUDE_PROJECT_DIR: w.proj }, input);
+    expect(h.code, describeCcOtel(h)).toBe(0);
+    expect(h.stdout).toBe('');
+    const written = readFileSync(w.envFile, 'utf8');
+    expect(written).toMatch(/^export OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=/m);
+    expect(written).not.toContain('OTEL_EXPORTER_OTLP_METRICS_HEADERS');
+    expect(readFileSync(w.errorLog, 'utf8')).toMatch(/refused for \$CLAUDE_ENV_FILE; wrote the env file without it/);
+    const i = await w.run(['install', '--dry-run']);
+    expect(i.code, describeCcOtel(i)).toBe(2);
+    expect(i.stderr).toMatch(PER_SIGNAL);
   });
 
   test('a header name with "=": refused as a config error by every channel, the helper too', async () => {

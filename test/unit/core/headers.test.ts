@@ -35,7 +35,7 @@ describe('renderHeadersEnv: raw values, read back by the SDK parser', () => {
     ['a semicolon (W3C baggage property separator)', 'tok;en', /contains ";"/],
   ])('a value with %s is warned about (carried verbatim to Claude Code\'s HTTP exporters)', (_n, value, re) => {
     const problems = headerEnvProblems({ authorization: value });
-    expect(problems).toEqual([{ header: 'authorization', message: expect.stringMatching(re), refused: false, helperCarries: true }]);
+    expect(problems).toEqual([{ variable: 'OTEL_EXPORTER_OTLP_HEADERS', header: 'authorization', message: expect.stringMatching(re), refused: false, helperCarries: true }]);
     // …because the SDK parser would not read it back intact
     expect(parseKeyPairsIntoRecord(renderHeadersEnv({ authorization: value })).authorization).not.toBe(value);
   });
@@ -48,7 +48,10 @@ describe('renderHeadersEnv: raw values, read back by the SDK parser', () => {
     ['a name with ","', { 'x-a,b': 'v' }, /name contains ","/, false],
   ])('%s: refused', (_n, headers, re, helperCarries) => {
     const [header] = Object.keys(headers);
-    expect(headerEnvProblems(headers)).toEqual([{ header, message: expect.stringMatching(re), refused: true, helperCarries }]);
+    expect(headerEnvProblems(headers)).toEqual([{ variable: 'OTEL_EXPORTER_OTLP_HEADERS', header, message: expect.stringMatching(re), refused: true, helperCarries }]);
+    // a per-signal variable: named in the message, and the helper is never the way round it
+    const perSignal = headerEnvProblems(headers, 'OTEL_EXPORTER_OTLP_METRICS_HEADERS', false);
+    expect(perSignal).toEqual([{ variable: 'OTEL_EXPORTER_OTLP_METRICS_HEADERS', header, message: expect.stringMatching(re), refused: true, helperCarries: false }]);
     // …because the SDK parser reads back other headers than the ones given (a newline it keeps: HTTP refuses it)
     if (!Object.values(headers)[0]!.includes('\n')) expect(parseKeyPairsIntoRecord(renderHeadersEnv(headers))).not.toEqual(headers);
   });
