@@ -8,12 +8,14 @@
  *  - a request alone in flight is always admitted (up to the per-request body limits), so a budget
  *    smaller than one big request never starves it;
  *  - the biggest yields: a request that would take the budget over evicts the request holding the
- *    most (if that one holds more than it would), which is answered 503 at its next charge (its
- *    next decompressed chunk); only when there is none is the newcomer refused. So a flood of
+ *    most (if that one holds more than it would) among those still reading or decompressing their
+ *    body. Eviction is immediate: the evicted request's abort drops what it holds (its chunks, its
+ *    zlib stream) and it is answered 503, so its bytes come back at once, even from a client that
+ *    stopped sending. Only when there is no such request is the newcomer refused. So a flood of
  *    decompression bombs leaves room for well-behaved clients (Claude Code's requests are tens of
- *    KiB), and the budget is exceeded only for the milliseconds until an evicted request stops —
- *    by less than the evicted request holds, so never beyond 2 × maxInflightBytes.
- */
+ *    KiB), and the budget is never exceeded by more than one charge.
+ * A request past its body (decoding, storing) has no abort: it finishes, and is never evicted.
+  */
 
 export interface InflightLimits {
   maxInflightBytes: number;
@@ -36,6 +38,12 @@ export class Busy extends Error {
 export interface Ticket {
   /** take `n` more bytes from the budget, or throw Busy */
   charge(n: number): void;
+  /**
+   * While set, the request may be evicted: `abort` is then called (synchronously, once) with the
+   * Busy to answer, and must drop everything the request holds. Unset (undefined) once the request
+   * moves past the stage that can stop.
+   */
+  abortWith(abort: ((e: Busy) => void) | undefined): void;
   /** give back everything this request held (idempotent) */
   release(): void;
 }
@@ -43,6 +51,7 @@ export interface Ticket {
 interface Holder {
   held: number;
   evicted: boolean;
+  abort: ((e: Busy) => void) | undefined;
 }
 
 export class Admission {
@@ -58,28 +67,48 @@ export class Admission {
     if (this.holders.size >= this.limits.maxInflightRequests) {
       throw new Busy(`${this.holders.size} requests in flight, the limit (raise it with --max-inflight-requests)`);
     }
-    const me: Holder = { held: 0, evicted: false };
+    const me: Holder = { held: 0, evicted: false, abort: undefined };
     this.holders.add(me);
     return {
       charge: (n) => {
-        if (!this.holders.has(me)) return;
         if (me.evicted) throw this.busy('evicted for smaller requests');
+        if (!this.holders.has(me)) return; // released
         if (this.bytes + n > this.limits.maxInflightBytes && this.holders.size > 1) {
           let biggest: Holder | undefined;
-          for (const h of this.holders) if (h !== me && !h.evicted && h.held > me.held + n && (!biggest || h.held > biggest.held)) biggest = h;
+          for (const h of this.holders) if (h !== me && h.abort && !h.evicted && h.held > me.held + n && (!biggest || h.held > biggest.held)) biggest = h;
           if (!biggest) throw this.busy('over the budget');
-          biggest.evicted = true;
+          this.evict(biggest);
         }
         me.held += n;
         this.bytes += n;
         if (this.bytes > this.peakBytes) this.peakBytes = this.bytes;
       },
+      abortWith: (abort) => {
+        me.abort = abort;
+      },
       release: () => {
         if (!this.holders.delete(me)) return;
         this.bytes -= me.held;
+        me.held = 0;
       },
     };
   }
+
+  /** Stop `h` now: its abort drops what it holds, so its bytes are back in the budget at once. */
+  private evict(h: Holder): void {
+    const e = this.busy('evicted for smaller requests');
+    const abort = h.abort;
+    h.evicted = true;
+    h.abort = undefined;
+    this.holders.delete(h);
+    this.bytes -= h.held;
+    h.held = 0;
+    this.evictions++;
+    abort?.(e);
+  }
+
+  /** requests evicted so far (tests, bench) */
+  evictions = 0;
 
   private busy(why: string): Busy {
     const max = this.limits.maxInflightBytes;

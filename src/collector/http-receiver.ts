@@ -70,6 +70,13 @@ function readBody(req: IncomingMessage, limit: number, ticket: Ticket): Promise<
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    // Evicted for smaller requests (admission.ts): drop what was read now, whatever the client does.
+    ticket.abortWith((e) => {
+      if (done) return;
+      done = true;
+      chunks.length = 0;
+      reject(e);
+    });
     req.on('data', (c: Buffer) => {
       if (done) return;
       size += c.length;
@@ -90,7 +97,9 @@ function readBody(req: IncomingMessage, limit: number, ticket: Ticket): Promise<
       chunks.push(c);
     });
     req.on('end', () => {
-      if (!done) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     req.on('error', (e) => {
       if (!done) reject(e);
@@ -118,6 +127,7 @@ function decompress(make: Decompress, body: Buffer, limit: number, ticket: Ticke
       z.destroy();
       reject(e);
     };
+    ticket.abortWith(stop);
     z.on('data', (c: Buffer) => {
       if (done) return;
       size += c.length;
@@ -205,6 +215,7 @@ export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}):
       ticket = admission.enter();
       let body = await readBody(req, limit, ticket);
       if (unzip) body = await decompress(unzip, body, limit, ticket);
+      ticket.abortWith(undefined); // past the body: decoding and storing finish, never evicted
       result = await ingest(store, signal, body, encoding, { limits, onCounted: (n) => ticket!.charge(n.values * DECODED_BYTES_PER_VALUE) });
     } catch (e) {
       if (e instanceof HttpError) return fail(e.status, e.message);
