@@ -45,11 +45,18 @@ await build({
   stdin: {
     contents: `
       import { startCollector } from './src/collector/collector.ts';
+      import { monitorEventLoopDelay } from 'node:perf_hooks';
       const c = await startCollector({ dataDir: process.argv[2], httpPort: 0, grpcPort: null });
+      // how long the event loop was held at once (what every other client waits behind), per phase
+      let h = monitorEventLoopDelay({ resolution: 5 });
+      h.enable();
+      const take = () => { const r = { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6 }; h.disable(); h = monitorEventLoopDelay({ resolution: 5 }); h.enable(); return r; };
       process.stdout.write(JSON.stringify({ port: c.httpPort }) + '\\n');
+      process.on('SIGUSR2', () => process.stdout.write(JSON.stringify({ loop: take() }) + '\\n'));
       process.once('SIGTERM', async () => {
+        const loop = take();
         await c.close();
-        process.stdout.write(JSON.stringify({ stats: c.stats(), maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\\n');
+        process.stdout.write(JSON.stringify({ stats: c.stats(), maxRssMB: process.resourceUsage().maxRSS / 1024, loop }) + '\\n');
       });`,
     resolveDir: ROOT,
     sourcefile: 'collector.ts',
@@ -111,11 +118,16 @@ const zeros = gzipSync(Buffer.alloc(100 * MiB), { level: 9 });
 
 // ---- run ----
 const dataDir = mkdtempSync(join(tmpdir(), 'cc-otel-bench-hostile-'));
-const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, join(OUT, 'collector.mjs'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+const extraFlags = (process.env.HOSTILE_NODE_FLAGS ?? '').split(' ').filter(Boolean); // e.g. --trace-gc, for a look inside
+const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, ...extraFlags, join(OUT, 'collector.mjs'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
 const lines = createInterface({ input: child.stdout });
 const queue = [];
 const waiters = [];
-lines.on('line', (l) => (waiters.length ? waiters.shift()(l) : queue.push(l)));
+lines.on('line', (l) => {
+  if (!l.startsWith('{')) return void process.stderr.write(`collector: ${l}\n`); // --trace-gc and the like
+  if (waiters.length) waiters.shift()(l);
+  else queue.push(l);
+});
 const next = () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => waiters.push(r)));
 const { port } = JSON.parse(await next());
 
@@ -169,6 +181,8 @@ async function wellBehaved(seconds) {
 }
 
 const alone = await wellBehaved(SECONDS);
+child.kill('SIGUSR2');
+alone.collectorLoopMs = JSON.parse(await next()).loop;
 const answers = {};
 let stop = false;
 const hostile = (async () => {
@@ -185,6 +199,7 @@ stop = true;
 const waves = await hostile;
 child.kill('SIGTERM');
 const end = JSON.parse(await next());
+underAttack.collectorLoopMs = end.loop;
 await new Promise((r) => child.once('exit', r));
 goodAgent.destroy();
 rmSync(OUT, { recursive: true, force: true });
