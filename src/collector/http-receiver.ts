@@ -14,7 +14,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
 import type { Signal } from '../otel/endpoint.js';
 import { Admission, Busy, DECODED_BYTES_PER_VALUE, DEFAULT_INFLIGHT, type Ticket } from './admission.js';
-import { BadPayload, ingest, type BodyEncoding } from './ingest.js';
+import { BodyBuffer, gzipSizeHint, type BodyCheck } from './body-buffer.js';
+import { BadPayload, bodyCheck, ingest, type BodyEncoding } from './ingest.js';
 import { DEFAULT_LIMITS, OverLimit, type DecodeLimits } from './limits.js';
 import { encodeStatus, GRPC_CODE, SIGNAL_PROTO } from './otlp-proto.js';
 import type { Store } from './store.js';
@@ -64,86 +65,85 @@ class HttpError extends Error {
   }
 }
 
-/** Read the body, charging each chunk to the request's ticket (Busy when over the in-flight budget). */
-function readBody(req: IncomingMessage, limit: number, ticket: Ticket): Promise<Buffer> {
+/**
+ * Collects a body (as sent, or as decompressed) into a BodyBuffer charged to the request's ticket,
+ * with the decode caps checked as it fills. `take` answers the error that ends the request, if any.
+ */
+function intake(limit: number, ticket: Ticket, hint: number | undefined, check: BodyCheck | undefined, what: string) {
+  let buf = new BodyBuffer(hint, limit, (n) => ticket.charge(n), check);
+  return {
+    finish: () => buf.finish(),
+    /** let go of what was collected (the request is refused: its bytes go now, not with the request) */
+    drop: () => {
+      buf = new BodyBuffer(undefined, 0, () => {});
+    },
+    take(chunk: Buffer): Error | undefined {
+      if (buf.size + chunk.length > limit) return new HttpError(413, `${what} over ${limit} bytes`);
+      try {
+        buf.push(chunk); // charges its growth (Busy), runs the check (OverLimit, BadPayload)
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Read the body; `check` (uncompressed bodies) sees each chunk. */
+function readBody(req: IncomingMessage, limit: number, ticket: Ticket, hint: number | undefined, check?: BodyCheck): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const into = intake(limit, ticket, hint, check, 'request body');
     let done = false;
-    // Evicted for smaller requests (admission.ts): drop what was read now, whatever the client does.
-    ticket.abortWith((e) => {
+    // Refused or evicted (admission.ts): drop what was read now, not when the client finishes.
+    const stop = (e: Error) => {
       if (done) return;
       done = true;
-      chunks.length = 0;
+      into.drop();
       reject(e);
-    });
+    };
+    ticket.abortWith(stop);
     req.on('data', (c: Buffer) => {
       if (done) return;
-      size += c.length;
-      if (size > limit) {
-        done = true;
-        chunks.length = 0; // the rest is drained; what was read goes now, not when the client finishes
-        reject(new HttpError(413, `request body over ${limit} bytes`));
-        return;
-      }
-      try {
-        ticket.charge(c.length);
-      } catch (e) {
-        done = true;
-        chunks.length = 0;
-        reject(e);
-        return;
-      }
-      chunks.push(c);
+      const e = into.take(c);
+      if (e) stop(e); // the rest is drained by fail()
     });
     req.on('end', () => {
       if (done) return;
       done = true;
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      resolve(into.finish());
     });
-    req.on('error', (e) => {
-      if (!done) reject(e);
-      done = true;
-    });
+    req.on('error', (e) => stop(e));
     // The client went away mid-body (no 'end' will come).
     req.on('close', () => {
-      if (!done && !req.complete) reject(new HttpError(400, 'the request body was cut short'));
-      done = true;
+      if (!req.complete) stop(new HttpError(400, 'the request body was cut short'));
     });
   });
 }
 
-/** Decompress as a stream, so the output is charged chunk by chunk and a bomb stops at the limit. */
-function decompress(make: Decompress, body: Buffer, limit: number, ticket: Ticket): Promise<Buffer> {
+/** Decompress as a stream, so the output is charged and checked chunk by chunk and a bomb stops early. */
+function decompress(make: Decompress, body: Buffer, limit: number, ticket: Ticket, hint: number | undefined, check: BodyCheck): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const z = make();
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const into = intake(limit, ticket, hint, check, 'decompressed body');
     let done = false;
     const stop = (e: Error) => {
       if (done) return;
       done = true;
-      chunks.length = 0;
+      into.drop();
       z.destroy();
       reject(e);
     };
     ticket.abortWith(stop);
     z.on('data', (c: Buffer) => {
       if (done) return;
-      size += c.length;
-      if (size > limit) return stop(new HttpError(413, `decompressed body over ${limit} bytes`));
-      try {
-        ticket.charge(c.length);
-      } catch (e) {
-        return stop(e as Error);
-      }
-      chunks.push(c);
+      const e = into.take(c);
+      if (e) stop(e);
     });
     z.on('error', (e) => stop(new HttpError(400, `cannot decompress the body: ${e.message}`)));
     z.on('end', () => {
       if (done) return;
       done = true;
-      resolve(Buffer.concat(chunks, size));
+      resolve(into.finish());
     });
     z.end(body);
   });
@@ -191,9 +191,17 @@ export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}):
     const contentType = mediaType(req.headers['content-type']);
     const replyEncoding: BodyEncoding = encodingOf(contentType) ?? (/json/.test(String(req.headers.accept ?? '')) ? 'json' : 'protobuf');
     const fail = (status: number, message: string, extra: Record<string, string> = {}) => {
-      // Unread body: let the client finish sending, then drop the connection.
+      // Unread body (refused early: a cap, the budget, a bad prefix): answer now, and read the rest
+      // to nowhere so the client, still sending, gets the answer rather than EPIPE, and the
+      // connection stays usable. Up to the body limit: a body that declares more, or has no length
+      // and sends more, is cut off.
       if (!req.complete) {
-        extra = { ...extra, connection: 'close' };
+        const declaredLength = Number(req.headers['content-length']);
+        if (!(declaredLength <= limit)) extra = { ...extra, connection: 'close' };
+        let drained = 0;
+        req.on('data', (c: Buffer) => {
+          if ((drained += c.length) > limit) req.socket.destroy();
+        });
         req.resume();
       }
       sendStatus(res, status, replyEncoding, message, extra);
@@ -213,8 +221,10 @@ export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}):
     let ticket: Ticket | undefined;
     try {
       ticket = admission.enter();
-      let body = await readBody(req, limit, ticket);
-      if (unzip) body = await decompress(unzip, body, limit, ticket);
+      const check = bodyCheck(signal, encoding, limits);
+      const sent = Number.isFinite(declared) ? declared : undefined;
+      let body = await readBody(req, limit, ticket, sent, unzip ? undefined : check);
+      if (unzip) body = await decompress(unzip, body, limit, ticket, ce === 'gzip' || ce === 'x-gzip' ? gzipSizeHint(body) : undefined, check);
       ticket.abortWith(undefined); // past the body: decoding and storing finish, never evicted
       result = await ingest(store, signal, body, encoding, { limits, onCounted: (n) => ticket!.charge(n.values * DECODED_BYTES_PER_VALUE) });
     } catch (e) {

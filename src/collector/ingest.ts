@@ -4,8 +4,9 @@
  */
 import type { Signal } from '../otel/endpoint.js';
 import { Busy } from './admission.js';
+import { atDoublings, type BodyCheck } from './body-buffer.js';
 import { buildIndex, countRecords } from './index-builder.js';
-import { checkJsonLimits, checkJsonSize, checkProtobufLimits, DEFAULT_LIMITS, OverLimit, WireError, type Counts, type DecodeLimits } from './limits.js';
+import { checkJsonLimits, checkJsonSize, checkProtobufLimits, DEFAULT_LIMITS, JsonNodeCounter, OverLimit, WireError, type Counts, type DecodeLimits } from './limits.js';
 import { OtlpJsonError, parseOtlpJson } from './otlp-json.js';
 import { SIGNAL_PROTO, type ExportRequestMsg } from './otlp-proto.js';
 import type { Store } from './store.js';
@@ -94,6 +95,28 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: BodyEncodi
     }
   }
   return { message, bytes, records: countRecords(signal, message) };
+}
+
+/**
+ * The caps, checked on a body while it arrives (http-receiver.ts feeds it every chunk of the body
+ * as sent, or as decompressed): protobuf by the prefix walk at each doubling of the bytes so far,
+ * OTLP/JSON by the node count over each chunk. So a request over a cap is answered after its first
+ * 64 KiB — a decompression bomb never gets to allocate its 64 MiB. Throws OverLimit or BadPayload,
+ * as decodeRequest would for the whole body.
+ */
+export function bodyCheck(signal: Signal, encoding: BodyEncoding, limits: DecodeLimits = DEFAULT_LIMITS): BodyCheck {
+  if (encoding === 'json') {
+    const counter = new JsonNodeCounter(limits);
+    return (chunk) => counter.push(chunk);
+  }
+  return atDoublings((soFar) => {
+    try {
+      checkProtobufLimits(signal, soFar, limits, true);
+    } catch (e) {
+      if (e instanceof WireError) throw new BadPayload(`invalid protobuf ${signal} request: ${e.message}`);
+      throw e;
+    }
+  });
 }
 
 export interface IngestResult {

@@ -151,8 +151,19 @@ function isShortStringKeyValue(body: Uint8Array, pos: number, stop: number): boo
   return body[v] === 0x12 && vlen !== undefined && vlen < 0x80 && v + 2 + vlen === stop && isShortString(body, v + 2, stop);
 }
 
-/** Count a protobuf Export*ServiceRequest against the caps; throws OverLimit or WireError. */
-export function checkProtobufLimits(signal: Signal, body: Uint8Array, limits: DecodeLimits): Counts {
+/** Thrown inside a prefix walk where the bytes received so far end: not an error, the rest is to come. */
+const TRUNCATED = Symbol('truncated');
+
+/**
+ * Count a protobuf Export*ServiceRequest against the caps; throws OverLimit or WireError.
+ *
+ * `prefix`: `body` is only the first bytes of the request (still arriving, or still being
+ * decompressed — http-receiver.ts checks at each doubling of what it holds): the walk stops quietly
+ * where the bytes end, and counts what lies before. Caps are upper bounds, so a prefix over one is
+ * a request over it; a wire error in the prefix is one in the request. So a decompression bomb is
+ * answered when its first few KiB are out, not after 64 MiB.
+ */
+export function checkProtobufLimits(signal: Signal, body: Uint8Array, limits: DecodeLimits, prefix = false): Counts {
   const counts: Counts = { items: 0, values: 0 };
   const maxValues = limits.maxValuesPerRequest;
   const maxItems = limits.maxItemsPerRequest;
@@ -160,11 +171,16 @@ export function checkProtobufLimits(signal: Signal, body: Uint8Array, limits: De
   let values = 0;
   let items = 0;
   let pos = 0;
+  const avail = body.length;
+  const truncated = (what: string): never => {
+    if (prefix && pos >= avail) throw TRUNCATED;
+    throw new WireError(what);
+  };
   const varintSlow = (first: number): number => {
     let v = first & 0x7f;
     for (let shift = 7; shift < 64; shift += 7) {
       const b = body[pos++];
-      if (b === undefined) throw new WireError('truncated varint');
+      if (b === undefined) return truncated('truncated varint');
       v += (b & 0x7f) * 2 ** shift;
       if (b < 0x80) return v;
     }
@@ -177,13 +193,16 @@ export function checkProtobufLimits(signal: Signal, body: Uint8Array, limits: De
     const fields = TYPES[typeId]!;
     let attributes = 0;
     while (pos < end) {
+      if (pos >= avail) truncated('field runs past the end of the body'); // prefix: the rest is to come
       let tag = body[pos++]!;
       if (tag >= 0x80) tag = varintSlow(tag);
       const wire = tag & 7;
+      // field number 0 is no field (protobufjs would read on; 64 MiB of zeros is such a body)
+      if (tag < 8) throw new WireError(`invalid field number 0 at byte ${pos - 1}`);
       const f = fields[tag >>> 3];
       if (wire === 2) {
         let len = body[pos++];
-        if (len === undefined) throw new WireError('truncated varint');
+        if (len === undefined) return truncated('truncated varint');
         if (len >= 0x80) len = varintSlow(len);
         const stop = pos + len;
         if (stop > end) throw new WireError('field runs past the end of its message');
@@ -192,7 +211,9 @@ export function checkProtobufLimits(signal: Signal, body: Uint8Array, limits: De
           if ((values += len >> 3) > maxValues) throw overValues();
           pos = stop;
         } else if (f === NUM_VARINT) {
-          for (; pos < stop; pos++) if (body[pos]! < 0x80 && ++values > maxValues) throw overValues();
+          const have = Math.min(stop, avail); // a prefix: count what is here, the rest when it comes
+          for (; pos < have; pos++) if (body[pos]! < 0x80 && ++values > maxValues) throw overValues();
+          pos = stop;
         } else {
           if (++values > maxValues) throw overValues();
           const kind = f & 3;
@@ -212,7 +233,7 @@ export function checkProtobufLimits(signal: Signal, body: Uint8Array, limits: De
         }
       } else if (wire === 0) {
         const b = body[pos++];
-        if (b === undefined) throw new WireError('truncated varint');
+        if (b === undefined) return truncated('truncated varint');
         if (b >= 0x80) varintSlow(b);
         if (f === NUM_VARINT && ++values > maxValues) throw overValues();
       } else if (wire === 1) {
@@ -223,7 +244,12 @@ export function checkProtobufLimits(signal: Signal, body: Uint8Array, limits: De
       if (pos > end) throw new WireError('field runs past the end of its message');
     }
   };
-  walk(TYPE_ID.get(`${signal}.Request`)!, body.length, 0);
+  try {
+    // a prefix: the request's end is not known yet
+    walk(TYPE_ID.get(`${signal}.Request`)!, prefix ? Infinity : body.length, 0);
+  } catch (e) {
+    if (e !== TRUNCATED) throw e;
+  }
   counts.items = items;
   counts.values = values;
   return counts;
@@ -241,18 +267,39 @@ const ITEM_NAME: Readonly<Record<Signal, string>> = { logs: 'log records', metri
  * make JSON.parse build 21 million objects out of 64 MiB.
  */
 export function checkJsonSize(body: Uint8Array, limits: DecodeLimits): void {
-  const max = 4 * limits.maxValuesPerRequest;
-  let nodes = 0;
-  let inString = false;
-  for (let i = 0; i < body.length; i++) {
-    const b = body[i]!;
-    if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) inString = true;
-    else if (b === 0x7b || b === 0x5b || b === 0x2c) {
-      if (++nodes > max) throw new OverLimit('maxValuesPerRequest', `more than ${max} JSON values (4 × the values cap) in the request`, limits.maxValuesPerRequest);
+  new JsonNodeCounter(limits).push(body);
+}
+
+/** checkJsonSize over a body that arrives in chunks (http-receiver.ts): the same count, resumed. */
+export class JsonNodeCounter {
+  private nodes = 0;
+  private inString = false;
+  /** the chunk ended on a backslash inside a string: the next chunk's first byte is escaped */
+  private escaped = false;
+
+  constructor(private readonly limits: DecodeLimits) {}
+
+  push(chunk: Uint8Array): void {
+    const max = 4 * this.limits.maxValuesPerRequest;
+    let { nodes, inString } = this;
+    let i = 0;
+    if (this.escaped) {
+      i = 1;
+      this.escaped = false;
     }
+    for (; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (inString) {
+        if (b === 0x5c) {
+          if (++i === chunk.length) this.escaped = true; // backslash: skip the escaped byte
+        } else if (b === 0x22) inString = false;
+      } else if (b === 0x22) inString = true;
+      else if (b === 0x7b || b === 0x5b || b === 0x2c) {
+        if (++nodes > max) throw new OverLimit('maxValuesPerRequest', `more than ${max} JSON values (4 × the values cap) in the request`, this.limits.maxValuesPerRequest);
+      }
+    }
+    this.nodes = nodes;
+    this.inString = inString;
   }
 }
 

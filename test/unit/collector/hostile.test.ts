@@ -209,6 +209,34 @@ describe('in-process collector', () => {
     expect((await post(c.httpUrl, '/v1/logs', okLogs('json-after'), JSON_CT)).status).toBe(200);
   });
 
+  it('a bomb is refused from its first KiB: with its gzip trailer broken, still 413 naming the cap (never decompressed to the end)', async () => {
+    const bomb = Buffer.from(gzipSync(emptyLogRecords(31_500_000), { level: 9 }));
+    bomb.fill(0xee, bomb.length - 8); // CRC32 and ISIZE: a decompression to the end would fail its check (400)
+    const r = await post(c.httpUrl, '/v1/logs', bomb, PB_GZ);
+    expect(r.status).toBe(413);
+    expect(decodeStatus(r.body).message).toMatch(/more than 8192 log records.*--max-items-per-request/);
+    // 100 MiB of zeros, gzipped to ~100 KiB: field number 0 in the first KiB is 400, not 413 at 64 MiB
+    const zeros = await post(c.httpUrl, '/v1/logs', gzipSync(Buffer.alloc(100 * MiB), { level: 9 }), PB_GZ);
+    expect(zeros.status).toBe(400);
+    expect(decodeStatus(zeros.body).message).toMatch(/field number 0/);
+  });
+
+  it('an uncompressed body over a cap is answered before the client has sent it all', async () => {
+    const declared = 63 * MiB;
+    const header = Buffer.concat([Buffer.from([0x0a]), varint(declared + 5), Buffer.from([0x12]), varint(declared)]);
+    const sock = connect(c.httpPort, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.on('error', () => {}); // the collector closes the connection after answering
+    const answered = new Promise<string>((res) => sock.once('data', (d) => res(d.toString())));
+    sock.write(`POST /v1/logs HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-protobuf\r\ncontent-length: ${header.length + declared}\r\n\r\n`);
+    sock.write(header);
+    sock.write(Buffer.alloc(256 * 1024, Buffer.from([0x12, 0x00]))); // 131,072 empty records of 31 million, then nothing
+    const first = await Promise.race([answered, new Promise<string>((res) => setTimeout(() => res('no answer within 10 s'), 10_000))]);
+    sock.destroy();
+    expect(first).toMatch(/^HTTP\/1.1 413/);
+    expect((await post(c.httpUrl, '/v1/logs', okLogs('early-after'), JSON_CT)).status).toBe(200);
+  }, 20_000);
+
   it('deeply nested protobuf is 400 and the collector keeps serving', async () => {
     expect((await post(c.httpUrl, '/v1/logs', nestedLogRecord(20), PB)).status).toBe(200);
     const r = await post(c.httpUrl, '/v1/logs', nestedLogRecord(5000), PB);
@@ -242,7 +270,7 @@ describe('in-process collector', () => {
 });
 
 describe('bounded memory across requests', () => {
-  it('32 concurrent decompression bombs: 413 or 503 + Retry-After, RSS bounded, and a well-behaved client gets every record stored', async () => {
+  it('32 concurrent decompression bombs: 413 (records), 400 (zeros) or 503 + Retry-After, RSS bounded, and a well-behaved client gets every record stored', async () => {
     const c = await startChild();
     const zeros = gzipSync(Buffer.alloc(100 * MiB), { level: 9 }); // ~100 KiB → 100 MiB
     const records = gzipSync(emptyLogRecords(31_500_000), { level: 9 });
@@ -266,10 +294,10 @@ describe('bounded memory across requests', () => {
     const answers = await Promise.all(bombs);
     await client;
     if (process.env.CC_OTEL_TEST_VERBOSE) console.log({ statuses: answers.map((a) => a.status).join(' '), peakRssMB: c.peakRssMB(), worstMs });
-    for (const a of answers) {
-      expect([413, 503]).toContain(a.status);
+    answers.forEach((a, i) => {
+      expect([i % 2 ? 400 : 413, 503]).toContain(a.status);
       if (a.status === 503) expect(a.headers['retry-after']).toBeDefined();
-    }
+    });
     expect(c.alive()).toBe(true);
     if (c.peakRssMB()) expect(c.peakRssMB()).toBeLessThan(RSS_CEILING_MB);
     const stored = new Set(storedTags(c.dir.path));
