@@ -82,6 +82,8 @@ for (const [name, contents] of Object.entries(entries)) {
   });
 }
 
+// the OTLP/JSON decoder thread, where json-decoder.ts looks for it (beside the bundle)
+await build({ entryPoints: [join(ROOT, 'src/collector/json-worker.ts')], outfile: join(OUT, 'json-worker.js'), ...NODE_ESM, minify: true });
 const { COLLECTOR_NODE_FLAGS } = await import(join(OUT, 'flags.mjs'));
 
 function runChild(name, argv, nodeFlags = []) {

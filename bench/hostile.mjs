@@ -66,6 +66,8 @@ await build({
   ...NODE_ESM,
   minify: true,
 });
+// the OTLP/JSON decoder thread, where json-decoder.ts looks for it (beside the bundle)
+await build({ entryPoints: [join(ROOT, 'src/collector/json-worker.ts')], outfile: join(OUT, 'json-worker.js'), ...NODE_ESM, minify: true });
 const { COLLECTOR_NODE_FLAGS } = await import(join(OUT, 'flags.mjs'));
 
 // ---- bodies ----
@@ -115,6 +117,9 @@ function varint(n) {
 const field = (tag, content) => Buffer.concat([Buffer.from([tag]), varint(content.length), content]);
 const blowUp = gzipSync(field(0x0a, field(0x12, Buffer.alloc(2 * 31_500_000, Buffer.from([0x12, 0x00])))), { level: 9 });
 const zeros = gzipSync(Buffer.alloc(100 * MiB), { level: 9 });
+// valid, but heavy: 16 MiB of OTLP/JSON (128 records with a 128 KiB body each), stored when acknowledged
+const BIG_JSON_RECORDS = 128;
+const bigJson = Buffer.from(JSON.stringify({ resourceLogs: [{ resource: { attributes: kv({ 'service.name': 'hostile' }) }, scopeLogs: [{ logRecords: Array.from({ length: BIG_JSON_RECORDS }, (_, i) => ({ timeUnixNano: String(Date.now() * 1e6 + i), body: { stringValue: 'x'.repeat(128 * 1024) } })) }] }] }));
 
 // ---- run ----
 const dataDir = mkdtempSync(join(tmpdir(), 'cc-otel-bench-hostile-'));
@@ -184,13 +189,21 @@ const alone = await wellBehaved(SECONDS);
 child.kill('SIGUSR2');
 alone.collectorLoopMs = JSON.parse(await next()).loop;
 const answers = {};
+let bigJsonAcked = 0;
 let stop = false;
 const hostile = (async () => {
   let waves = 0;
   while (!stop) {
     waves++;
-    const wave = [post(blowUp, { 'content-encoding': 'gzip' }, hostileAgent), ...Array.from({ length: 32 }, (_, k) => post(k % 2 ? zeros : blowUp, { 'content-encoding': 'gzip' }, hostileAgent))];
-    for (const r of await Promise.all(wave.map((p) => p.catch((e) => ({ status: `error ${e.code ?? e.message}` }))))) answers[r.status] = (answers[r.status] ?? 0) + 1;
+    const wave = [
+      post(blowUp, { 'content-encoding': 'gzip' }, hostileAgent),
+      ...Array.from({ length: 32 }, (_, k) => post(k % 2 ? zeros : blowUp, { 'content-encoding': 'gzip' }, hostileAgent)),
+      post(bigJson, { 'content-type': 'application/json' }, hostileAgent).then((r) => ((r.json = true), r)),
+    ];
+    for (const r of await Promise.all(wave.map((p) => p.catch((e) => ({ status: `error ${e.code ?? e.message}` }))))) {
+      answers[r.status] = (answers[r.status] ?? 0) + 1;
+      if (r.json && r.status === 200) bigJsonAcked += BIG_JSON_RECORDS;
+    }
   }
   return waves;
 })();
@@ -205,16 +218,18 @@ goodAgent.destroy();
 rmSync(OUT, { recursive: true, force: true });
 rmSync(dataDir, { recursive: true, force: true });
 
-const acknowledged = alone.records + underAttack.records;
+const acknowledged = alone.records + underAttack.records + bigJsonAcked;
 const result = {
   machine: { node: process.version, cores: cpus().length, cpu: cpus()[0]?.model?.trim() },
   batch: BATCH,
   seconds: SECONDS,
   wellBehaved: { alone, underAttack, retryReasons: reasons },
-  hostile: { waves, requests: waves * 33, answers },
+  hostile: { waves, requests: waves * 34, answers, bigJsonOffThread: end.stats.jsonOffThread },
   collector: { peakRssMB: Math.round(end.maxRssMB), storedRecords: end.stats.records, acknowledgedRecords: acknowledged },
-  targets: { peakRssMB: RSS_CEILING_MB },
+  // ~200 ms: the issue's budget for how long one request may hold every other client
+  targets: { peakRssMB: RSS_CEILING_MB, collectorLoopMaxMs: 200 },
 };
+result.withinLoopTarget = Math.max(alone.collectorLoopMs.maxMs, underAttack.collectorLoopMs.maxMs) <= 200; // reported, not failed on: a shared machine's noise
 result.pass = end.maxRssMB < RSS_CEILING_MB && end.stats.records === acknowledged;
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 if (!result.pass) process.exitCode = 1;

@@ -30,4 +30,5 @@ const hotJs = hot.outputFiles.find((f) => f.path.endsWith('hot.cjs'));
 if (/\bimport\(/.test(hotJs.text)) throw new Error('dist/hot.cjs must not contain import(): see bin/cc-otel.js');
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/hot.cjs', `//cc-otel-build:${createHash('sha256').update(hotJs.contents).digest('hex').slice(0, 16)}\n${hotJs.text}`);
-await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
+// The OTLP/JSON decoder thread (src/collector/json-decoder.ts) is an entry of its own: a Worker runs a file.
+await build({ ...common, entryPoints: { cli: 'src/cli.ts', 'chunks/json-worker': 'src/collector/json-worker.ts' }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });

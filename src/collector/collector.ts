@@ -18,6 +18,7 @@ import { Admission, DEFAULT_INFLIGHT, type InflightLimits } from './admission.js
 import { startGrpcReceiver, type GrpcReceiver } from './grpc-receiver.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { createHttpHandler, DEFAULT_MAX_BODY_BYTES } from './http-receiver.js';
+import { JsonDecoder } from './json-decoder.js';
 import { listSegments, segmentBytes, STATE_FILE, Store, type DiskState, type StoreEvent } from './store.js';
 import { defaultMaxDisk, formatBytes, formatDuration, freeBytes } from './disk-budget.js';
 
@@ -70,6 +71,8 @@ export interface CollectorStats {
   segment: number;
   lastRequestAt: number | undefined;
   disk: DiskState;
+  /** OTLP/JSON requests converted on the decoder thread (json-decoder.ts) */
+  jsonOffThread: number;
 }
 
 export interface CollectorState {
@@ -149,6 +152,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     segment: 0,
     lastRequestAt: undefined,
     disk: { usedBytes: 0, maxDiskBytes: undefined, retainMs: undefined, full: undefined, dropped: { segments: 0, bytes: 0, lastAt: undefined } },
+    jsonOffThread: 0,
   };
   const now = opts.now ?? Date.now;
   const onRequest = (e: { signal: Signal | undefined; status: number; records: number }) => {
@@ -197,7 +201,8 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
   if (maxDiskBytes !== undefined && store.usedBytes() >= maxDiskBytes) {
     log(`the data dir already holds its --max-disk cap: every request gets 503 / UNAVAILABLE until there is room (raise --max-disk, set --retain, or remove old segments)`);
   }
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, limits, admission, onRequest }));
+  const json = new JsonDecoder(log);
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, limits, admission, json, onRequest }));
   let grpc: GrpcReceiver | undefined;
   let httpPort: number;
   const wanted = opts.httpPort ?? DEFAULT_HTTP_PORT;
@@ -252,7 +257,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     grpcPort: grpc?.port,
     dataDir: opts.dataDir,
     httpUrl: `http://${urlHost}:${httpPort}`,
-    stats: () => ({ ...stats, bySignal: { ...stats.bySignal }, bytes: store.stats.bytes, segment: store.stats.segment, disk: store.diskState() }),
+    stats: () => ({ ...stats, bySignal: { ...stats.bySignal }, bytes: store.stats.bytes, segment: store.stats.segment, disk: store.diskState(), jsonOffThread: json.offThread }),
     sweep: () => store.sweep(),
     close: () =>
       (closing ??= (async () => {
@@ -264,6 +269,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
         const force = setTimeout(() => server.closeAllConnections(), 5000);
         await Promise.all([httpClosed, grpc?.close()]);
         clearTimeout(force);
+        await json.close();
         await store.close();
         if (opts.writeState !== false) {
           try {

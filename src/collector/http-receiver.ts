@@ -16,6 +16,7 @@ import type { Signal } from '../otel/endpoint.js';
 import { Admission, Busy, DECODED_BYTES_PER_VALUE, DEFAULT_INFLIGHT, type Ticket } from './admission.js';
 import { BodyBuffer, gzipSizeHint, type BodyCheck } from './body-buffer.js';
 import { BadPayload, bodyCheck, ingest, type BodyEncoding } from './ingest.js';
+import type { JsonDecoder } from './json-decoder.js';
 import { DEFAULT_LIMITS, OverLimit, type DecodeLimits } from './limits.js';
 import { encodeStatus, GRPC_CODE, SIGNAL_PROTO } from './otlp-proto.js';
 import type { Store } from './store.js';
@@ -170,6 +171,8 @@ export interface HttpReceiverOptions extends HttpReceiverEvents {
   limits?: DecodeLimits;
   /** shared with the gRPC receiver: one budget for the process */
   admission?: Admission;
+  /** large OTLP/JSON bodies are converted on its thread (default: in place) */
+  json?: JsonDecoder;
 }
 
 export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
@@ -191,17 +194,26 @@ export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}):
     const contentType = mediaType(req.headers['content-type']);
     const replyEncoding: BodyEncoding = encodingOf(contentType) ?? (/json/.test(String(req.headers.accept ?? '')) ? 'json' : 'protobuf');
     const fail = (status: number, message: string, extra: Record<string, string> = {}) => {
-      // Unread body (refused early: a cap, the budget, a bad prefix): answer now, and read the rest
-      // to nowhere so the client, still sending, gets the answer rather than EPIPE, and the
-      // connection stays usable. Up to the body limit: a body that declares more, or has no length
-      // and sends more, is cut off.
+      // Unread body (refused early: a cap, the budget, a bad prefix): what was read is dropped now
+      // and the request leaves the budget, but the answer waits until the client has sent the rest
+      // (read to nowhere): answering, then closing, while it still sends would cut it off with EPIPE
+      // before it reads the answer (RFC 9112 §9.6). A body that declares more than the limit, or
+      // has no length and sends more, is cut off.
       if (!req.complete) {
         const declaredLength = Number(req.headers['content-length']);
-        if (!(declaredLength <= limit)) extra = { ...extra, connection: 'close' };
-        let drained = 0;
-        req.on('data', (c: Buffer) => {
-          if ((drained += c.length) > limit) req.socket.destroy();
-        });
+        if (declaredLength <= limit) {
+          let drained = 0;
+          req.on('data', (c: Buffer) => {
+            if ((drained += c.length) > limit) req.socket.destroy();
+          });
+          req.once('end', () => {
+            sendStatus(res, status, replyEncoding, message, extra);
+            opts.onRequest?.({ signal, status, records: 0 });
+          });
+          req.resume();
+          return;
+        }
+        extra = { ...extra, connection: 'close' };
         req.resume();
       }
       sendStatus(res, status, replyEncoding, message, extra);
@@ -226,7 +238,8 @@ export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}):
       let body = await readBody(req, limit, ticket, sent, unzip ? undefined : check);
       if (unzip) body = await decompress(unzip, body, limit, ticket, ce === 'gzip' || ce === 'x-gzip' ? gzipSizeHint(body) : undefined, check);
       ticket.abortWith(undefined); // past the body: decoding and storing finish, never evicted
-      result = await ingest(store, signal, body, encoding, { limits, onCounted: (n) => ticket!.charge(n.values * DECODED_BYTES_PER_VALUE) });
+      // the body is a BodyBuffer's own memory: the JSON decoder thread may take it
+      result = await ingest(store, signal, body, encoding, { limits, json: opts.json, transferBody: true, onCounted: (n) => ticket!.charge(n.values * DECODED_BYTES_PER_VALUE) });
     } catch (e) {
       if (e instanceof HttpError) return fail(e.status, e.message);
       if (e instanceof BadPayload) return fail(400, e.message);

@@ -6,6 +6,7 @@ import type { Signal } from '../otel/endpoint.js';
 import { Busy } from './admission.js';
 import { atDoublings, type BodyCheck } from './body-buffer.js';
 import { buildIndex, countRecords } from './index-builder.js';
+import type { JsonDecoder } from './json-decoder.js';
 import { checkJsonLimits, checkJsonSize, checkProtobufLimits, DEFAULT_LIMITS, JsonNodeCounter, OverLimit, WireError, type Counts, type DecodeLimits } from './limits.js';
 import { OtlpJsonError, parseOtlpJson } from './otlp-json.js';
 import { SIGNAL_PROTO, type ExportRequestMsg } from './otlp-proto.js';
@@ -62,6 +63,10 @@ export interface DecodeOptions {
   limits?: DecodeLimits;
   /** told the counts before the decode allocates (admission.ts charges the decoded form); may throw */
   onCounted?(counts: Counts): void;
+  /** converts large OTLP/JSON bodies off the event loop (json-decoder.ts); without it, in place */
+  json?: JsonDecoder;
+  /** the body's memory is the caller's alone: the JSON decoder may take it (no copy) */
+  transferBody?: boolean;
 }
 
 /** Decode one request, after checking it against the caps (limits.ts): throws BadPayload or OverLimit. */
@@ -124,9 +129,26 @@ export interface IngestResult {
   stored: boolean;
 }
 
+/**
+ * decodeRequest, with OTLP/JSON converted to protobuf by `opts.json` (off the event loop for large
+ * bodies), then decoded as a protobuf request is.
+ */
+export async function decodeRequestAsync(signal: Signal, body: Buffer, encoding: BodyEncoding, opts: DecodeOptions = {}): Promise<Decoded> {
+  if (encoding !== 'json' || !opts.json) return decodeRequest(signal, body, encoding, opts);
+  const { bytes, counts } = await opts.json.encode(signal, body, opts.limits ?? DEFAULT_LIMITS, opts.transferBody);
+  opts.onCounted?.(counts);
+  let message: ExportRequestMsg;
+  try {
+    message = SIGNAL_PROTO[signal].request.decode(bytes);
+  } catch (e) {
+    throw new BadPayload(`invalid OTLP/JSON ${signal} request: ${(e as Error).message}`); // not expected: we encoded it
+  }
+  return { message, bytes, records: countRecords(signal, message) };
+}
+
 /** Decode and store one request. Resolves after the data is durable; throws BadPayload, OverLimit or a store error. */
 export async function ingest(store: Store, signal: Signal, body: Buffer, encoding: BodyEncoding, opts: DecodeOptions = {}): Promise<IngestResult> {
-  const d = decodeRequest(signal, body, encoding, opts);
+  const d = await decodeRequestAsync(signal, body, encoding, opts);
   // An empty request is a success with nothing to keep (the spec asks servers to accept it).
   if (d.records === 0) return { records: 0, stored: false };
   await store.append(signal, d.bytes, (dict, receivedAt) => buildIndex(signal, d.message, dict, receivedAt));

@@ -54,6 +54,13 @@ export class OverLimit extends Error {
   ) {
     super(`${what} (the limit is ${limit}; raise it with ${LIMIT_FLAGS[cap]})`);
   }
+
+  /** The same error, rebuilt from its cap and message (it crossed a thread: json-job.ts). */
+  static withMessage(cap: keyof DecodeLimits, message: string): OverLimit {
+    const e = new OverLimit(cap, '', 0);
+    e.message = message;
+    return e;
+  }
 }
 
 /** The wire format is broken in a way the walk noticed (→ 400, like protobufjs' own errors). */
