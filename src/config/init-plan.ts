@@ -14,6 +14,7 @@ import { INIT_FIELD_FLAGS, kebab } from './init-flags.js';
 import type { PresetField } from '../backends/types.js';
 import { buildTelemetry, DEFAULT_KEY_REFS } from '../otel/build-env.js';
 import { describeUnparsedRef, REF_FORMS, tryParseKeyRef } from '../secrets/refs.js';
+import { quoteArg } from '../claude/quote-arg.js';
 import { userDirs } from './dirs.js';
 import { parseConfigText, type LoadedConfig, type Source } from './load.js';
 import { PROJECT_FILE } from './project-file.js';
@@ -51,6 +52,8 @@ export interface InitTarget {
   exists: boolean;
   /** the user config dir (where a key's .env goes) */
   userConfigDir: string;
+  /** where init runs: a project file above it needs install's --project-dir */
+  cwd?: string;
 }
 
 export interface InitPlan {
@@ -196,7 +199,9 @@ function nextSteps(preset: Preset, config: Config, target: InitTarget): { next: 
         : `the key is read at run time from ${refs.join(', ')}: export CC_OTEL_API_KEY, or put CC_OTEL_API_KEY=<key> in ${join(target.userConfigDir, '.env')} (chmod 600)`,
     );
   }
-  next.push(project ? 'cc-otel install --scope project' : 'cc-otel install');
+  const root = dirname(target.path);
+  const away = project && target.cwd !== undefined && resolve(target.cwd) !== root;
+  next.push(project ? `cc-otel install --scope project${away ? ` --project-dir ${quoteArg(root)}` : ''}` : 'cc-otel install');
   next.push('cc-otel verify');
   if (project) notes.push(`commit ${PROJECT_FILE} with .claude/settings.json; teammates run \`cc-otel trust\` once after cloning (you need not: init trusted it for you)`);
   return { next, notes };
@@ -262,7 +267,7 @@ export function initTarget(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
       });
     path = join(gitRoot(cwd, ctx.homeDir) ?? cwd, PROJECT_FILE);
   }
-  return { scope, path, exists: lstatSync(path, { throwIfNoEntry: false }) !== undefined, userConfigDir };
+  return { scope, path, exists: lstatSync(path, { throwIfNoEntry: false }) !== undefined, userConfigDir, cwd: ctx.cwd };
 }
 
 /** On a terminal: what init asks for when a flag is missing (the backend, then its required fields). */

@@ -157,7 +157,9 @@ describe('initTarget, project scope', () => {
     expect(target.path).toBe(join(root, 'home/src/app/.cc-otel.json'));
     const plan = planInit({ backend: 'local', team: 'web' }, target);
     expect(plan).toMatchObject({ scope: 'project', mode: 0o644, trust: true });
-    expect(plan.next).toEqual(['cc-otel collect --detach', 'cc-otel install --scope project', 'cc-otel verify']);
+    // install writes .claude/settings.json in the current directory unless told the project root.
+    expect(plan.next).toEqual(['cc-otel collect --detach', `cc-otel install --scope project --project-dir ${join(root, 'home/src/app')}`, 'cc-otel verify']);
+    expect(planInit({ backend: 'local' }, initTarget(ctxFor(root, join(root, 'home/src/app')), 'project')).next[1]).toBe('cc-otel install --scope project');
     expect(plan.notes.join('\n')).toContain('teammates run `cc-otel trust`');
   });
 
