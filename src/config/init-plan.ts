@@ -18,7 +18,8 @@ import { quoteArg } from '../claude/quote-arg.js';
 import { userDirs } from './dirs.js';
 import { parseConfigText, type LoadedConfig, type Source } from './load.js';
 import { PROJECT_FILE } from './project-file.js';
-import { CONFIG_FIELDS, type Config } from './schema.js';
+import { CONFIG_FIELDS, validateConfig, type Config } from './schema.js';
+import { CC_OTEL_INPUTS } from '../otel/vars.js';
 
 export type InitScope = 'user' | 'project';
 export { INIT_FIELD_FLAGS, type InitFieldFlag } from './init-flags.js';
@@ -274,23 +275,57 @@ export function initTarget(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
 export type Ask = (question: string) => Promise<string>;
 
 /**
- * Fill `input` by asking (a TTY only: the command decides). Re-asks on an answer that is not one of
- * the choices; an empty answer to a required question asks again, three times at most.
+ * What is wrong with `answer` for `field` (with the answers so far), or undefined: the schema's
+ * check of the value, the field's choices, and the preset's own checks that name that field
+ * (grafana-cloud's numeric instanceId, its /otlp endpoint). Everything else is planInit's.
+ */
+function answerProblem(preset: Preset, f: PresetField, answer: string, soFar: InitInput): string | undefined {
+  if (f.choices && !f.choices.includes(answer)) return `"${answer}" is not one of ${f.choices.join(', ')}`;
+  let value: unknown = answer;
+  if (CONFIG_FIELDS[f.name]?.type === 'stringMap') {
+    try {
+      value = parseMap(flagOf(f.name), answer);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  const schema = validateConfig({ [f.name]: value }).problems[0];
+  if (schema) return `${schema.key}: ${schema.message}`;
+  const pcfg = { ...(soFar.fields ?? {}), [f.name]: value } as PresetConfig;
+  try {
+    return (preset.validate?.(pcfg) ?? []).find((p) => p.startsWith(f.name) || p.startsWith(`"${f.name}"`));
+  } catch {
+    return undefined; // another field (a flag) is malformed: planInit names it
+  }
+}
+
+/**
+ * Fill `input` by asking (a TTY only: the command decides). Re-asks, saying why, after an answer
+ * that is not a choice or not a valid value; three tries per question.
  */
 export async function askMissing(input: InitInput, ask: Ask): Promise<InitInput> {
   const out: InitInput = { ...input, fields: { ...input.fields } };
-  const askUntil = async (question: string, ok: (a: string) => boolean): Promise<string> => {
+  const askUntil = async (question: string, problem: (a: string) => string | undefined): Promise<string> => {
+    let why: string | undefined;
     for (let tries = 0; tries < 3; tries++) {
-      const a = (await ask(question)).trim();
-      if (a && ok(a)) return a;
+      const a = (await ask(why ? `${why}\n${question}` : question)).trim();
+      why = a ? problem(a) : 'an answer is needed';
+      if (!why) return a;
     }
-    throw new CcOtelError('USAGE', `no valid answer to: ${question.trim()}`, { hint: 'pass it as a flag instead (see cc-otel init --help)' });
+    throw new CcOtelError('USAGE', `no valid answer to: ${question.trim()}${why ? ` (${why})` : ''}`, { hint: 'pass it as a flag instead (see cc-otel init --help)' });
   };
-  if (out.backend === undefined) out.backend = await askUntil(`backend (${PRESET_NAMES.join(', ')}): `, (a) => getPreset(a) !== undefined);
+  if (out.backend === undefined) out.backend = await askUntil(`backend (${PRESET_NAMES.join(', ')}): `, (a) => (getPreset(a) ? undefined : `unknown backend "${a}"`));
   const preset = requireInitPreset(out.backend);
   for (const f of missingFields(preset, out)) {
-    const v = await askUntil(`${preset.name} ${f.name} — ${fieldFormat(f)}: `, (a) => !f.choices || f.choices.includes(a));
+    const v = await askUntil(`${preset.name} ${f.name} — ${fieldFormat(f)}: `, (a) => answerProblem(preset, f, a, out));
     out.fields = { ...out.fields, [f.name]: v };
   }
   return out;
+}
+
+/** CC_OTEL_* variables set here that override what the file sets (precedence 2 over 3 and 4). */
+export function envOverrides(env: Context['env'], config: Config): string[] {
+  return CC_OTEL_INPUTS.filter((i) => i.configKey && env[i.name] && Object.hasOwn(config, i.configKey.split('.')[0] ?? '')).map(
+    (i) => `${i.name} is set in this environment and overrides the file's "${i.configKey}" wherever it is set`,
+  );
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PRESETS, PRESET_NAMES } from '../../../src/backends/index.js';
 import type { PresetConfig } from '../../../src/backends/types.js';
-import { askMissing, buildInitConfig, gitRoot, INIT_FIELD_FLAGS, initTarget, planInit, type InitInput } from '../../../src/config/init-plan.js';
+import { askMissing, buildInitConfig, envOverrides, gitRoot, INIT_FIELD_FLAGS, initTarget, planInit, type InitInput } from '../../../src/config/init-plan.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { makeContext } from '../../../src/context.js';
 import { CcOtelError } from '../../../src/errors.js';
@@ -148,6 +148,16 @@ describe('planInit, refusals', () => {
   });
 });
 
+describe('envOverrides', () => {
+  it('names the CC_OTEL_* variables that override a key the file sets', () => {
+    const config = { backend: 'local', team: 'platform' };
+    expect(envOverrides({ CC_OTEL_BACKEND: 'honeycomb', CC_OTEL_ORG: 'acme', CC_OTEL_TEAM: '' }, config)).toEqual([
+      'CC_OTEL_BACKEND is set in this environment and overrides the file\'s "backend" wherever it is set',
+    ]);
+    expect(envOverrides({}, config)).toEqual([]);
+  });
+});
+
 describe('initTarget, project scope', () => {
   it('is .cc-otel.json at the git root, from a subdirectory', () => {
     const root = tmp({ 'home/src/app/.git/HEAD': 'ref: refs/heads/main\n', 'home/src/app/pkg/web/.keep': '' });
@@ -185,8 +195,24 @@ describe('askMissing (a terminal)', () => {
     expect(input).toMatchObject({ backend: 'signoz-cloud', fields: { region: 'eu' }, team: 'platform' });
     expect(asked).toHaveLength(4);
     expect(asked[0]).toContain('local, otlp, signoz-cloud');
+    expect(asked[1]).toMatch(/^unknown backend "splunk"\nbackend \(/);
     expect(asked[2]).toContain('region — one of us, eu, in');
+    expect(asked[3]).toMatch(/^"mars" is not one of us, eu, in\nsignoz-cloud region/);
     expect(buildInitConfig(input, '/cfg').config).toEqual({ backend: 'signoz-cloud', region: 'eu', team: 'platform' });
+  });
+
+  it('re-asks, saying why, after a value the loader or the preset would refuse', async () => {
+    const answers = ['otlp-gateway-prod-eu-west-2.grafana.net/otlp', 'https://otlp-gateway-prod-eu-west-2.grafana.net', 'https://otlp-gateway-prod-eu-west-2.grafana.net/otlp', 'abc', '123456'];
+    const asked: string[] = [];
+    const input = await askMissing({ backend: 'grafana-cloud' }, async (q) => {
+      asked.push(q);
+      return answers.shift() ?? '';
+    });
+    expect(input.fields).toEqual({ endpoint: 'https://otlp-gateway-prod-eu-west-2.grafana.net/otlp', instanceId: '123456' });
+    expect(asked[1]).toMatch(/^endpoint: must be an http\(s\) URL, got "otlp-gateway-prod-eu-west-2.grafana.net\/otlp" without a scheme/);
+    expect(asked[2]).toMatch(/^endpoint must be the gateway base ending in \/otlp/);
+    expect(asked[4]).toMatch(/^instanceId "abc" should be the numeric stack instance ID/);
+    expect(buildInitConfig(input, '/cfg').config).toMatchObject({ backend: 'grafana-cloud', instanceId: '123456' });
   });
 
   it('asks nothing when the flags are complete, and gives up after three empty answers', async () => {
