@@ -143,6 +143,8 @@ export function buildInitConfig(input: InitInput, userConfigDir: string): { pres
     throw new CcOtelError('USAGE', `backend ${preset.name} needs ${missing.map((f) => `${flagOf(f.name)} (${fieldFormat(f)})`).join('; ')}`, {
       hint: `e.g. cc-otel init --backend ${preset.name} ${missing.map((f) => `${flagOf(f.name)} ${f.choices?.[0] ?? '…'}`).join(' ')}; on a terminal, init asks for them`,
     });
+  if (input.key?.length && preset.key === 'none')
+    throw new CcOtelError('USAGE', `--key: backend ${preset.name} sends no key`, { hint: `leave --key out (to authenticate to an OTLP endpoint, use --backend otlp --header authorization --header-value "Bearer {key}" --key …)` });
   if (input.key) {
     const problem = keyRefProblems(input.key, userConfigDir);
     if (problem) throw problem;

@@ -111,6 +111,7 @@ describe('planInit, refusals', () => {
     ['a dataset for an unknown signal', { backend: 'axiom', fields: { datasets: 'spans=x' } }, /--datasets \(datasets.spans\): unknown key/],
     ['a datasets value that is not pairs', { backend: 'axiom', fields: { datasets: 'cc-traces' } }, /--datasets: "cc-traces" is not NAME=VALUE/],
     ['grafana without /otlp', { backend: 'grafana-cloud', fields: { endpoint: 'https://otlp-gateway-prod-eu-west-2.grafana.net', instanceId: '1' } }, /must be the gateway base ending in \/otlp/],
+    ['a key for a backend that sends none', { backend: 'local', key: ['env:X'] }, /--key: backend local sends no key/],
     ['a protocol the backend refuses', { backend: 'datadog', protocol: 'grpc' }, /datadog does not accept protocol grpc/],
   ] as Array<[string, InitInput, RegExp]>)('%s', (_what, input, message) => {
     expect(usageError(() => buildInitConfig(input, '/cfg')).message).toMatch(message);
