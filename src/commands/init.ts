@@ -87,7 +87,7 @@ async function runInit(o: InitOptions, ctx: Context): Promise<void> {
   }
   const plan = core.planInit(input, target, { force: o.force === true });
   const warnings: string[] = core.envOverrides(ctx.env, plan.config);
-  if (plan.scope === 'user' && ctx.env.CC_OTEL_CONFIG) warnings.push(`CC_OTEL_CONFIG is set (${ctx.env.CC_OTEL_CONFIG}): cc-otel reads only that file while it is; unset it to use ${plan.path}`);
+  if (ctx.env.CC_OTEL_CONFIG) warnings.push(`CC_OTEL_CONFIG is set (${ctx.env.CC_OTEL_CONFIG}): cc-otel reads only that file while it is; unset it to use ${plan.path}`);
   if (plan.scope === 'project' && ctx.env.CC_OTEL_PROJECT_CONFIG === 'ignore') warnings.push(`CC_OTEL_PROJECT_CONFIG=ignore: project files are ignored here, ${plan.path} included`);
 
   let trusted = false;
