@@ -19,6 +19,7 @@ import { define as defineUninstall } from './commands/uninstall.js';
 import { define as defineStatus } from './commands/status.js';
 import { define as defineFlush } from './commands/flush.js';
 import { define as defineTrust } from './commands/trust.js';
+import { define as defineInit } from './commands/init.js';
 
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
@@ -43,6 +44,7 @@ Configuration: ~/.config/cc-otel/config.json (user), .cc-otel.json (project, onc
 CC_OTEL_* variables, flags.
 Docs: README.md and docs/ in the package.`,
     );
+  defineInit(program, getCtx);
   defineEnv(program, getCtx);
   defineCache(program, getCtx);
   defineExec(program, getCtx);

@@ -11,8 +11,8 @@ interface EnvOptions extends ConfigFlagValues {
 }
 
 export const NOT_CONFIGURED_HINT =
-  'create ~/.config/cc-otel/config.json (or a project .cc-otel.json, then `cc-otel trust`), e.g. {"backend":"local"} for `cc-otel collect`, ' +
-  'or {"backend":"signoz-cloud","region":"eu","key":["env:SIGNOZ_KEY"]}; or set CC_OTEL_BACKEND. See the README, "Configuration".';
+  'run `cc-otel init --backend <name>` (e.g. `cc-otel init --backend local` for `cc-otel collect`; `--scope project` for a .cc-otel.json), ' +
+  'or create ~/.config/cc-otel/config.json yourself, e.g. {"backend":"signoz-cloud","region":"eu","key":["env:SIGNOZ_KEY"]}; or set CC_OTEL_BACKEND. See the README, "Configuration".';
 
 export function define(program: Command, getCtx: () => Context): void {
   addConfigFlags(
