@@ -137,8 +137,21 @@ function reinstallFix(scope: EnvSource): string {
   return `re-run \`cc-otel install${scope === 'user' ? '' : ` --scope ${scope}`}\``;
 }
 
-async function attributeFindings(v: VerifyContext, env: SettingsStatus['env'], tele: EffectiveEnvEntry, details: Record<string, unknown>): Promise<Finding[]> {
+/**
+ * The fix for a variable Claude Code gets from `entry` that is not what cc-otel's config says: in a
+ * file cc-otel installed into, re-run that install (that scope, not the default user one); in a
+ * file of someone else's, the value is theirs to remove — a re-install elsewhere cannot beat it.
+ */
+function varFix(settings: SettingsStatus, key: string, entry: EffectiveEnvEntry | undefined): string {
+  if (!entry) return INSTALL_FIX;
+  if (entry.source === 'process') return reinstallFix('process');
+  const ours = settings.installs.some((i) => i.path === entry.path && i.source === entry.source && i.envKeys.includes(key));
+  return ours ? reinstallFix(entry.source) : `remove ${key} from ${whereOf(entry)} (cc-otel did not install there), or set it there to cc-otel's value (\`cc-otel env\`)`;
+}
+
+async function attributeFindings(v: VerifyContext, settings: SettingsStatus, tele: EffectiveEnvEntry, details: Record<string, unknown>): Promise<Finding[]> {
   const { plan, loaded } = needPlan(v);
+  const env = settings.env;
   const findings: Finding[] = [];
   const ra = env.OTEL_RESOURCE_ATTRIBUTES;
   // Where Claude Code gets its attributes from: the scope with OTEL_RESOURCE_ATTRIBUTES, or (none set) the one that turned telemetry on.
@@ -152,7 +165,7 @@ async function attributeFindings(v: VerifyContext, env: SettingsStatus['env'], t
     const parsed = await parseWithSdk(ra.value);
     details.resourceAttributes = parsed.attributes;
     if (parsed.discarded) {
-      findings.push({ level: 'fail', message: `OTEL_RESOURCE_ATTRIBUTES from ${whereOf(ra)} is discarded whole by the OpenTelemetry SDK: ${parsed.reason ?? 'parse error'}`, fix: `${reinstallFix(ra.source)} (it percent-encodes every value)` });
+      findings.push({ level: 'fail', message: `OTEL_RESOURCE_ATTRIBUTES from ${whereOf(ra)} is discarded whole by the OpenTelemetry SDK: ${parsed.reason ?? 'parse error'}`, fix: `${varFix(settings, 'OTEL_RESOURCE_ATTRIBUTES', ra)} (cc-otel percent-encodes every value)` });
       return findings;
     }
     got = parsed.attributes;
@@ -191,7 +204,7 @@ async function attributeFindings(v: VerifyContext, env: SettingsStatus['env'], t
     const wants = rest.map((k) => `${shownAs(k, plan.resourceAttributes)} (${plan.attributeSources[k] ?? 'config'})`).join(', ');
     findings.push(
       ra
-        ? { level: 'warn', message: `resource attributes ${rest.join(', ')} differ from cc-otel's config: Claude Code sends ${rest.map((k) => shownAs(k, got)).join(', ')} (OTEL_RESOURCE_ATTRIBUTES from ${whereOf(ra)}), the config says ${wants}`, fix: reinstallFix(ra.source) }
+        ? { level: 'warn', message: `resource attributes ${rest.join(', ')} differ from cc-otel's config: Claude Code sends ${rest.map((k) => shownAs(k, got)).join(', ')} (OTEL_RESOURCE_ATTRIBUTES from ${whereOf(ra)}), the config says ${wants}`, fix: varFix(settings, 'OTEL_RESOURCE_ATTRIBUTES', ra) }
         : { level: 'warn', message: `no OTEL_RESOURCE_ATTRIBUTES: ${rest.join(', ')} ${rest.length === 1 ? 'is' : 'are'} not sent (the config says ${wants})`, fix: reinstallFix(tele.source) },
     );
   }
@@ -264,7 +277,7 @@ const telemetryCheck: Check = {
         findings.push({
           level: 'fail',
           message: `${s}: Claude Code uses ${se.protocol} (${se.protocolVar} from ${whereOf(env[se.protocolVar ?? ''])}), cc-otel's config says ${plan.protocol} — the probe tested ${plan.protocol}`,
-          fix: `re-run \`cc-otel install\`, or remove ${se.protocolVar} from ${whereOf(env[se.protocolVar ?? ''])}`,
+          fix: varFix(settings, se.protocolVar ?? '', env[se.protocolVar ?? '']),
         });
       if (!se.endpoint) {
         findings.push({ level: 'fail', message: `${s}: no endpoint set — Claude Code would export to localhost`, fix: INSTALL_FIX });
@@ -277,11 +290,13 @@ const telemetryCheck: Check = {
         findings.push({
           level: 'fail',
           message: `${s}: Claude Code exports to ${se.endpoint} (${se.endpointVar} from ${from}), but cc-otel's config — and this probe — use ${plan.endpoints[s] ?? 'nothing'}`,
-          fix: `re-run \`cc-otel install\`, or remove ${se.endpointVar} from ${from}`,
+          fix: varFix(settings, se.endpointVar ?? '', env[se.endpointVar ?? '']),
         });
       if (!findings.slice(before).some((f) => f.level === 'fail') && se.protocol === plan.protocol) exported.push(s);
     }
-    if (envFileNote && findings.some((f) => f.level === 'fail')) findings.push({ level: 'fail', message: envFileNote, fix: INSTALL_FIX });
+    // The env-file note explains; it adds no fix of its own to the failure it sits beside.
+    const firstFailFix = findings.find((f) => f.level === 'fail')?.fix;
+    if (envFileNote && firstFailFix) findings.push({ level: 'fail', message: envFileNote, fix: firstFailFix });
 
     if (exported.includes('metrics')) {
       const tv = flat.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
@@ -290,11 +305,15 @@ const telemetryCheck: Check = {
       findings.push(...lint.map((f) => ({ ...f, message: `${f.message} (${from})` })));
       const eff = tv ?? 'delta';
       if (!lint.length && eff !== plan.temporality)
-        findings.push({ level: 'warn', message: `Claude Code sends ${eff} metrics (${from}), the probe sent ${plan.temporality}`, fix: 're-run `cc-otel install`' });
+        findings.push({
+          level: 'warn',
+          message: `Claude Code sends ${eff} metrics (${from}), the probe sent ${plan.temporality}`,
+          fix: tv === undefined ? reinstallFix(tele.source) : varFix(settings, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE),
+        });
     }
 
     // Resource attributes as Claude Code's SDK will read them; compare what the config sets (not detected values).
-    findings.push(...(await attributeFindings(v, env, tele, details)));
+    findings.push(...(await attributeFindings(v, settings, tele, details)));
 
     // Content switched on in settings while cc-otel's config has it off: exported content the user may not expect.
     const contentOn: string[] = [];
@@ -563,14 +582,14 @@ const hookCheck: Check = {
       };
     for (const h of hooks) {
       if (h.matcher !== null && !h.matcher.split('|').includes('startup') && h.matcher !== '*')
-        findings.push({ level: 'warn', message: `matcher "${h.matcher}" in ${h.path}: the hook does not run when a session starts`, fix: 're-run `cc-otel install` (matcher startup|resume|clear|compact)' });
+        findings.push({ level: 'warn', message: `matcher "${h.matcher}" in ${h.path}: the hook does not run when a session starts`, fix: `${reinstallFix(h.source)} (matcher startup|resume|clear|compact)` });
       const words = commandWords(h.command);
       const at = words.indexOf('hook');
       for (const w of words.slice(0, at > 0 ? at : words.length)) {
         if (!isAbsolute(w) && !w.startsWith('~/')) continue;
         const p = expandPath(w, v);
         if (!existsSync(p))
-          findings.push({ level: 'fail', message: `the hook in ${h.path} runs ${p}, which does not exist (cc-otel moved or was uninstalled?)`, fix: 're-run `cc-otel install` from the cc-otel you use now' });
+          findings.push({ level: 'fail', message: `the hook in ${h.path} runs ${p}, which does not exist (cc-otel moved or was uninstalled?)`, fix: `${reinstallFix(h.source)} from the cc-otel you use now` });
       }
     }
     const first = hooks[0]!;

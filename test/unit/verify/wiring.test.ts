@@ -114,6 +114,17 @@ describe("Claude Code's own telemetry", () => {
     expect(textOf(t)).toContain(
       `logs: Claude Code exports to https://api.eu1.honeycomb.io/v1/logs (OTEL_EXPORTER_OTLP_LOGS_ENDPOINT from local settings ${join(w.proj, '.claude', 'settings.local.json')}), but cc-otel's config — and this probe — use https://api.honeycomb.io/v1/logs`,
     );
+    // Not cc-otel's file: re-running the (user-scope) install could not beat it; the value there is the fix.
+    expect(t.fix).toBe(`remove OTEL_EXPORTER_OTLP_LOGS_ENDPOINT from local settings ${join(w.proj, '.claude', 'settings.local.json')} (cc-otel did not install there), or set it there to cc-otel's value (\`cc-otel env\`)`);
+  });
+
+  it("an endpoint that differs in cc-otel's own project-scope install: the fix is that install, at that scope", async () => {
+    const w = world();
+    w.write({ 'proj/.claude/settings.json': JSON.stringify(installed(w, { env: { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'https://api.eu1.honeycomb.io/v1/logs' } })) });
+    const r = await w.verify(WIRING);
+    const t = byId(r, 'claude.telemetry');
+    expect(t.status).toBe('fail');
+    expect(t.fix).toBe('re-run `cc-otel install --scope project`');
   });
 
   it('managed settings win over the user install', async () => {
