@@ -132,7 +132,7 @@ export async function resolveKey(ctx: Context, opts: ChainOptions): Promise<Chai
   const tried = attempts.map((a) => `  ${a.ref}: ${a.detail}`).join('\n');
   return fail(
     new CcOtelError('KEY_NOT_FOUND', `no key found; tried:\n${tried}`, {
-      hint: chainHint(attempts) ?? `set one of them, or configure "key" (${REF_FORMS})`,
+      hint: `${chainHint(attempts) ?? 'set one of them'}; or configure "key" (${REF_FORMS})`,
     }),
   );
 }

@@ -56,7 +56,7 @@ describe('2. key', () => {
     expect(k).toMatchObject({ status: 'fail', code: 'KEY_NOT_FOUND', value: 'no key found; tried:' });
     expect(k.problems).toEqual([expect.stringMatching(/^env:HC_KEY: skipped/), expect.stringMatching(/^dotenv:HC_KEY: skipped/)]);
     // Each reference's fix, in chain order: the first one leads.
-    expect(k.fix).toMatch(/^set HC_KEY \(export it in the environment claude starts from\) \(env:HC_KEY, first in the chain\); or put HC_KEY=<key> in .*\.env.* \(dotenv:HC_KEY\)$/);
+    expect(k.fix).toMatch(/^set HC_KEY \(export it in the environment claude starts from\) \(env:HC_KEY, first in the chain\); or put HC_KEY=<key> in .*\.env.* \(dotenv:HC_KEY\); or configure "key" \(env:NAME, /);
     expect(r.exitCode).toBe(1);
   });
 
