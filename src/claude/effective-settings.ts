@@ -276,6 +276,8 @@ export function buildSettingsStatus(scopes: LoadedScopes, opts: { processEnv?: E
       const eff = env[key];
       if (!eff || (eff.path === inst.path && eff.source === inst.source) || eff.value === mine) continue;
       if (eff.source === 'process') continue; // settings beat the environment: cannot happen, kept for clarity
+      // cc-otel's own install in a higher scope (say --scope local for one project over the user's): meant to win.
+      if (installs.some((o) => o !== inst && o.path === eff.path && o.source === eff.source && o.envKeys.includes(key))) continue;
       const code: SettingsWarningCode = key === 'OTEL_RESOURCE_ATTRIBUTES' ? 'RESOURCE_ATTRIBUTES_REPLACED' : CONNECTION_KEY.test(key) ? 'ENDPOINT_SHADOWED' : 'ENV_SHADOWED';
       const tail =
         code === 'RESOURCE_ATTRIBUTES_REPLACED'

@@ -154,7 +154,7 @@ export interface InstallContent {
  * Where the engineer attribute came from when it names whoever ran install rather than a choice
  * made for the shared file: nobody set it ($USER, the OS user), or it is in that user's own config.
  */
-const IMPLICIT_ENGINEER = /^(?:env (?:USER|USERNAME|LOGNAME)|OS user|user config .*)$/;
+export const IMPLICIT_ENGINEER = /^(?:env (?:USER|USERNAME|LOGNAME)|OS user|user config .*)$/;
 
 /** Is the file written for more than the user who runs install? */
 export function isSharedScope(scope: SettingsScope, paths: ScopePathOptions): boolean {

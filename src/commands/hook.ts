@@ -29,7 +29,7 @@ import { spawnBackgroundRefresh } from '../secrets/background-refresh.js';
 import { armWatchdog, writeStdout } from './watchdog.js';
 import { DECISION_EVENTS, eventNameOf } from '../events/hook-events.js';
 import { recordHookEvent } from '../events/hook-recorder.js';
-import { firstNotice, hasProjectNotice, projectNotice } from '../trust/notice.js';
+import { firstNotice, firstTime, hasProjectNotice, projectNotice } from '../trust/notice.js';
 
 export interface HookRun {
   ctx: Context;
@@ -76,6 +76,14 @@ export async function runHook(run: HookRun): Promise<number> {
       }
     }
   };
+  // A problem that stays until something changes: counted for --strict at every run, but written
+  // to the error log (and stderr) once — not a line at every session start (notice.ts firstTime).
+  const logOnce = (key: string, message: string, hint?: string) => {
+    if (inert) return;
+    if (firstTime(stateDir, key, '1')) return log(`${message} (logged once)`, undefined, hint);
+    problems.push(message);
+    if (strict) ctx.log.warn(`hook ${run.event}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
+  };
   // Armed at once with the default (or CC_OTEL_DEADLINE_MS), moved below to the config's
   // deadlineMs: the process must end at the deadline the user configured, not at 5 s.
   const dog = armWatchdog(deadlineOf(undefined, ctx.env), (ms) => {
@@ -114,7 +122,7 @@ export async function runHook(run: HookRun): Promise<number> {
     }
     if (run.event === 'session-start') {
       if (loaded instanceof Error) throw loaded;
-      await sessionStart(run, loaded, sessionId, log, startedAt);
+      await sessionStart(run, loaded, sessionId, log, logOnce, startedAt);
     }
   } catch (e) {
     if (isCcOtelError(e)) log(e.message, e.code, e.hint);
@@ -125,10 +133,28 @@ export async function runHook(run: HookRun): Promise<number> {
   return strict && problems.length ? 1 : 0;
 }
 
-async function sessionStart(run: HookRun, loaded: LoadedConfig, sessionId: string | undefined, log: (m: string, code?: string, hint?: string) => void, startedAt: number): Promise<void> {
+/** The error-log key of "no $CLAUDE_ENV_FILE" (logged once: notices.json). */
+const NO_ENV_FILE_NOTICE = 'hook session-start: no $CLAUDE_ENV_FILE';
+
+async function sessionStart(
+  run: HookRun,
+  loaded: LoadedConfig,
+  sessionId: string | undefined,
+  log: (m: string, code?: string, hint?: string) => void,
+  logOnce: (key: string, m: string, hint?: string) => void,
+  startedAt: number,
+): Promise<void> {
   const { ctx } = run;
   const envFile = ctx.env.CLAUDE_ENV_FILE;
-  if (!envFile) return; // not run by Claude Code's SessionStart (or an old version): nothing to write
+  if (!envFile) {
+    // Not run by Claude Code's SessionStart (by hand, from another event, an old Claude Code): nothing to write to.
+    logOnce(
+      NO_ENV_FILE_NOTICE,
+      "$CLAUDE_ENV_FILE is not set: no OTel variables were written for tools run from Bash (Claude Code's own telemetry does not depend on it)",
+      'Claude Code sets $CLAUDE_ENV_FILE for SessionStart hooks: run the hook from SessionStart (`cc-otel install`), or update Claude Code; run by hand, the hook has nowhere to write',
+    );
+    return;
+  }
   // The key goes into the env file only when asked (sessionEnv.includeSecrets): otherwise the key
   // chain is not touched at all.
   const includeSecrets = loaded.config.sessionEnv?.includeSecrets === true;

@@ -153,6 +153,18 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
   const secrets = [...install.content.secrets, ...edit.secrets];
   const red = (s: string) => ip.redact(s, secrets);
   const warnings = [...plan.warnings.filter((w) => !(install.content.secretKeys.length && w.startsWith('protocol grpc'))), ...edit.warnings, ...install.notes];
+  // Install needs no key (the helper resolves it at every session), but a key that does not resolve
+  // now makes the helper fail — and then Claude Code exports nothing at all: say so up front.
+  if (plan.keyNeeded === 'required' && plan.authHeaderNames.length && !plan.authHeaders) {
+    const k = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed', loaded, noCache: o.dryRun === true }); // a dry run writes no key cache either
+    const chain = k.inert ? undefined : k.chain;
+    const err = chain?.error;
+    if (chain && err)
+      warnings.push(
+        `the key does not resolve here now (${err.code === 'KEY_NOT_FOUND' ? `no key found: ${chain.attempts.map((a) => `${a.ref}: ${a.detail}`).join('; ')}` : err.message.split('\n')[0]}): ` +
+          `until it does, the headers helper fails and Claude Code exports nothing at all (no metrics, logs or traces); fix: ${err.hint ?? '`cc-otel env --explain` shows the key chain'}; then \`cc-otel verify\``,
+      );
+  }
   const projectNote = scope === 'project' ? undefined : (await import('../trust/notice.js')).projectNotice(r.loaded);
   if (projectNote) warnings.push(projectNote.message);
   if (scope === 'user' && r.loaded.files.some((f) => f.kind === 'project' && !f.untrusted))

@@ -85,7 +85,7 @@ export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
   ingestionVersion: { type: 'enum', choices: ['4'], description: 'Langfuse: send x-langfuse-ingestion-version (4 = real-time ingestion on Langfuse Cloud v4)' },
   header: { type: 'string', description: 'generic otlp preset: auth header name' },
   headerValue: { type: 'string', description: 'generic otlp preset: auth header template with {key}' },
-  key: { type: 'stringArray', keyRefs: true, description: 'ordered key references: env:NAME, dotenv:NAME, op://…, gcp-sm://projects/P/secrets/S[/versions/V]' },
+  key: { type: 'stringArray', keyRefs: true, description: 'ordered key references, the first that yields a key wins: env:NAME, dotenv:NAME, op://…, gcp-sm://projects/P/secrets/S[/versions/V]; one string ("env:X") is a one-element chain' },
   engineer: { type: 'string', description: 'engineer attribute (default $USER)' },
   team: { type: 'string', description: 'team attribute' },
   org: { type: 'string', description: 'org attribute' },

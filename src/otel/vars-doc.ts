@@ -10,6 +10,8 @@ function typeOf(f: FieldSpec): string {
     case 'int':
       return `integer ${f.min}–${f.max}`;
     case 'stringArray':
+      // Key references: one string is a one-element chain (schema.ts normalises it).
+      if (f.keyRefs) return 'string or array of strings';
       return f.itemChoices ? `array of ${f.itemChoices.map((c) => `\`${c}\``).join(' \\| ')}` : 'array of strings';
     case 'stringMap':
       return f.keys ? `object: ${f.keys.map((c) => `\`${c}\``).join(', ')}` : 'object of strings';

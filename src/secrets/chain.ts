@@ -123,18 +123,30 @@ export async function resolveKey(ctx: Context, opts: ChainOptions): Promise<Chai
       return { key: { value: r.value, detail: r.detail }, attempts, error: undefined };
     }
     if (r.status === 'skipped') {
-      attempts.push({ ref: raw, source: source.name, result: 'skipped', detail: r.reason, ms });
+      attempts.push({ ref: raw, source: source.name, result: 'skipped', detail: r.reason, ms, ...(r.hint ? { fix: r.hint } : {}) });
       continue;
     }
-    attempts.push({ ref: raw, source: source.name, result: 'failed', detail: r.reason, ms, ...asked });
-    return fail(new CcOtelError(r.timedOut ? 'KEY_TIMEOUT' : 'KEY_SOURCE_FAILED', `key source ${raw} failed: ${r.reason}`, { hint: r.hint }));
+    attempts.push({ ref: raw, source: source.name, result: 'failed', detail: r.reason, ms, ...asked, fix: r.hint });
+    return fail(new CcOtelError(r.timedOut ? 'KEY_TIMEOUT' : 'KEY_SOURCE_FAILED', `key source ${raw} failed: ${r.reason}`, { hint: chainHint(attempts) ?? r.hint }));
   }
   const tried = attempts.map((a) => `  ${a.ref}: ${a.detail}`).join('\n');
   return fail(
     new CcOtelError('KEY_NOT_FOUND', `no key found; tried:\n${tried}`, {
-      hint: `set one of them, or configure "key" (${REF_FORMS})`,
+      hint: `${chainHint(attempts) ?? 'set one of them'}; or configure "key" (${REF_FORMS})`,
     }),
   );
+}
+
+/**
+ * The fix of a chain that gave no key, in chain order: the first reference that could have worked
+ * leads (with `["env:SIGNOZ_KEY", "op://…", "gcp-sm://…"]` and gcloud signed out that is "set
+ * SIGNOZ_KEY", not "run gcloud auth login"), then the others. A single reference: its own fix alone.
+ */
+export function chainHint(attempts: readonly Attempt[]): string | undefined {
+  const fixes = attempts.filter((a) => a.fix);
+  if (!fixes.length) return undefined;
+  if (attempts.length === 1) return fixes[0]?.fix;
+  return fixes.map((a, i) => `${i === 0 ? '' : 'or '}${a.fix} (${a.ref}${a === attempts[0] ? ', first in the chain' : ''})`).join('; ');
 }
 
 /**

@@ -18,7 +18,7 @@ export type KeyRef =
 
 export type SourceResult =
   | { status: 'found'; value: string; detail: string }
-  | { status: 'skipped'; reason: string }
+  | { status: 'skipped'; reason: string; /** what would make this reference yield the key (the chain's hint leads with the first one's) */ hint?: string }
   | { status: 'failed'; reason: string; hint: string; timedOut?: boolean };
 
 export interface SourceContext extends Context {
@@ -51,4 +51,6 @@ export interface Attempt {
   ms: number;
   /** a slow source (cacheable: 1Password, Secret Manager) was really asked (found or failed), not answered from the cache */
   slow?: true;
+  /** skipped or failed: what would make this reference yield the key */
+  fix?: string;
 }

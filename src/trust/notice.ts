@@ -48,6 +48,15 @@ const NOTICES_FILE = 'notices.json';
 
 /** True the first time this version of the file is seen (and remembers it); false after. Best effort: never throws. */
 export function firstNotice(stateDir: string, n: ProjectNotice): boolean {
+  return firstTime(stateDir, n.path, n.version);
+}
+
+/**
+ * True the first time `key` is seen at `version` (and remembers it in `<state>/notices.json`); false
+ * after. For what the hook tells once rather than at every event: a project file's notice (key: its
+ * path), a session start without $CLAUDE_ENV_FILE. Best effort: never throws. One small file read.
+ */
+export function firstTime(stateDir: string, key: string, version: string): boolean {
   const path = join(stateDir, NOTICES_FILE);
   let seen: Record<string, string> = {};
   try {
@@ -58,8 +67,8 @@ export function firstNotice(stateDir: string, n: ProjectNotice): boolean {
   } catch {
     /* a torn file: start over */
   }
-  if (seen[n.path] === n.version) return false;
-  seen[n.path] = n.version;
+  if (seen[key] === version) return false;
+  seen[key] = version;
   const keys = Object.keys(seen);
   // Bounded: the oldest entries go first (insertion order).
   for (const k of keys.slice(0, Math.max(0, keys.length - 500))) delete seen[k];

@@ -4,11 +4,13 @@
  * A backend without a read-back module is reported as such (never a silent pass).
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CcOtelError } from '../errors.js';
 import { chainOptions, deadlineOf } from '../resolve-telemetry.js';
 import { resolveKey } from '../secrets/chain.js';
 import type { Signal } from '../otel/endpoint.js';
 import type { VerifyConfig } from '../config/schema.js';
+import type { LoadedConfig, Source } from '../config/load.js';
 import type { ReadbackModule, ReadbackQuery } from '../probe/index.js';
 import type { VerifyContext } from './types.js';
 
@@ -34,9 +36,20 @@ const CONFIG_EXAMPLE: Record<string, string> = {
   newrelic: '"verify": {"newrelic": {"apiKey": "env:NEW_RELIC_USER_KEY", "accountId": "1234567"}}',
 };
 
-function missing(section: string, what: string): CcOtelError {
+/**
+ * The config file the read-back settings belong in: the one that already has some of
+ * `verify.<section>`, else the one the backend came from, else the user's config file (a backend set
+ * by CC_OTEL_BACKEND alone has no file). Never an untrusted project file: its verify keys are ignored.
+ */
+export function configFileFor(loaded: LoadedConfig, section: string): string {
+  const inFile = (s: Source | undefined) => (s && (s.kind === 'project' || s.kind === 'user' || s.kind === 'file') && !loaded.files.some((f) => f.path === s.detail && f.untrusted) ? s.detail : undefined);
+  const partial = Object.entries(loaded.sources).find(([k, s]) => k.startsWith(`verify.${section}.`) && inFile(s))?.[1];
+  return inFile(partial) ?? inFile(loaded.sources.backend) ?? join(loaded.userConfigDir, 'config.json');
+}
+
+function missing(loaded: LoadedConfig, section: string, what: string): CcOtelError {
   return new CcOtelError('CONFIG_INVALID', `--query needs ${what} for the read-back (config "verify.${section}")`, {
-    hint: `add to .cc-otel.json: ${CONFIG_EXAMPLE[section] ?? `"verify": {"${section}": {…}}`} — see docs/verify.md`,
+    hint: `add to ${configFileFor(loaded, section)}: ${CONFIG_EXAMPLE[section] ?? `"verify": {"${section}": {…}}`} — see docs/verify.md`,
   });
 }
 
@@ -78,15 +91,15 @@ export async function planReadback(v: VerifyContext): Promise<ReadbackTarget> {
     case 'signoz':
     case 'signoz-cloud': {
       const c = cfg.signoz ?? {};
-      if (!c.url) throw missing('signoz', 'the SigNoz instance URL');
-      if (!c.apiKey?.length) throw missing('signoz', 'an API key reference');
+      if (!c.url) throw missing(loaded, 'signoz', 'the SigNoz instance URL');
+      if (!c.apiKey?.length) throw missing(loaded, 'signoz', 'an API key reference');
       const apiKey = await resolveReadKey(v, c.apiKey, 'SigNoz read key (verify.signoz.apiKey)');
       const baseUrl = c.url;
       return { kind: 'module', id: 'signoz', title: 'SigNoz', module: as(READBACKS.signoz), optionsFor: () => ({ baseUrl, apiKey }) };
     }
     case 'grafana-cloud': {
       const c = cfg.grafana ?? {};
-      if (!c.token?.length) throw missing('grafana', 'an access-policy token reference');
+      if (!c.token?.length) throw missing(loaded, 'grafana', 'an access-policy token reference');
       const pairs = [
         ['loki', c.lokiUrl, c.lokiUser],
         ['prometheus', c.prometheusUrl, c.prometheusUser],
@@ -94,17 +107,17 @@ export async function planReadback(v: VerifyContext): Promise<ReadbackTarget> {
       ] as const;
       const eps: Record<string, { url: string; user: string }> = {};
       for (const [name, url, user] of pairs) {
-        if (url && !user) throw missing('grafana', `${name}User (the ${name} data source's own user ID) beside ${name}Url`);
-        if (user && !url) throw missing('grafana', `${name}Url beside ${name}User`);
+        if (url && !user) throw missing(loaded, 'grafana', `${name}User (the ${name} data source's own user ID) beside ${name}Url`);
+        if (user && !url) throw missing(loaded, 'grafana', `${name}Url beside ${name}User`);
         if (url && user) eps[name] = { url, user };
       }
-      if (!Object.keys(eps).length) throw missing('grafana', 'at least one of lokiUrl/lokiUser, prometheusUrl/prometheusUser, tempoUrl/tempoUser');
+      if (!Object.keys(eps).length) throw missing(loaded, 'grafana', 'at least one of lokiUrl/lokiUser, prometheusUrl/prometheusUser, tempoUrl/tempoUser');
       const token = await resolveReadKey(v, c.token, 'Grafana Cloud read token (verify.grafana.token)');
       return { kind: 'module', id: 'grafana-cloud', title: 'Grafana Cloud', module: as(READBACKS['grafana-cloud']), optionsFor: () => ({ token, ...eps }) };
     }
     case 'honeycomb': {
       const c = cfg.honeycomb ?? {};
-      if (!c.apiKey?.length) throw missing('honeycomb', 'a Configuration key reference');
+      if (!c.apiKey?.length) throw missing(loaded, 'honeycomb', 'a Configuration key reference');
       const apiKey = await resolveReadKey(v, c.apiKey, 'Honeycomb read key (verify.honeycomb.apiKey)');
       const baseUrl = c.apiUrl ?? (loaded.config.region === 'eu' ? 'https://api.eu1.honeycomb.io' : 'https://api.honeycomb.io');
       const metricsDataset = plan.signalHeaders.metrics?.['x-honeycomb-dataset'];
@@ -121,7 +134,7 @@ export async function planReadback(v: VerifyContext): Promise<ReadbackTarget> {
       const apiKey = c.apiKey?.length
         ? await resolveReadKey(v, c.apiKey, 'Datadog API key (verify.datadog.apiKey)')
         : v.state.chain?.key?.value;
-      if (!apiKey) throw missing('datadog', 'an API key reference');
+      if (!apiKey) throw missing(loaded, 'datadog', 'an API key reference');
       const applicationKey = c.applicationKey?.length ? await resolveReadKey(v, c.applicationKey, 'Datadog application key (verify.datadog.applicationKey)') : undefined;
       const site = loaded.config.site ?? 'datadoghq.com';
       return {
@@ -137,11 +150,11 @@ export async function planReadback(v: VerifyContext): Promise<ReadbackTarget> {
       const region = loaded.config.region ?? 'us';
       if (region !== 'us' && region !== 'eu')
         return { kind: 'none', message: `reading back from New Relic region ${region} is not implemented (NerdGraph US/EU only)`, fix: 'look for cc_otel.probe_id in New Relic by hand' };
-      if (!c.apiKey?.length) throw missing('newrelic', 'a User key reference');
-      if (!c.accountId) throw missing('newrelic', 'the account ID');
+      if (!c.apiKey?.length) throw missing(loaded, 'newrelic', 'a User key reference');
+      if (!c.accountId) throw missing(loaded, 'newrelic', 'the account ID');
       if (!/^[1-9]\d*$/.test(String(c.accountId).trim()))
         throw new CcOtelError('CONFIG_INVALID', `"verify.newrelic.accountId" must be the numeric New Relic account ID, not ${JSON.stringify(c.accountId)}`, {
-          hint: `add to .cc-otel.json: ${CONFIG_EXAMPLE.newrelic} (New Relic → Administration → Access management → Accounts) — see docs/verify.md`,
+          hint: `fix it in ${configFileFor(loaded, 'newrelic')}: ${CONFIG_EXAMPLE.newrelic} (New Relic → Administration → Access management → Accounts) — see docs/verify.md`,
         });
       const apiKey = await resolveReadKey(v, c.apiKey, 'New Relic User key (verify.newrelic.apiKey)');
       const accountId = c.accountId;

@@ -338,15 +338,38 @@ describe('cc-otel hook session-start (real process)', () => {
     });
   });
 
-  test('no $CLAUDE_ENV_FILE: exit 0, no env file written, nothing logged', async () => {
+  test('no $CLAUDE_ENV_FILE: exit 0, no env file written, logged once (not at every session start); --strict exits 1 every time', async () => {
     const w = world();
     const r = await runHook(w, { env: { CLAUDE_ENV_FILE: undefined } });
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/\$CLAUDE_ENV_FILE is not set: no OTel variables were written for tools run from Bash/);
     expect(readFileSync(w.envFile, 'utf8')).toBe(PRE_EXISTING);
     expect(treeOf(w.root).filter((f) => f.endsWith('.sh'))).toEqual([w.envFile.slice(w.root.length + 1)]);
-    expect(errorLines(w.errorLog)).toEqual([]);
+    const log = errorLines(w.errorLog);
+    expect(log).toEqual([expect.objectContaining({ command: 'hook session-start', session: SID, message: expect.stringMatching(/^\$CLAUDE_ENV_FILE is not set: .*\(logged once\)$/), hint: expect.stringMatching(/SessionStart/) })]);
+
+    // The next session starts: not logged again, nothing on stderr, still exit 0.
+    const again = await runHook(w, { env: { CLAUDE_ENV_FILE: undefined }, input: hookInput('5c1d4d2f-8b8f-4e5f-8e66-1234567890bc') });
+    expect(again.code, describeCcOtel(again)).toBe(0);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toBe('');
+    expect(errorLines(w.errorLog)).toHaveLength(1);
+
+    // --strict fails on it every time (and says why on stderr), without adding to the log.
+    const strict = await runHook(w, { env: { CLAUDE_ENV_FILE: undefined }, args: ['--strict'] });
+    expect(strict.code, describeCcOtel(strict)).toBe(1);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toMatch(/\$CLAUDE_ENV_FILE is not set/);
+    expect(errorLines(w.errorLog)).toHaveLength(1);
+  });
+
+  test('no $CLAUDE_ENV_FILE and --strict on the first run: logged, exit 1', async () => {
+    const w = world();
+    const r = await runHook(w, { env: { CLAUDE_ENV_FILE: undefined }, args: ['--strict'] });
+    expect(r.code, describeCcOtel(r)).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(errorLines(w.errorLog)).toHaveLength(1);
   });
 
   test('no configuration at all: inert — exit 0, nothing written anywhere (README: "the hook writes nothing"), nothing logged', async () => {

@@ -192,6 +192,20 @@ describe('cc-otel install (real process)', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ changed: false, applied: false, diff: '', files: { wrote: [], removed: [] } });
   });
 
+  test('a key that does not resolve now: install still writes, and warns that Claude Code then exports nothing (with the chain\'s fix)', async () => {
+    const w = world();
+    const r = await w.run(['install'], { TEST_KEY: undefined });
+    expect(r.code, describeCcOtel(r)).toBe(0);
+    expect(existsSync(w.userSettings)).toBe(true);
+    expect(r.stderr).toMatch(/warning: the key does not resolve here now \(no key found: env:TEST_KEY: TEST_KEY is not set\): until it does, the headers helper fails and Claude Code exports nothing at all/);
+    expect(r.stderr).toMatch(/fix: set TEST_KEY \(export it in the environment claude starts from\)/);
+    const json = await w.run(['install', '--json', '--dry-run'], { TEST_KEY: undefined });
+    expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^the key does not resolve here now/)]));
+    // With the key there, no such warning (the --json test below: stderr is empty).
+    const ok = await w.run(['install', '--dry-run']);
+    expect(ok.stderr).not.toMatch(/does not resolve/);
+  });
+
   test('--json: the plan and what was written', async () => {
     const w = world();
     const r = await w.run(['install', '--json', '--events', 'pre-tool-use,stop']);

@@ -99,6 +99,10 @@ export const fromDotenv: KeySource = {
       if (v) return { status: 'found', value: v, detail: `${file} ${ref.name}${notes.length ? ` (${notes.join('; ')})` : ''}` };
     }
     const where = looked.length ? `${ref.name} not in ${looked.join(', ')}` : `no .env in ${files.map((f) => f.file).join(' or ')}`;
-    return { status: 'skipped', reason: notes.length ? `${where}; ${notes.join('; ')}` : where };
+    return {
+      status: 'skipped',
+      reason: notes.length ? `${where}; ${notes.join('; ')}` : where,
+      hint: `put ${ref.name}=<key> in ${userFile}${ctx.projectDir ? " (or in the project's .env, read once the project is trusted)" : ''}, or set ${ref.name}`,
+    };
   },
 };

@@ -9,6 +9,6 @@ export const fromEnv: KeySource = {
   async resolve(ref, ctx) {
     if (ref.kind !== 'env') return { status: 'skipped', reason: 'not an env: reference' };
     const v = ctx.env[ref.name];
-    return v ? { status: 'found', value: v, detail: `env ${ref.name}` } : { status: 'skipped', reason: `${ref.name} is not set` };
+    return v ? { status: 'found', value: v, detail: `env ${ref.name}` } : { status: 'skipped', reason: `${ref.name} is not set`, hint: `set ${ref.name} (export it in the environment claude starts from)` };
   },
 };

@@ -344,6 +344,7 @@ export const fromGcpSecretManager: KeySource = {
     return {
       status: 'skipped',
       reason: 'no Google Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS or ~/.config/gcloud/application_default_credentials.json) and no gcloud CLI on PATH',
+      hint: `${ADC_LOGIN_HINT} (install the Google Cloud CLI first), or set GOOGLE_APPLICATION_CREDENTIALS`,
     };
   },
 };

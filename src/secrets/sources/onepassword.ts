@@ -314,6 +314,6 @@ export const fromOnePassword: KeySource = {
       };
     }
     if (opPath) return viaCli(opPath, ref.ref, ctx);
-    return { status: 'skipped', reason: 'no OP_SERVICE_ACCOUNT_TOKEN and no op CLI on PATH' };
+    return { status: 'skipped', reason: 'no OP_SERVICE_ACCOUNT_TOKEN and no op CLI on PATH', hint: 'install the 1Password CLI (`op`) and sign in, or set OP_SERVICE_ACCOUNT_TOKEN' };
   },
 };

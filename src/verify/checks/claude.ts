@@ -13,7 +13,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { LoadedScopes, SettingsStatus, SettingsWarning } from '../../claude/effective-settings.js';
+import type { EffectiveEnvEntry, EnvSource, LoadedScopes, SettingsLayer, SettingsStatus, SettingsWarning } from '../../claude/effective-settings.js';
+import { IMPLICIT_ENGINEER } from '../../claude/install-plan.js';
 import { commandWords } from '../../claude/hook-entries.js';
 import { redact, secretsOf } from '../../probe/redact.js';
 import { describeCommand, parseHelperOutput, runHelperCommand } from '../helper-run.js';
@@ -94,6 +95,122 @@ function warningFindings(warnings: readonly SettingsWarning[], codes: ReadonlySe
     .map((w) => ({ level: 'warn' as const, message: w.message, fix: w.path ? `edit ${w.path}` : 'edit the settings file named' }));
 }
 
+/** Settings files Claude Code reads but cannot use (not JSON, unreadable): it ignores each one whole. */
+export function unusableLayers(scopes: LoadedScopes): SettingsLayer[] {
+  return scopes.layers.filter((l) => l.status === 'invalid' || l.status === 'unreadable');
+}
+
+export function describeUnusable(l: SettingsLayer): string {
+  return l.status === 'invalid'
+    ? `${l.path} is not valid JSON (${l.problem?.message ?? 'a syntax error'}), so Claude Code ignores the whole file`
+    : `cannot read ${l.path} (${l.problem?.message ?? 'unreadable'}), so neither can Claude Code`;
+}
+
+/** The fix when cc-otel's wiring is missing: a broken settings file first (install will not edit one), else install. */
+export function wiringFix(scopes: LoadedScopes): string {
+  const l = unusableLayers(scopes)[0];
+  if (!l) return INSTALL_FIX;
+  const at = l.problem?.line !== undefined ? ` at line ${l.problem.line}${l.problem.column !== undefined ? `, column ${l.problem.column}` : ''}` : '';
+  return l.status === 'invalid'
+    ? `fix the JSON syntax in ${l.path}${at} (or move the file away); \`cc-otel install\` refuses to edit a file that is not valid JSON — then \`cc-otel verify\` again`
+    : `make ${l.path} readable (check its owner and mode), then \`cc-otel verify\` again`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Resource attributes: what Claude Code's own exporter gets, against what cc-otel's config sets
+
+/** The config key a resource attribute comes from (build-env.ts): engineer, team, org, attributes.<k>. */
+function attributeConfigKey(key: string): string {
+  return key === 'engineer' || key === 'team' || key === 'org' ? key : `attributes.${key}`;
+}
+
+/** The settings scopes an install writes for more than one project: a project's own values do not belong there. */
+const EVERY_PROJECT_SCOPES: ReadonlySet<string> = new Set(['user', 'managed']);
+
+/** The scopes an install writes for more than one person: install leaves the installer's implicit engineer out (install-plan.ts). */
+const SHARED_SCOPES: ReadonlySet<string> = new Set(['project', 'managed']);
+
+/** "re-run `cc-otel install --scope local`": the install that wrote this scope, run again. */
+function reinstallFix(scope: EnvSource): string {
+  if (scope === 'process') return 'start claude through `cc-otel exec -- claude` (it builds the variables from the config), or update them where they are exported';
+  if (scope === 'cli') return 'regenerate the file given to `claude --settings`';
+  return `re-run \`cc-otel install${scope === 'user' ? '' : ` --scope ${scope}`}\``;
+}
+
+/**
+ * The fix for a variable Claude Code gets from `entry` that is not what cc-otel's config says: in a
+ * file cc-otel installed into, re-run that install (that scope, not the default user one); in a
+ * file of someone else's, the value is theirs to remove — a re-install elsewhere cannot beat it.
+ */
+function varFix(settings: SettingsStatus, key: string, entry: EffectiveEnvEntry | undefined): string {
+  if (!entry) return INSTALL_FIX;
+  if (entry.source === 'process') return reinstallFix('process');
+  const ours = settings.installs.some((i) => i.path === entry.path && i.source === entry.source && i.envKeys.includes(key));
+  return ours ? reinstallFix(entry.source) : `remove ${key} from ${whereOf(entry)} (cc-otel did not install there), or set it there to cc-otel's value (\`cc-otel env\`)`;
+}
+
+async function attributeFindings(v: VerifyContext, settings: SettingsStatus, tele: EffectiveEnvEntry, details: Record<string, unknown>): Promise<Finding[]> {
+  const { plan, loaded } = needPlan(v);
+  const env = settings.env;
+  const findings: Finding[] = [];
+  const ra = env.OTEL_RESOURCE_ATTRIBUTES;
+  // Where Claude Code gets its attributes from: the scope with OTEL_RESOURCE_ATTRIBUTES, or (none set) the one that turned telemetry on.
+  const carrier = ra ?? tele;
+  let configured = Object.keys(plan.resourceAttributes).filter((k) => {
+    const src = plan.attributeSources[k] ?? '';
+    return !src.startsWith('detected') && !src.startsWith('SessionStart') && !src.startsWith('env OTEL_RESOURCE_ATTRIBUTES');
+  });
+  let got: Record<string, string> = {};
+  if (ra) {
+    const parsed = await parseWithSdk(ra.value);
+    details.resourceAttributes = parsed.attributes;
+    if (parsed.discarded) {
+      findings.push({ level: 'fail', message: `OTEL_RESOURCE_ATTRIBUTES from ${whereOf(ra)} is discarded whole by the OpenTelemetry SDK: ${parsed.reason ?? 'parse error'}`, fix: `${varFix(settings, 'OTEL_RESOURCE_ATTRIBUTES', ra)} (cc-otel percent-encodes every value)` });
+      return findings;
+    }
+    got = parsed.attributes;
+  }
+  // A project or managed install leaves the installer's own name out on purpose (a shared file would
+  // name them for everyone; Claude Code's user.* attributes identify each person): not a difference.
+  const engSource = plan.attributeSources.engineer ?? '';
+  if (SHARED_SCOPES.has(carrier.source) && configured.includes('engineer') && got.engineer === undefined && IMPLICIT_ENGINEER.test(engSource)) {
+    configured = configured.filter((k) => k !== 'engineer');
+    details.leftOutOnPurpose = { engineer: `from ${engSource}: a ${carrier.source} settings file is shared, so install leaves it out` };
+  }
+  const differs = configured.filter((k) => got[k] !== plan.resourceAttributes[k]);
+  if (!differs.length) return findings;
+  const fromProject = (k: string) => loaded.sources[attributeConfigKey(k)]?.kind === 'project';
+  // Under a user (or managed) install, a project .cc-otel.json's team or attributes reach Claude
+  // Code's own exporter through no channel: its settings env is the install's, the same in every
+  // project, and the SessionStart hook's $CLAUDE_ENV_FILE reaches Bash tools only (facts §1).
+  // Re-running that install would re-tag every project; an install in this project's scope is the fix.
+  const projectOnly = EVERY_PROJECT_SCOPES.has(carrier.source) ? differs.filter(fromProject) : [];
+  const rest = differs.filter((k) => !projectOnly.includes(k));
+  const shownAs = (k: string, vals: Readonly<Record<string, string>>) => (vals[k] === undefined ? `no ${k}` : `${k}=${vals[k]}`);
+  if (projectOnly.length) {
+    const file = loaded.sources[attributeConfigKey(projectOnly[0] as string)]?.detail ?? 'the project .cc-otel.json';
+    findings.push({
+      level: 'warn',
+      message:
+        `${projectOnly.map((k) => shownAs(k, plan.resourceAttributes)).join(', ')} from the project file ${file} ${projectOnly.length === 1 ? 'does' : 'do'} not reach Claude Code's own telemetry: ` +
+        `it sends ${projectOnly.map((k) => shownAs(k, got)).join(', ')} (${ra ? `OTEL_RESOURCE_ATTRIBUTES from ${whereOf(ra)}` : `no OTEL_RESOURCE_ATTRIBUTES in ${whereOf(tele)}`}, a ${carrier.source}-scope install, the same in every project); ` +
+        "the SessionStart hook hands the project's values to tools run from Bash only ($CLAUDE_ENV_FILE)",
+      fix:
+        `to tag this project's Claude Code telemetry with ${projectOnly.length === 1 ? 'it' : 'them'}, run \`cc-otel install --scope local\` in ${projectDirOf(v)} (or --scope project, committed for everyone); ` +
+        `re-running the ${carrier.source}-scope install would re-tag every project`,
+    });
+  }
+  if (rest.length) {
+    const wants = rest.map((k) => `${shownAs(k, plan.resourceAttributes)} (${plan.attributeSources[k] ?? 'config'})`).join(', ');
+    findings.push(
+      ra
+        ? { level: 'warn', message: `resource attributes ${rest.join(', ')} differ from cc-otel's config: Claude Code sends ${rest.map((k) => shownAs(k, got)).join(', ')} (OTEL_RESOURCE_ATTRIBUTES from ${whereOf(ra)}), the config says ${wants}`, fix: varFix(settings, 'OTEL_RESOURCE_ATTRIBUTES', ra) }
+        : { level: 'warn', message: `no OTEL_RESOURCE_ATTRIBUTES: ${rest.join(', ')} ${rest.length === 1 ? 'is' : 'are'} not sent (the config says ${wants})`, fix: reinstallFix(tele.source) },
+    );
+  }
+  return findings;
+}
+
 // ------------------------------------------------------------------------------------------------
 
 const telemetryCheck: Check = {
@@ -118,14 +235,21 @@ const telemetryCheck: Check = {
 
     const tele = env.CLAUDE_CODE_ENABLE_TELEMETRY;
     if (!tele || !truthy(tele.value)) {
+      // A settings file Claude Code cannot parse is ignored whole: say so first (an install in it is gone too).
+      const broken = unusableLayers(scopes);
       const out: CheckOutcome = {
         status: 'fail',
-        value: tele ? `CLAUDE_CODE_ENABLE_TELEMETRY=${JSON.stringify(tele.value)} in ${whereOf(tele)}: Claude Code exports nothing` : `telemetry is not enabled for Claude Code's own process${insideNote}`,
-        source: tele ? whereOf(tele) : files.length ? `read: ${files.map((f) => `${f.source} ${f.path}`).join('; ')}` : 'no Claude Code settings file found',
-        fix: tele ? `set it to 1 in ${whereOf(tele)} (or remove it there), or ${INSTALL_FIX}` : INSTALL_FIX,
+        value: tele
+          ? `CLAUDE_CODE_ENABLE_TELEMETRY=${JSON.stringify(tele.value)} in ${whereOf(tele)}: Claude Code exports nothing`
+          : broken.length
+            ? `telemetry is not enabled for Claude Code's own process: ${describeUnusable(broken[0] as SettingsLayer)}${insideNote}`
+            : `telemetry is not enabled for Claude Code's own process${insideNote}`,
+        source: tele ? whereOf(tele) : broken.length ? `${(broken[0] as SettingsLayer).source} settings ${(broken[0] as SettingsLayer).path}` : files.length ? `read: ${files.map((f) => `${f.source} ${f.path}`).join('; ')}` : 'no Claude Code settings file found',
+        fix: tele ? `set it to 1 in ${whereOf(tele)} (or remove it there), or ${INSTALL_FIX}` : wiringFix(scopes),
         details,
       };
-      if (envFileNote) out.problems = [`FAIL: ${envFileNote}`];
+      const problems = [...broken.slice(1).map((l) => `FAIL: ${describeUnusable(l)}`), ...(envFileNote ? [`FAIL: ${envFileNote}`] : [])];
+      if (problems.length) out.problems = problems;
       return out;
     }
 
@@ -153,7 +277,7 @@ const telemetryCheck: Check = {
         findings.push({
           level: 'fail',
           message: `${s}: Claude Code uses ${se.protocol} (${se.protocolVar} from ${whereOf(env[se.protocolVar ?? ''])}), cc-otel's config says ${plan.protocol} — the probe tested ${plan.protocol}`,
-          fix: `re-run \`cc-otel install\`, or remove ${se.protocolVar} from ${whereOf(env[se.protocolVar ?? ''])}`,
+          fix: varFix(settings, se.protocolVar ?? '', env[se.protocolVar ?? '']),
         });
       if (!se.endpoint) {
         findings.push({ level: 'fail', message: `${s}: no endpoint set — Claude Code would export to localhost`, fix: INSTALL_FIX });
@@ -166,11 +290,13 @@ const telemetryCheck: Check = {
         findings.push({
           level: 'fail',
           message: `${s}: Claude Code exports to ${se.endpoint} (${se.endpointVar} from ${from}), but cc-otel's config — and this probe — use ${plan.endpoints[s] ?? 'nothing'}`,
-          fix: `re-run \`cc-otel install\`, or remove ${se.endpointVar} from ${from}`,
+          fix: varFix(settings, se.endpointVar ?? '', env[se.endpointVar ?? '']),
         });
       if (!findings.slice(before).some((f) => f.level === 'fail') && se.protocol === plan.protocol) exported.push(s);
     }
-    if (envFileNote && findings.some((f) => f.level === 'fail')) findings.push({ level: 'fail', message: envFileNote, fix: INSTALL_FIX });
+    // The env-file note explains; it adds no fix of its own to the failure it sits beside.
+    const firstFailFix = findings.find((f) => f.level === 'fail')?.fix;
+    if (envFileNote && firstFailFix) findings.push({ level: 'fail', message: envFileNote, fix: firstFailFix });
 
     if (exported.includes('metrics')) {
       const tv = flat.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
@@ -179,29 +305,15 @@ const telemetryCheck: Check = {
       findings.push(...lint.map((f) => ({ ...f, message: `${f.message} (${from})` })));
       const eff = tv ?? 'delta';
       if (!lint.length && eff !== plan.temporality)
-        findings.push({ level: 'warn', message: `Claude Code sends ${eff} metrics (${from}), the probe sent ${plan.temporality}`, fix: 're-run `cc-otel install`' });
+        findings.push({
+          level: 'warn',
+          message: `Claude Code sends ${eff} metrics (${from}), the probe sent ${plan.temporality}`,
+          fix: tv === undefined ? reinstallFix(tele.source) : varFix(settings, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE),
+        });
     }
 
     // Resource attributes as Claude Code's SDK will read them; compare what the config sets (not detected values).
-    const ra = env.OTEL_RESOURCE_ATTRIBUTES;
-    const configured = Object.keys(plan.resourceAttributes).filter((k) => {
-      const src = plan.attributeSources[k] ?? '';
-      return !src.startsWith('detected') && !src.startsWith('SessionStart') && !src.startsWith('env OTEL_RESOURCE_ATTRIBUTES');
-    });
-    if (ra) {
-      const parsed = await parseWithSdk(ra.value);
-      details.resourceAttributes = parsed.attributes;
-      if (parsed.discarded)
-        findings.push({ level: 'fail', message: `OTEL_RESOURCE_ATTRIBUTES from ${whereOf(ra)} is discarded whole by the OpenTelemetry SDK: ${parsed.reason ?? 'parse error'}`, fix: 're-run `cc-otel install` (it percent-encodes every value)' });
-      else {
-        const want = Object.fromEntries(configured.map((k) => [k, plan.resourceAttributes[k] ?? '']));
-        const got = Object.fromEntries(configured.map((k) => [k, parsed.attributes[k] ?? '']));
-        const diff = attributeDiff(want, got);
-        if (diff.length)
-          findings.push({ level: 'warn', message: `resource attributes ${diff.join(', ')} differ from cc-otel's config (OTEL_RESOURCE_ATTRIBUTES from ${whereOf(ra)})`, fix: 're-run `cc-otel install`' });
-      }
-    } else if (configured.length)
-      findings.push({ level: 'warn', message: `no OTEL_RESOURCE_ATTRIBUTES: ${configured.join(', ')} are not sent`, fix: 're-run `cc-otel install`' });
+    findings.push(...(await attributeFindings(v, settings, tele, details)));
 
     // Content switched on in settings while cc-otel's config has it off: exported content the user may not expect.
     const contentOn: string[] = [];
@@ -339,7 +451,7 @@ const helperCheck: Check = {
       status: 'fail',
       value: `no otelHeadersHelper and no ${names.join(', ')} in OTEL_EXPORTER_OTLP_HEADERS: Claude Code sends no auth and ${plan.backend} rejects every export`,
       source: 'all settings scopes',
-      fix: INSTALL_FIX,
+      fix: wiringFix(ensureSettings(v).scopes),
       details,
     };
   },
@@ -465,19 +577,19 @@ const hookCheck: Check = {
       return {
         status: 'warn',
         value: "no cc-otel SessionStart hook: tools run from Bash get no OTel config ($CLAUDE_ENV_FILE); Claude Code's own export does not need it",
-        fix: '`cc-otel install` adds it',
+        fix: unusableLayers(ensureSettings(v).scopes).length ? wiringFix(ensureSettings(v).scopes) : '`cc-otel install` adds it',
         ...(findings.length ? { problems: findings.map((f) => `warn: ${f.message}`) } : {}),
       };
     for (const h of hooks) {
       if (h.matcher !== null && !h.matcher.split('|').includes('startup') && h.matcher !== '*')
-        findings.push({ level: 'warn', message: `matcher "${h.matcher}" in ${h.path}: the hook does not run when a session starts`, fix: 're-run `cc-otel install` (matcher startup|resume|clear|compact)' });
+        findings.push({ level: 'warn', message: `matcher "${h.matcher}" in ${h.path}: the hook does not run when a session starts`, fix: `${reinstallFix(h.source)} (matcher startup|resume|clear|compact)` });
       const words = commandWords(h.command);
       const at = words.indexOf('hook');
       for (const w of words.slice(0, at > 0 ? at : words.length)) {
         if (!isAbsolute(w) && !w.startsWith('~/')) continue;
         const p = expandPath(w, v);
         if (!existsSync(p))
-          findings.push({ level: 'fail', message: `the hook in ${h.path} runs ${p}, which does not exist (cc-otel moved or was uninstalled?)`, fix: 're-run `cc-otel install` from the cc-otel you use now' });
+          findings.push({ level: 'fail', message: `the hook in ${h.path} runs ${p}, which does not exist (cc-otel moved or was uninstalled?)`, fix: `${reinstallFix(h.source)} from the cc-otel you use now` });
       }
     }
     const first = hooks[0]!;

@@ -98,6 +98,17 @@ describe('the chain loop', () => {
     expect(r.attempts[0]).toMatchObject({ ref: 'op://v/i/f', source: '1password', result: 'failed', detail: 'not signed in' });
   });
 
+  it("a failure after skipped references: the hint leads with the first reference's fix, then the others in chain order", async () => {
+    const env = fake('env', { 'env:A': { status: 'skipped', reason: 'A is not set', hint: 'set A' } });
+    const op = fake('1password', { 'op://v/i/f': { status: 'skipped', reason: 'no op', hint: 'install op' } });
+    const gcp = fake('gcp-secret-manager', { 'gcp-sm://projects/p/secrets/s': failed('gcloud is not signed in', 'run `gcloud auth login`') });
+    const r = await resolveKey(ctxWith(), opts({ env, op, 'gcp-sm': gcp }, { refs: ['env:A', 'op://v/i/f', 'gcp-sm://projects/p/secrets/s'] }));
+    expect(r.error?.code).toBe('KEY_SOURCE_FAILED');
+    expect(r.error?.message).toBe('key source gcp-sm://projects/p/secrets/s failed: gcloud is not signed in');
+    expect(r.error?.hint).toBe('set A (env:A, first in the chain); or install op (op://v/i/f); or run `gcloud auth login` (gcp-sm://projects/p/secrets/s)');
+    expect(r.attempts.map((a) => a.fix)).toEqual(['set A', 'install op', 'run `gcloud auth login`']);
+  });
+
   it('all skipped → KEY_NOT_FOUND listing every attempt', async () => {
     const env = fake('env', {});
     const dotenv = fake('dotenv', { 'dotenv:B': skipped('no .env in /p/.env') });

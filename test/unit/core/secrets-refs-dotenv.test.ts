@@ -100,7 +100,7 @@ describe('fromEnv', () => {
     [{ k: 'lower' }, 'K', undefined],
   ])('%j %s', async (env, name, want) => {
     const r = await fromEnv.resolve({ kind: 'env', name, raw: `env:${name}` }, sctx(env, undefined, '/x'));
-    if (want === undefined) expect(r).toEqual({ status: 'skipped', reason: `${name} is not set` });
+    if (want === undefined) expect(r).toEqual({ status: 'skipped', reason: `${name} is not set`, hint: `set ${name} (export it in the environment claude starts from)` });
     else expect(r).toEqual({ status: 'found', value: want, detail: `env ${name}` });
   });
 });
@@ -164,7 +164,7 @@ describe('fromDotenv', () => {
   it('files without the name → skipped, naming the files read', async () => {
     const t = tree({ 'proj/.env': 'OTHER=1\n' });
     const r = await fromDotenv.resolve(dotenvRef('KEY'), sctx({}, t.proj, t.user, t.home));
-    expect(r).toEqual({ status: 'skipped', reason: `KEY not in ${join(t.proj, '.env')}` });
+    expect(r).toEqual({ status: 'skipped', reason: `KEY not in ${join(t.proj, '.env')}`, hint: expect.stringMatching(/^put KEY=<key> in .*\.env \(or in the project's \.env, read once the project is trusted\), or set KEY$/) });
   });
 
   it('an unreadable user .env → failed with a hint (a directory named .env: EISDIR, works as root too)', async () => {

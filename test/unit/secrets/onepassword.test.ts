@@ -147,7 +147,7 @@ describe.skipIf(!posix)('fromOnePassword via the op CLI (no OP_SERVICE_ACCOUNT_T
     const empty = makeTempDir('cc-otel-empty-path');
     try {
       const r = await fromOnePassword.resolve(opRef(REF), sourceContext({ env: { PATH: empty.path } }));
-      expect(r).toEqual({ status: 'skipped', reason: 'no OP_SERVICE_ACCOUNT_TOKEN and no op CLI on PATH' });
+      expect(r).toEqual({ status: 'skipped', reason: 'no OP_SERVICE_ACCOUNT_TOKEN and no op CLI on PATH', hint: 'install the 1Password CLI (`op`) and sign in, or set OP_SERVICE_ACCOUNT_TOKEN' });
     } finally {
       empty.cleanup();
     }

@@ -1,6 +1,7 @@
 // Checks 1–3 (config, key, environment lint) over real config files in temp dirs, one world each.
 import { afterAll, describe, expect, it } from 'vitest';
 import { installFakeOp } from '../../helpers/fake-op/index.js';
+import { installFakeGcloud } from '../../helpers/fake-secret-manager.js';
 import { KEY, byId, cleanupWorlds, makeWorld, statuses } from './world.js';
 
 afterAll(cleanupWorlds);
@@ -54,8 +55,30 @@ describe('2. key', () => {
     const k = byId(r, 'key');
     expect(k).toMatchObject({ status: 'fail', code: 'KEY_NOT_FOUND', value: 'no key found; tried:' });
     expect(k.problems).toEqual([expect.stringMatching(/^env:HC_KEY: skipped/), expect.stringMatching(/^dotenv:HC_KEY: skipped/)]);
-    expect(k.fix).toMatch(/set one of them/);
+    // Each reference's fix, in chain order: the first one leads.
+    expect(k.fix).toMatch(/^set HC_KEY \(export it in the environment claude starts from\) \(env:HC_KEY, first in the chain\); or put HC_KEY=<key> in .*\.env.* \(dotenv:HC_KEY\); or configure "key" \(env:NAME, /);
     expect(r.exitCode).toBe(1);
+  });
+
+  it("the README's chain with gcloud installed but signed out: the fix leads with the first, simplest source, then the others", async () => {
+    const gcloud = installFakeGcloud();
+    try {
+      const chain = ['env:SIGNOZ_KEY', 'op://Engineering/SigNoz/ingestion-key', 'gcp-sm://projects/acme-obs/secrets/signoz-key'];
+      // No op on PATH; gcloud is, and answers "no active account".
+      const w = makeWorld({ backend: 'signoz-cloud', region: 'eu', key: chain }, {}, gcloud.env('no-account'));
+      const r = await w.verify(ONLY_1_TO_3);
+      const k = byId(r, 'key');
+      expect(k).toMatchObject({ status: 'fail', code: 'KEY_SOURCE_FAILED', source: chain[2] });
+      expect(k.value).toMatch(/gcloud is not signed in/);
+      expect(k.fix).toMatch(/^set SIGNOZ_KEY .*\(env:SIGNOZ_KEY, first in the chain\)/);
+      const at = (s: string) => k.fix?.indexOf(s) ?? -1;
+      expect(at('set SIGNOZ_KEY')).toBe(0);
+      expect(at('install the 1Password CLI')).toBeGreaterThan(0);
+      expect(at('run `gcloud auth login`')).toBeGreaterThan(at('install the 1Password CLI'));
+      expect(k.problems).toEqual([expect.stringMatching(/^env:SIGNOZ_KEY: skipped/), expect.stringMatching(/^op:\/\/.*: skipped/), expect.stringMatching(/^gcp-sm:\/\/.*: failed — gcloud is not signed in/)]);
+    } finally {
+      gcloud.cleanup();
+    }
   });
 
   it('a broken source stops the chain and is named as the source, with its fix', async () => {

@@ -193,7 +193,26 @@ describe('6. read-back (--query)', () => {
     const w = makeWorld({ backend: 'signoz-cloud', region: 'eu', endpoint: rx.url, key: ['env:TEST_KEY'] });
     const r = await w.verify({ ...NO_CLAUDE, query: true });
     expect(byId(r, 'readback.metrics')).toMatchObject({ status: 'fail', code: 'CONFIG_INVALID', fix: expect.stringContaining('"verify": {"signoz"') });
+    // The config came from the project file: that is the file named.
+    expect(byId(r, 'readback.metrics').fix).toMatch(new RegExp(`^add to ${join(w.proj, '.cc-otel.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
     expect(r.exitCode).toBe(2);
+  });
+
+  it("missing read credentials, the config in the user's file: the fix names that file, not .cc-otel.json", async () => {
+    const rx = await startHttpReceiver();
+    closers.push(() => rx.close());
+    const config = { backend: 'signoz-cloud', region: 'eu', endpoint: rx.url, key: ['env:TEST_KEY'] };
+    const w = makeWorld(null, { 'home/.config/cc-otel/config.json': JSON.stringify(config) });
+    const r = await w.verify({ ...NO_CLAUDE, query: true });
+    const rb = byId(r, 'readback.metrics');
+    expect(rb).toMatchObject({ status: 'fail', code: 'CONFIG_INVALID' });
+    expect(rb.fix).toBe(`add to ${join(w.home, '.config', 'cc-otel', 'config.json')}: "verify": {"signoz": {"url": "https://<tenant>.signoz.cloud", "apiKey": "env:SIGNOZ_API_KEY"}} — see docs/verify.md`);
+    expect(rb.fix).not.toContain('.cc-otel.json');
+
+    // Only CC_OTEL_BACKEND (no file at all): the user's config file is where it would go.
+    const e = makeWorld(null, {}, { CC_OTEL_BACKEND: 'signoz-cloud', CC_OTEL_REGION: 'eu', CC_OTEL_ENDPOINT: rx.url, CC_OTEL_KEY: 'env:TEST_KEY' });
+    const r2 = await e.verify({ ...NO_CLAUDE, query: true });
+    expect(byId(r2, 'readback.metrics').fix).toMatch(new RegExp(`^add to ${join(e.home, '.config', 'cc-otel', 'config.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
   });
 
   it('New Relic with a non-numeric account ID: a config error (exit 2) before any query', async () => {

@@ -114,6 +114,17 @@ describe("Claude Code's own telemetry", () => {
     expect(textOf(t)).toContain(
       `logs: Claude Code exports to https://api.eu1.honeycomb.io/v1/logs (OTEL_EXPORTER_OTLP_LOGS_ENDPOINT from local settings ${join(w.proj, '.claude', 'settings.local.json')}), but cc-otel's config — and this probe — use https://api.honeycomb.io/v1/logs`,
     );
+    // Not cc-otel's file: re-running the (user-scope) install could not beat it; the value there is the fix.
+    expect(t.fix).toBe(`remove OTEL_EXPORTER_OTLP_LOGS_ENDPOINT from local settings ${join(w.proj, '.claude', 'settings.local.json')} (cc-otel did not install there), or set it there to cc-otel's value (\`cc-otel env\`)`);
+  });
+
+  it("an endpoint that differs in cc-otel's own project-scope install: the fix is that install, at that scope", async () => {
+    const w = world();
+    w.write({ 'proj/.claude/settings.json': JSON.stringify(installed(w, { env: { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'https://api.eu1.honeycomb.io/v1/logs' } })) });
+    const r = await w.verify(WIRING);
+    const t = byId(r, 'claude.telemetry');
+    expect(t.status).toBe('fail');
+    expect(t.fix).toBe('re-run `cc-otel install --scope project`');
   });
 
   it('managed settings win over the user install', async () => {
@@ -339,5 +350,91 @@ describe('SessionStart hook', () => {
     const r = await w.verify(WIRING);
     expect(byId(r, 'claude.hook').status).toBe('warn');
     expect(byId(r, 'claude.hook').problems?.[0]).toMatch(/disableAllHooks/);
+  });
+});
+
+describe('resource attributes: the fix fits the install scope', () => {
+  it("a project .cc-otel.json's team under a user-scope install: Claude Code's own telemetry keeps the install's team; the fix is a local install, not a re-install", async () => {
+    // The user config says team platform; this project's file says mobile. The user-scope install
+    // was written from the user config alone (as it is outside any project).
+    const w = makeWorld({ team: 'mobile' }, { 'home/bin/cc-otel': FAKE_CC_OTEL, 'home/.config/cc-otel/config.json': JSON.stringify(HONEYCOMB) });
+    userSettings(w, { ...installed(w), env: w.installEnv({ CC_OTEL_PROJECT_CONFIG: 'ignore' }) });
+    const r = await w.verify(WIRING);
+    const t = byId(r, 'claude.telemetry');
+    expect(t.status).toBe('warn');
+    const text = textOf(t);
+    expect(text).toContain(`team=mobile from the project file ${join(w.proj, '.cc-otel.json')} does not reach Claude Code's own telemetry: it sends team=platform`);
+    expect(text).toMatch(/the SessionStart hook hands the project's values to tools run from Bash only/);
+    expect(t.fix).toContain(`\`cc-otel install --scope local\` in ${w.proj}`);
+    expect(t.fix).toMatch(/re-running the user-scope install would re-tag every project/);
+    expect(text).not.toMatch(/engineer/);
+
+    // Following the fix — the real `install --scope local` plan, applied — settles it, and the
+    // local install over the user's is not reported as overriding cc-otel.
+    const { applyInstall, planInstall } = await import('../../../src/claude/install-plan.js');
+    const { loadConfig } = await import('../../../src/config/load.js');
+    const { buildTelemetry } = await import('../../../src/otel/build-env.js');
+    const c = w.ctx();
+    const loaded = loadConfig(c);
+    const plan = planInstall(c, buildTelemetry(loaded, { env: c.env, user: 'ada' }), {
+      scope: 'local', paths: { projectDir: w.proj }, prefix: ccOtel(w), customCommand: false, events: [], flags: {}, loaded, force: false, allowSecretInSettings: false,
+    });
+    expect(plan.overrides).toEqual([]);
+    applyInstall(plan);
+    const after = await w.verify(WIRING);
+    expect(byId(after, 'claude.telemetry').status, textOf(byId(after, 'claude.telemetry'))).toBe('pass');
+  });
+
+  it("a team changed in the user's own config since a user-scope install: re-running install is the fix", async () => {
+    const w = makeWorld(null, { 'home/bin/cc-otel': FAKE_CC_OTEL, 'home/.config/cc-otel/config.json': JSON.stringify(HONEYCOMB) });
+    userSettings(w, installed(w, { env: w.installEnv({ CC_OTEL_TEAM: 'old-team' }) }));
+    const r = await w.verify(WIRING);
+    const t = byId(r, 'claude.telemetry');
+    expect(t.status).toBe('warn');
+    expect(textOf(t)).toMatch(/resource attributes team differ from cc-otel's config: Claude Code sends team=old-team \(OTEL_RESOURCE_ATTRIBUTES from user settings .*\), the config says team=platform/);
+    expect(t.fix).toBe('re-run `cc-otel install`');
+  });
+
+  it('a project-scope install leaves the implicit engineer out on purpose: no warning, --strict passes', async () => {
+    const { installEnv } = await import('../../../src/claude/install-plan.js');
+    const { loadConfig } = await import('../../../src/config/load.js');
+    const { buildTelemetry } = await import('../../../src/otel/build-env.js');
+    const w = world();
+    const c = w.ctx();
+    const loaded = loadConfig(c);
+    const written = installEnv(buildTelemetry(loaded, { env: c.env, user: 'ada' }), { scope: 'project', paths: { projectDir: w.proj }, flags: {}, loaded });
+    expect(written.env.OTEL_RESOURCE_ATTRIBUTES).not.toMatch(/engineer/); // what install really writes
+    w.write({ 'proj/.claude/settings.json': JSON.stringify({ ...installed(w), env: written.env }) });
+    const r = await w.verify({ ...WIRING, strict: true });
+    expect(byId(r, 'claude.telemetry')).toMatchObject({ status: 'pass' });
+    expect(byId(r, 'claude.telemetry').details?.leftOutOnPurpose).toMatchObject({ engineer: expect.stringMatching(/env USER/) });
+    expect(statuses(r, 'claude.')).toEqual({ 'claude.telemetry': 'pass', 'claude.helper': 'pass', 'claude.helper-run': 'pass', 'claude.hook': 'pass' });
+  });
+
+  it('an engineer set explicitly but missing from a project-scope install is still a difference', async () => {
+    const w = world({ ...HONEYCOMB, engineer: 'team-bot' });
+    const env = w.installEnv();
+    w.write({ 'proj/.claude/settings.json': JSON.stringify({ ...installed(w), env: { ...env, OTEL_RESOURCE_ATTRIBUTES: 'team=platform' } }) });
+    const r = await w.verify(WIRING);
+    expect(byId(r, 'claude.telemetry').status).toBe('warn');
+    expect(textOf(byId(r, 'claude.telemetry'))).toMatch(/resource attributes engineer differ/);
+    expect(byId(r, 'claude.telemetry').fix).toBe('re-run `cc-otel install --scope project`');
+  });
+});
+
+describe('a settings file that is not valid JSON', () => {
+  it('verify names the file and its syntax error, and says to fix it (not "run install")', async () => {
+    const w = world();
+    w.write({ 'home/.claude/settings.json': '{\n  "env": { "CLAUDE_CODE_ENABLE_TELEMETRY": "1", }\n}\n' });
+    const user = join(w.home, '.claude', 'settings.json');
+    const r = await w.verify(WIRING);
+    const t = byId(r, 'claude.telemetry');
+    expect(t.status).toBe('fail');
+    expect(t.value).toMatch(new RegExp(`^telemetry is not enabled for Claude Code's own process: ${user.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON \\(.* at line 2, column \\d+\\), so Claude Code ignores the whole file`));
+    expect(t.source).toBe(`user settings ${user}`);
+    expect(t.fix).toMatch(new RegExp(`^fix the JSON syntax in ${user.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at line 2, column \\d+`));
+    expect(t.fix).not.toMatch(/^run `cc-otel install`/);
+    expect(byId(r, 'claude.helper').fix).toMatch(/^fix the JSON syntax in /);
+    expect(byId(r, 'claude.hook').fix).toMatch(/^fix the JSON syntax in /);
   });
 });
