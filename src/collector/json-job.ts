@@ -23,8 +23,10 @@ export function encodeJsonRequest(job: JsonJob): JsonReply {
   try {
     const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
     const d = decodeRequest(job.signal, body, 'json', { limits: job.limits, onCounted: (c) => (counts = c) });
-    // a copy of its own: encode().finish() may be a view of a pooled buffer, which cannot be transferred
-    return { id: job.id, bytes: new Uint8Array(d.bytes), counts };
+    // transferred to the event loop: only a buffer of its own (encode().finish() of a small request
+    // may be a view of a pooled one, which is copied instead)
+    const own = d.bytes.byteOffset === 0 && d.bytes.byteLength === d.bytes.buffer.byteLength;
+    return { id: job.id, bytes: own ? d.bytes : new Uint8Array(d.bytes), counts };
   } catch (e) {
     if (e instanceof OverLimit) return { id: job.id, error: { kind: 'OverLimit', message: e.message, cap: e.cap } };
     if (e instanceof BadPayload) return { id: job.id, error: { kind: 'BadPayload', message: e.message } };

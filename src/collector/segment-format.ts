@@ -85,12 +85,17 @@ export function frame(payload: Uint8Array): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-export function rawPayload(signal: Signal, receivedAtMs: number, body: Uint8Array): Buffer {
-  const head = Buffer.allocUnsafe(9);
-  head.writeUInt8(SIGNAL_CODE[signal], 0);
-  head.writeDoubleLE(receivedAtMs, 1);
-  return Buffer.concat([head, body]);
+/** A raw frame — `u8 signal | f64 receivedAt | body` — in one allocation and one copy of the body (bodies run to 64 MiB). */
+export function rawFrameOf(signal: Signal, receivedAtMs: number, body: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER + 9 + body.length);
+  out.writeUInt32LE(9 + body.length, 0);
+  out.writeUInt8(SIGNAL_CODE[signal], FRAME_HEADER);
+  out.writeDoubleLE(receivedAtMs, FRAME_HEADER + 1);
+  out.set(body, FRAME_HEADER + 9);
+  out.writeUInt32LE(crc32(out.subarray(FRAME_HEADER)) >>> 0, 4);
+  return out;
 }
+
 
 export interface IndexParts {
   header: IndexHeader;

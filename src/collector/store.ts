@@ -14,7 +14,7 @@ import type { Signal } from '../otel/endpoint.js';
 import { newDictionary, type SegmentDictionary } from './index-builder.js';
 import { formatBytes, isNoSpace } from './disk-budget.js';
 import { ownerAlive, parsePidFile, pidFileText, type PidFileOwner } from './identity.js';
-import { FRAME_HEADER, frame, IDX_MAGIC, indexPayload, parseIndexPayload, parseRawPayload, RAW_MAGIC, rawPayload, walkFrames, type IndexParts } from './segment-format.js';
+import { FRAME_HEADER, frame, IDX_MAGIC, indexPayload, parseIndexPayload, parseRawPayload, RAW_MAGIC, rawFrameOf, walkFrames, type IndexParts } from './segment-format.js';
 
 export const SEGMENTS_DIR = 'segments';
 export const LOCK_FILE = 'collector.pid';
@@ -231,8 +231,9 @@ class Segment {
       this.queue = [];
       try {
         if (this.failed !== undefined) throw this.failed;
-        const raw = Buffer.concat(batch.map((p) => p.raw));
-        const idx = Buffer.concat(batch.map((p) => p.idx));
+        // one request alone (most of the time): its frames as they are, not copied again
+        const raw = batch.length === 1 ? batch[0]!.raw : Buffer.concat(batch.map((p) => p.raw));
+        const idx = batch.length === 1 ? batch[0]!.idx : Buffer.concat(batch.map((p) => p.idx));
         await writeAll(this.raw, raw);
         await writeAll(this.idx, idx);
         if (this.durable) await Promise.all([this.raw.datasync(), this.idx.datasync()]);
@@ -535,7 +536,7 @@ export class Store {
       seg.failed ??= e; // the dictionary may now hold ids whose definitions were never written
       throw e;
     }
-    const rawFrame = frame(rawPayload(signal, receivedAt, body));
+    const rawFrame = rawFrameOf(signal, receivedAt, body);
     const rawOffset = seg.plannedRawBytes;
     const idxFrame = frame(indexPayload(signal, receivedAt, rawOffset, parts));
     const adding = rawFrame.length + idxFrame.length;

@@ -311,6 +311,21 @@ describe('bounded memory across requests', () => {
     expect(acked.length).toBe(40);
   }, 120_000);
 
+  it('a valid 63 MiB OTLP/JSON body (long strings, on the decoder thread) is stored whole, RSS under the ceiling', async () => {
+    const c = await startChild();
+    const n = 500;
+    const big = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: Array.from({ length: n }, (_, i) => ({ timeUnixNano: String(1e18 + i), body: { stringValue: 'x'.repeat(128 * 1024) }, attributes: [{ key: 'tag', value: { stringValue: `big-${i}` } }] })) }] }] }));
+    expect(big.length).toBeGreaterThan(62 * MiB);
+    const r = await post(c.url, '/v1/logs', big, JSON_CT);
+    expect(r.status).toBe(200);
+    const stored = storedTags(c.dir.path);
+    expect(stored.length).toBe(n);
+    expect(stored[n - 1]).toBe(`big-${n - 1}`);
+    if (process.env.CC_OTEL_TEST_VERBOSE) console.log({ bigJsonPeakRssMB: c.peakRssMB() });
+    expect(c.alive()).toBe(true);
+    if (c.peakRssMB()) expect(c.peakRssMB()).toBeLessThan(RSS_CEILING_MB);
+  }, 60_000);
+
   it('200 concurrent clients are all answered 200 and stored', async () => {
     const c = await startChild();
     const rs = await Promise.all(Array.from({ length: 200 }, (_, i) => post(c.url, '/v1/logs', okLogs(`c-${i}`), JSON_CT)));
