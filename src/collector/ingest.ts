@@ -26,39 +26,6 @@ export interface Decoded {
   records: number;
 }
 
-/**
- * protobufjs skips unknown fields, groups included, so some non-protobuf bodies (JSON sent with a
- * protobuf content type starts with `{`, which reads as a group start) would decode as an empty
- * request and be acknowledged. OTLP uses no groups, so the top level is checked for field 0 and
- * wire types 3, 4, 6 and 7.
- */
-function checkTopLevelWireFormat(body: Uint8Array): void {
-  let pos = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; shift < 64; shift += 7) {
-      const b = body[pos++];
-      if (b === undefined) throw new BadPayload('invalid protobuf: truncated varint');
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-    }
-    throw new BadPayload('invalid protobuf: varint too long');
-  };
-  while (pos < body.length) {
-    const tag = varint();
-    const wire = tag % 8;
-    if (tag < 8 || wire === 3 || wire === 4 || wire > 5) throw new BadPayload(`invalid protobuf: unexpected tag ${tag} at byte ${pos}`);
-    if (wire === 0) varint();
-    else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else {
-      const len = varint(); // not `pos += varint()`: that would add to pos as it was before the length
-      pos += len;
-    }
-    if (pos > body.length) throw new BadPayload('invalid protobuf: field runs past the end of the body');
-  }
-}
-
 export interface DecodeOptions {
   limits?: DecodeLimits;
   /** told the counts before the decode allocates (admission.ts charges the decoded form); may throw */
@@ -77,14 +44,15 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: BodyEncodi
   let bytes: Uint8Array;
   if (encoding === 'protobuf') {
     try {
-      checkTopLevelWireFormat(body);
+      // also the wire-format check protobufjs lacks: it skips unknown fields, groups included, so
+      // JSON sent as protobuf (`{` reads as a group start) would decode as an empty request and be
+      // acknowledged; the walk refuses field 0 and the wire types OTLP never uses (3, 4, 6, 7)
       const counts = checkProtobufLimits(signal, body, limits);
       opts.onCounted?.(counts);
       message = type.decode(body);
     } catch (e) {
       if (e instanceof OverLimit || e instanceof Busy) throw e;
       if (e instanceof WireError) throw new BadPayload(`invalid protobuf ${signal} request: ${e.message}`);
-      if (e instanceof BadPayload) throw new BadPayload(`${e.message.replace('invalid protobuf', `invalid protobuf ${signal} request`)}`);
       throw new BadPayload(`invalid protobuf ${signal} request: ${(e as Error).message}`);
     }
     bytes = body;
