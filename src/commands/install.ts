@@ -108,6 +108,8 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
   const { resolveTelemetry } = await import('../resolve-telemetry.js');
   const { selectHookEvents } = await import('../events/hook-events.js');
   const ip = await import('../claude/install-plan.js');
+  // First: a cc-otel run from npx's cache is refused before anything else is looked at.
+  const prefix = o.command ?? ip.ccOtelCommandPrefix({ execPath: process.execPath, script: process.argv[1] ?? '', platform: ctx.platform });
 
   const scope = effectiveScope(o);
   const paths = scopePaths(o);
@@ -136,7 +138,6 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
     events = sel.events;
   }
 
-  const prefix = o.command ?? ip.ccOtelCommandPrefix({ execPath: process.execPath, script: process.argv[1] ?? '', platform: ctx.platform });
   const install = ip.planInstall(ctx, plan, {
     scope,
     paths,
