@@ -7,7 +7,7 @@
 // variable in a real child) or that the command named `dotenv:` as where it came from.
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { eventLogPaths } from '../../src/events/paths.js';
 import { releaseLock, tryLock } from '../../src/events/lock.js';
 import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
@@ -17,17 +17,16 @@ import { makeTempDir, writeTree, type TempDir } from '../helpers/tmp.js';
 const KEY = 'sk-user-dotenv-7c1d9e2f';
 const AUTH = `Bearer ${KEY}`;
 
-let rx: OtlpReceiver;
 const dirs: TempDir[] = [];
-beforeAll(async () => {
-  rx = await startOtlpReceiver();
-});
+const receivers: OtlpReceiver[] = [];
 afterAll(async () => {
-  await rx.close();
+  for (const r of receivers) await r.close();
   for (const d of dirs) d.cleanup();
 });
 
 interface World {
+  /** this world's own receiver: a background shipper another test's hook started never lands here */
+  rx: OtlpReceiver;
   home: string;
   proj: string;
   errorLog: string;
@@ -36,7 +35,9 @@ interface World {
 }
 
 /** A temp HOME with the user config (no `key`: the default chain) and the key in the user .env (0600). */
-function world(config: Record<string, unknown> = {}): World {
+async function world(config: Record<string, unknown> = {}): Promise<World> {
+  const rx = await startOtlpReceiver();
+  receivers.push(rx);
   const d = makeTempDir('cc-otel-user-dotenv');
   dirs.push(d);
   const home = join(d.path, 'home');
@@ -47,6 +48,7 @@ function world(config: Record<string, unknown> = {}): World {
     'proj/README.md': 'a project\n',
   });
   return {
+    rx,
     home,
     proj,
     errorLog: join(home, '.local', 'state', 'cc-otel', 'errors.log'),
@@ -57,7 +59,7 @@ function world(config: Record<string, unknown> = {}): World {
 }
 
 const errors = (w: World) => (existsSync(w.errorLog) ? readFileSync(w.errorLog, 'utf8') : '');
-const authOf = (signal: 'traces' | 'metrics' | 'logs') => rx.bySignal(signal).map((r) => r.headers.authorization);
+const authOf = (w: World, signal: 'traces' | 'metrics' | 'logs') => w.rx.bySignal(signal).map((r) => r.headers.authorization);
 
 /** A PreToolUse hook, as Claude Code runs it. */
 const hook = (w: World, event: string, input: Record<string, unknown>) =>
@@ -65,7 +67,7 @@ const hook = (w: World, event: string, input: Record<string, unknown>) =>
 
 describe('the key in ~/.config/cc-otel/.env (the default chain), through every command of the installed package', () => {
   test('env --explain: the key came from dotenv:CC_OTEL_API_KEY in the user .env; redacted; --reveal prints it', async () => {
-    const w = world();
+    const w = await world();
     const r = await runCcOtel(['env', '--explain'], { cwd: w.proj, env: w.env });
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(r.stdout).toContain('dotenv:CC_OTEL_API_KEY');
@@ -85,7 +87,7 @@ describe('the key in ~/.config/cc-otel/.env (the default chain), through every c
   });
 
   test('headers: the otelHeadersHelper prints the header with the key', async () => {
-    const w = world();
+    const w = await world();
     const r = await runCcOtel(['headers'], { cwd: w.proj, env: w.env });
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ authorization: AUTH });
@@ -93,7 +95,7 @@ describe('the key in ~/.config/cc-otel/.env (the default chain), through every c
   });
 
   test('hook session-start with includeSecrets: the env file exports the header with the key (0600); nothing on stdout', async () => {
-    const w = world({ sessionEnv: { includeSecrets: true } });
+    const w = await world({ sessionEnv: { includeSecrets: true } });
     const envFile = join(w.home, '.claude', 'session-env', 's-dotenv', 'sessionstart-hook-0.sh');
     mkdirSync(join(envFile, '..'), { recursive: true });
     const r = await runCcOtel(['hook', 'session-start', '--strict'], {
@@ -110,8 +112,7 @@ describe('the key in ~/.config/cc-otel/.env (the default chain), through every c
   });
 
   test('verify: the key check names the .env, and the probes reach a local OTLP receiver with the key', async () => {
-    rx.reset();
-    const w = world();
+    const w = await world();
     const r = await runCcOtel(['verify', '--json', '--skip', 'claude', 'readback', '--managed-dir', join(w.home, 'managed')], { cwd: w.proj, env: w.env, timeoutMs: 30_000 });
     const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; value?: string }> };
     const key = report.checks.find((c) => c.id === 'key');
@@ -119,15 +120,14 @@ describe('the key in ~/.config/cc-otel/.env (the default chain), through every c
     expect(JSON.stringify(key)).toContain('dotenv:CC_OTEL_API_KEY');
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
       expect(report.checks.find((c) => c.id === `probe.${signal}`)?.status, describeCcOtel(r)).toBe('pass');
-      expect(authOf(signal)).toContain(AUTH);
+      expect(authOf(w, signal)).toContain(AUTH);
     }
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
   test('flush: the recorded hook events ship to the receiver with the key', async () => {
-    rx.reset();
-    const w = world();
+    const w = await world();
     // No background shipper while the events are recorded: a live lock holder (this process) makes
     // the hooks leave shipping to it (ship-trigger.ts), so `flush` is what ships them.
     mkdirSync(join(w.log, '..'), { recursive: true, mode: 0o700 });
@@ -141,32 +141,31 @@ describe('the key in ~/.config/cc-otel/.env (the default chain), through every c
     const r = await runCcOtel(['flush', '--json'], { cwd: w.proj, env: w.env, timeoutMs: 30_000 });
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok', sent: 2, pending: 0 });
-    expect(authOf('logs')).toEqual([AUTH]);
-    expect(rx.logs().map((l) => String(l.attributes.tool_use_id)).sort()).toEqual(['toolu_1', 'toolu_2']);
+    expect(authOf(w, 'logs')).toEqual([AUTH]);
+    expect(w.rx.logs().map((l) => String(l.attributes.tool_use_id)).sort()).toEqual(['toolu_1', 'toolu_2']);
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
   test('the background shipper (started by SessionEnd) ships with the key; nothing in the error log', async () => {
-    rx.reset();
-    const w = world();
+    const w = await world();
     const r = await hook(w, 'session-end', { hook_event_name: 'SessionEnd', reason: 'other' });
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(r.stdout).toBe('');
-    await rx.waitFor((x) => x.bySignal('logs').length > 0, 20_000, 'the background shipper to ship the SessionEnd event');
-    expect(authOf('logs')).toEqual([AUTH]);
-    expect(rx.logs().map((l) => l.attributes['hook.event'] ?? l.eventName)).toHaveLength(1);
+    await w.rx.waitFor((x) => x.bySignal('logs').length > 0, 20_000, 'the background shipper to ship the SessionEnd event');
+    expect(authOf(w, 'logs')).toEqual([AUTH]);
+    expect(w.rx.logs().map((l) => l.attributes['hook.event'] ?? l.eventName)).toHaveLength(1);
     expect(errors(w)).toBe('');
   });
 
   test('exec: the child has the OTel set with the key in OTEL_EXPORTER_OTLP_HEADERS', async () => {
-    const w = world();
+    const w = await world();
     const r = await runCcOtel(['exec', '--', process.execPath, '-e', 'process.stdout.write(JSON.stringify({ h: process.env.OTEL_EXPORTER_OTLP_HEADERS, e: process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null, t: process.env.CLAUDE_CODE_ENABLE_TELEMETRY }))'], { cwd: w.proj, env: w.env });
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ h: `authorization=Bearer ${KEY}`, t: '1' });
   });
 
   test('status: the chain resolves through dotenv:CC_OTEL_API_KEY — never the key', async () => {
-    const w = world();
+    const w = await world();
     const r = await runCcOtel(['status', '--json', '--managed-dir', join(w.home, 'managed')], { cwd: w.proj, env: w.env });
     expect(r.code, describeCcOtel(r)).toBe(0);
     expect(r.stdout).not.toContain(KEY);
