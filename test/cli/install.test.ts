@@ -645,6 +645,12 @@ describe('cc-otel install (real process)', () => {
     expect(snapshot(w.home)).toEqual(before);
     expect(existsSync(join(w.proj, '.claude'))).toBe(false);
 
+    // nor can --command point into it
+    const viaCommand = await w.run(['install', '--command', join(npxDir, '.bin', 'cc-otel')]);
+    expect(viaCommand.code, describeCcOtel(viaCommand)).toBe(2);
+    expect(viaCommand.stderr).toContain("points into npx's cache");
+    expect(snapshot(w.home)).toEqual(before);
+
     // the way out the hint names: --command with the absolute path of an installed cc-otel
     const ok = await runCcOtel(['install', '--command', BIN, '--managed-dir', w.managed], { bin: join(npxDir, '.bin', 'cc-otel'), cwd: w.proj, env: w.env });
     expect(ok.code, describeCcOtel(ok)).toBe(0);
