@@ -19,7 +19,7 @@
  * runs Claude Code must read it) with a loud warning.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, posix, relative, resolve, win32 } from 'node:path';
 import { CcOtelError } from '../errors.js';
 import type { LoadedConfig, Source, SourceKind } from '../config/load.js';
@@ -49,31 +49,47 @@ export { quoteArg };
 export interface Runner {
   /** the node binary (process.execPath) */
   execPath: string;
-  /** the cc-otel script as it was run (process.argv[1]) */
+  /** the cc-otel script as it was run (process.argv[1]: often a bin link, `<prefix>/bin/cc-otel`) */
   script: string;
   platform: NodeJS.Platform;
+  /** the real path of a file (default: fs.realpathSync.native; a path that does not resolve stays as it is) */
+  realpath?: (path: string) => string;
 }
 
+const realpathOrSelf = (p: string): string => {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return p;
+  }
+};
+
 /**
- * `<node> <cc-otel script>`, both absolute. Run as `node dist/cli.js` (a checkout), the entries
- * still point at the bin shim: it is what takes the fast path for `hook` and `headers`.
+ * `<node> <cc-otel script>`, both absolute, the script by its real path: a bin link
+ * (`/usr/bin/cc-otel`, `node_modules/.bin/cc-otel`) is followed to the `bin/cc-otel.js` it names, so
+ * the entries say which package they run. Run as `node dist/cli.js` (a checkout), the entries still
+ * point at the bin shim: it is what takes the fast path for `hook` and `headers`.
+ *
+ * Refused when that real path is in npx's cache (`…/_npx/<hash>/…`): npx removes and replaces those
+ * directories whenever it likes, and every session start through it would pay npx's resolution too.
  */
 export function ccOtelCommandPrefix(r: Runner): string {
   const p = r.platform === 'win32' ? win32 : posix;
-  let script = p.resolve(r.script);
+  let script = (r.realpath ?? realpathOrSelf)(p.resolve(r.script));
   if (basename(script) === 'cli.js' && basename(dirname(script)) === 'dist') {
     const bin = join(dirname(dirname(script)), 'bin', 'cc-otel.js');
     if (existsSync(bin)) script = bin;
   }
+  if (isNpxCachePath(script))
+    throw new CcOtelError('USAGE', `cc-otel runs from npx's cache (${script}): the settings entries would break when npx cleans or replaces it`, {
+      hint: 'install cc-otel and run install with it: from a clone of cc-otel, `npm install -g .` (or `npm pack` and `npm install -g ./cc-otel-<version>.tgz`), then `cc-otel install`; or keep this run and name an installed cc-otel with `--command <absolute path to cc-otel>`',
+    });
   return `${quoteArg(r.execPath, r.platform)} ${quoteArg(script, r.platform)}`;
 }
 
-/** Warnings about a command prefix that will not keep working. */
-export function prefixWarnings(prefix: string): string[] {
-  const out: string[] = [];
-  if (/[/\\]_npx[/\\]/.test(prefix))
-    out.push(`cc-otel runs from npx's cache (${prefix}); the entries break when that cache is cleaned — install cc-otel (npm i -g cc-otel, or as a devDependency) and run install again`);
-  return out;
+/** Is `path` inside npx's cache (`~/.npm/_npx/<hash>/node_modules/…`)? */
+export function isNpxCachePath(path: string): boolean {
+  return /[/\\]_npx[/\\]/.test(path);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,7 +398,7 @@ export function planInstall(ctx: PathContext, telemetry: TelemetryPlan, req: Ins
     force: req.force,
     ...(output ? { sidecars: false } : {}),
   }, { recordDir: installRecordDir(ctx) });
-  const notes = [...content.notes, ...prefixWarnings(req.prefix)];
+  const notes = [...content.notes];
 
   if (content.secretKeys.length) {
     const restrict = req.scope !== 'managed' || output;
@@ -409,7 +425,7 @@ export function planInstall(ctx: PathContext, telemetry: TelemetryPlan, req: Ins
         ? `the commands in the package ${edit.path} use paths on this machine (${req.prefix}); every machine it goes to needs node and cc-otel at exactly those paths — or install with --command naming how the fleet runs cc-otel (e.g. --command /usr/local/bin/cc-otel)`
         : req.scope === 'managed'
           ? `the commands in ${edit.path} use paths on this machine (${req.prefix}); every user of it must be able to run them (not under one user's home or nvm dir) — or install with --command naming a shared cc-otel (e.g. --command /usr/local/bin/cc-otel)`
-          : `the commands in ${edit.path} use paths on this machine (${req.prefix}); teammates need cc-otel there too, or --command naming how they run it (e.g. --command "npx cc-otel")`,
+          : `the commands in ${edit.path} use paths on this machine (${req.prefix}); teammates need cc-otel there too, or --command naming how they run it: a command on their PATH (--command cc-otel) or an absolute path that is the same on every machine`,
     );
 
   const overrides = output ? [] : simulateOverrides(ctx, req.paths, edit);

@@ -108,6 +108,10 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
   const { resolveTelemetry } = await import('../resolve-telemetry.js');
   const { selectHookEvents } = await import('../events/hook-events.js');
   const ip = await import('../claude/install-plan.js');
+  // First: a cc-otel run from npx's cache is refused before anything else is looked at.
+  const prefix = o.command ?? ip.ccOtelCommandPrefix({ execPath: process.execPath, script: process.argv[1] ?? '', platform: ctx.platform });
+  if (o.command !== undefined && ip.isNpxCachePath(o.command))
+    throw new CcOtelError('USAGE', `--command ${JSON.stringify(o.command)} points into npx's cache, which npx cleans and replaces`, { hint: 'install cc-otel (`npm install -g .` in its clone) and pass `--command cc-otel` or its absolute path' });
 
   const scope = effectiveScope(o);
   const paths = scopePaths(o);
@@ -136,7 +140,6 @@ async function runInstall(o: InstallOptions, getCtx: () => Context, printed: () 
     events = sel.events;
   }
 
-  const prefix = o.command ?? ip.ccOtelCommandPrefix({ execPath: process.execPath, script: process.argv[1] ?? '', platform: ctx.platform });
   const install = ip.planInstall(ctx, plan, {
     scope,
     paths,

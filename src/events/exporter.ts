@@ -70,7 +70,7 @@ export async function createEventExporter(plan: TelemetryPlan, timeoutMs: number
     }
   } catch (e) {
     throw new CcOtelError('IO', `cannot load the OTLP ${plan.protocol} log exporter: ${(e as Error).message}`, {
-      hint: 'reinstall cc-otel (npm i -g cc-otel); its @opentelemetry/exporter-logs-otlp-* dependencies are missing',
+      hint: 'reinstall cc-otel (from its clone: `npm install -g .`); its @opentelemetry/exporter-logs-otlp-* dependencies are missing',
       cause: e,
     });
   }

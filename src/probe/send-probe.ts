@@ -106,7 +106,7 @@ export async function sendProbe(opts: ProbeOptions): Promise<ProbeOutcome> {
       retryable: false,
       message: `could not build the probe record: ${describeError(e)}`,
       hint: missing
-        ? 'an OpenTelemetry package cc-otel needs is missing: reinstall cc-otel (npm install -g cc-otel).'
+        ? 'an OpenTelemetry package cc-otel needs is missing: reinstall cc-otel (from its clone: `npm install -g .`).'
         : 'please report this (cc-otel could not encode a probe record).',
     });
   }

@@ -9,8 +9,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createRequire } from 'node:module';
-import { REPO_ROOT } from '../helpers/claude.js';
-import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
+import { CC_OTEL_PACKAGE_DIR, describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
 import { trustProject } from '../helpers/trust.js';
 
@@ -19,9 +18,10 @@ afterAll(() => {
   for (const d of dirs) d.cleanup();
 });
 
-const BUNDLE = join(REPO_ROOT, 'dist', 'hot.cjs');
+// The installed package's bundle and loader: the ones the runs below execute.
+const BUNDLE = join(CC_OTEL_PACKAGE_DIR, 'dist', 'hot.cjs');
 // The loader is the entry file itself (plain CommonJS); required as a module it only exports.
-const { buildIdOf, codeCachePath } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'cc-otel.js')) as {
+const { buildIdOf, codeCachePath } = createRequire(import.meta.url)(join(CC_OTEL_PACKAGE_DIR, 'bin', 'cc-otel.js')) as {
   buildIdOf(source: string): string | undefined;
   codeCachePath(cacheDir: string, buildId: string): string;
 };

@@ -2,13 +2,12 @@
 // temp HOME, project dir and managed-settings root. The settings-file rules themselves (ownership,
 // byte-for-byte round trips on odd files, conflicts) are tested in test/unit/claude; here: what the
 // commands write, print and exit with.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { describeCcOtel, runCcOtel, type CcOtelRun } from '../helpers/cc-otel.js';
-import { REPO_ROOT } from '../helpers/claude.js';
+import { CC_OTEL_BIN, CC_OTEL_PACKAGE_DIR, describeCcOtel, placeInstalledPackage, runCcOtel, type CcOtelRun } from '../helpers/cc-otel.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
 import { trustProject } from '../helpers/trust.js';
 
@@ -42,7 +41,9 @@ afterAll(() => {
 
 const sq = (s: string) => (/^[A-Za-z0-9_/.,:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 const NODE = sq(process.execPath);
-const BIN = join(REPO_ROOT, 'bin', 'cc-otel.js');
+/** The installed bin link (`<prefix>/bin/cc-otel`); install writes the real path it leads to. */
+const BIN = CC_OTEL_BIN;
+const INSTALLED_SCRIPT = join(CC_OTEL_PACKAGE_DIR, 'bin', 'cc-otel.js');
 
 interface World {
   root: string;
@@ -135,20 +136,13 @@ describe('cc-otel install (real process)', () => {
 
   test('writes the env block, otelHeadersHelper and the SessionStart hook with absolute, quoted paths that run with any PATH', async () => {
     const w = world();
-    // cc-otel reached through a directory with a space in its name
-    const odd = join(w.root, 'tools dir', 'cc-otel');
-    mkdirSync(join(w.root, 'tools dir'));
-    symlinkSync(REPO_ROOT, odd);
-    const oddBin = join(odd, 'bin', 'cc-otel.js');
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const c = spawn(process.execPath, [oddBin, 'install', '--managed-dir', w.managed], { cwd: w.proj, env: { ...w.env, PATH: process.env.PATH ?? '' } });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d) => (stdout += d));
-      c.stderr.on('data', (d) => (stderr += d));
-      c.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-    expect(r.code, r.stderr).toBe(0);
+    // cc-otel installed in a directory with a space in its name, run through a bin link elsewhere
+    // (as npm links it): the entries name the package's real bin/cc-otel.js, quoted
+    const oddBin = placeInstalledPackage(join(w.root, 'tools dir', 'cc-otel'));
+    mkdirSync(join(w.root, 'links'));
+    symlinkSync(oddBin, join(w.root, 'links', 'cc-otel'));
+    const r = await runCcOtel(['install', '--managed-dir', w.managed], { bin: join(w.root, 'links', 'cc-otel'), cwd: w.proj, env: w.env });
+    expect(r.code, describeCcOtel(r)).toBe(0);
 
     const s = readJson(w.userSettings);
     const prefix = `${NODE} '${oddBin}'`;
@@ -213,7 +207,7 @@ describe('cc-otel install (real process)', () => {
     expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual(['action', 'scope', 'path', 'target', 'output', 'dryRun', 'changed', 'applied', 'diff', 'env', 'otelHeadersHelper', 'hooks', 'secretInSettings', 'conflicts', 'warnings', 'overrides', 'files']);
-    const prefix = `${NODE} ${BIN}`;
+    const prefix = `${NODE} ${sq(INSTALLED_SCRIPT)}`;
     expect(j).toMatchObject({
       action: 'install',
       scope: 'user',
@@ -382,7 +376,7 @@ describe('cc-otel install (real process)', () => {
   const asNobody =
     process.getuid?.() === 0 &&
     existsSync('/usr/bin/setpriv') &&
-    spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', 'test -r "$0" && test -r "$1"', BIN, join(REPO_ROOT, 'dist', 'cli.js')]).status === 0;
+    spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', 'test -r "$0" && test -r "$1"', INSTALLED_SCRIPT, join(CC_OTEL_PACKAGE_DIR, 'dist', 'cli.js')]).status === 0;
   test.runIf(asNobody)('a read-only project directory, for a user who cannot write it: a clear error, nothing written', () => {
     const w = world(null, { 'proj/.cc-otel.json': JSON.stringify({ backend: 'local' }), 'proj/.claude/settings.json': '{}\n' });
     chmodSync(w.root, 0o755);
@@ -439,7 +433,7 @@ describe('cc-otel install (real process)', () => {
       const r = await w.run(['install', ...flags], extra);
       expect(r.code, describeCcOtel(r)).toBe(0);
       expect(r.stdout).toContain(`: ${file}\n`);
-      expect(readJson(file).otelHeadersHelper).toBe(`${NODE} ${BIN} headers`);
+      expect(readJson(file).otelHeadersHelper).toBe(`${NODE} ${sq(INSTALLED_SCRIPT)} headers`);
       const u = await w.run(['uninstall', ...flags], extra);
       expect(u.code, describeCcOtel(u)).toBe(0);
       expect(readFileSync(file, 'utf8'), file).toBe(original);
@@ -458,6 +452,9 @@ describe('cc-otel install (real process)', () => {
     expect(Object.keys(s.env).filter((k) => k.startsWith('CC_OTEL_'))).toEqual([]);
     expect(r.stderr).toContain('left engineer=ada (from env USER) out of OTEL_RESOURCE_ATTRIBUTES');
     expect(r.stderr).toContain('teammates need cc-otel there too');
+    // what to do instead: a command on their PATH or a path that is the same everywhere — never npx
+    expect(r.stderr).toContain('--command cc-otel');
+    expect(r.stderr).not.toContain('npx');
     // The file install tells the installer to commit is trusted for them (issue #11), and they are told teammates must trust it.
     expect(r.stderr).toContain(`trusted ${join(w.proj, '.cc-otel.json')} for you`);
     expect(r.stderr).toContain('everyone else runs `cc-otel trust`');
@@ -596,7 +593,7 @@ describe('cc-otel install (real process)', () => {
     expect(r.code, describeCcOtel(r)).toBe(0);
     const dropIn = join(w.managed, 'managed-settings.d', 'cc-otel.json');
     const s = readJson(dropIn);
-    expect(s.otelHeadersHelper).toBe(`${NODE} ${BIN} headers`);
+    expect(s.otelHeadersHelper).toBe(`${NODE} ${sq(INSTALLED_SCRIPT)} headers`);
     expect(s.env.OTEL_RESOURCE_ATTRIBUTES).toBe('team=platform,org=acme');
     expect(modeOf(dropIn)).toBe(0o644); // every user who runs Claude Code reads it
     // nothing beside it ends in .json (Claude Code would load it as one more drop-in)
@@ -614,7 +611,7 @@ describe('cc-otel install (real process)', () => {
     const p = await w.run(['install', '--scope', 'managed', '--output', out, '--config', fleetConfig]);
     expect(p.code, describeCcOtel(p)).toBe(0);
     expect(readdirSync(join(w.root, 'pkg'))).toEqual(['cc-otel.json']);
-    expect(readJson(out)).toMatchObject({ otelHeadersHelper: `${NODE} ${BIN} headers`, env: { CLAUDE_CODE_ENABLE_TELEMETRY: '1' } });
+    expect(readJson(out)).toMatchObject({ otelHeadersHelper: `${NODE} ${sq(INSTALLED_SCRIPT)} headers`, env: { CLAUDE_CODE_ENABLE_TELEMETRY: '1' } });
     expect(p.stderr).toContain(`the commands in the package ${out} use paths on this machine`);
     expect(p.stderr).toContain('--command');
     expect(r.stderr).toContain('every user of it must be able to run them');
@@ -638,6 +635,44 @@ describe('cc-otel install (real process)', () => {
     const bad = await w.run(['install', '--command', '/usr/bin/true']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('does not run cc-otel');
+  });
+
+  test("run from npx's cache: refused (exit 2, nothing written) with the command to run instead; --command with an installed cc-otel goes through", async () => {
+    const w = world(CONFIG, { 'home/.claude/settings.json': ORIGINAL });
+    // npx's layout: ~/.npm/_npx/<hash>/node_modules/cc-otel, reached through node_modules/.bin/cc-otel
+    const npxDir = join(w.home, '.npm', '_npx', '5a7b1c2d3e4f5a6b', 'node_modules');
+    placeInstalledPackage(join(npxDir, 'cc-otel'));
+    mkdirSync(join(npxDir, '.bin'));
+    symlinkSync('../cc-otel/bin/cc-otel.js', join(npxDir, '.bin', 'cc-otel'));
+    const before = snapshot(w.home);
+    for (const args of [['install'], ['install', '--dry-run'], ['install', '--scope', 'project']]) {
+      const r = await runCcOtel([...args, '--managed-dir', w.managed], { bin: join(npxDir, '.bin', 'cc-otel'), cwd: w.proj, env: w.env });
+      expect(r.code, describeCcOtel(r)).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`cc-otel runs from npx's cache (${join(npxDir, 'cc-otel', 'bin', 'cc-otel.js')})`);
+      expect(r.stderr).toContain('npm install -g .');
+      expect(r.stderr).toContain('--command <absolute path to cc-otel>');
+    }
+    const json = await runCcOtel(['install', '--json', '--managed-dir', w.managed], { bin: join(npxDir, '.bin', 'cc-otel'), cwd: w.proj, env: w.env });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'USAGE', hint: expect.stringContaining('npm install -g .') } });
+    expect(snapshot(w.home)).toEqual(before);
+    expect(existsSync(join(w.proj, '.claude'))).toBe(false);
+
+    // nor can --command point into it
+    const viaCommand = await w.run(['install', '--command', join(npxDir, '.bin', 'cc-otel')]);
+    expect(viaCommand.code, describeCcOtel(viaCommand)).toBe(2);
+    expect(viaCommand.stderr).toContain("points into npx's cache");
+    expect(snapshot(w.home)).toEqual(before);
+
+    // the way out the hint names: --command with the absolute path of an installed cc-otel
+    const ok = await runCcOtel(['install', '--command', BIN, '--managed-dir', w.managed], { bin: join(npxDir, '.bin', 'cc-otel'), cwd: w.proj, env: w.env });
+    expect(ok.code, describeCcOtel(ok)).toBe(0);
+    expect(readJson(w.userSettings).otelHeadersHelper).toBe(`${BIN} headers`);
+    // run by Claude Code through a shell whose PATH has node (the bin link's `#!/usr/bin/env node`)
+    const helper = spawnSync('/bin/sh', ['-c', readJson(w.userSettings).otelHeadersHelper], { env: { HOME: w.home, TEST_KEY: KEY, PATH: dirname(process.execPath) }, encoding: 'utf8' });
+    expect(helper.status, helper.stderr).toBe(0);
+    expect(JSON.parse(helper.stdout)).toEqual({ authorization: `Bearer ${KEY}` });
   });
 
   test('not configured: exit 2 with how to configure; nothing written', async () => {

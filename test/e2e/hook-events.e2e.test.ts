@@ -6,8 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { describeRun, REPO_ROOT, runClaude, writeClaudeSettings } from '../helpers/claude.js';
-import { CC_OTEL_BIN, describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
+import { describeRun, runClaude, writeClaudeSettings } from '../helpers/claude.js';
+import { CC_OTEL_BIN, CC_OTEL_PACKAGE_DIR, describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { startMockModelApi } from '../helpers/mock-model-api.js';
 import { startOtlpReceiver, type OtlpReceiver, type OtlpReply } from '../helpers/otlp-receiver.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
@@ -38,7 +38,7 @@ async function receiver(respond?: (n: number) => OtlpReply | undefined): Promise
   return rx;
 }
 
-/** Every event hook `install --events` would register, pointing at the built CLI. */
+/** Every event hook `install --events` would register, pointing at the installed cc-otel. */
 function hookSettings(): Record<string, unknown> {
   const hooks: Record<string, unknown[]> = {};
   for (const e of selectHookEvents().events) {
@@ -286,7 +286,7 @@ describe('hook events from the CLI', () => {
   }, 60_000);
 
   test('the hook bundle (dist/hot.cjs) and its loader (bin/cc-otel.js) load no OTel exporter, no HTTP client and no crypto', () => {
-    const hot = [join('dist', 'hot.cjs'), join('bin', 'cc-otel.js')].map((f) => readFileSync(join(REPO_ROOT, f), 'utf8')).join('\n');
+    const hot = [join('dist', 'hot.cjs'), join('bin', 'cc-otel.js')].map((f) => readFileSync(join(CC_OTEL_PACKAGE_DIR, f), 'utf8')).join('\n');
     const loads = [...hot.matchAll(/(?:require|import)\(["']([^"']+)["']\)/g)].map((m) => m[1]!);
     // (node:net may appear: the stdin reader wraps a pipe fd in a Socket — no network involved)
     expect(loads.filter((m) => /^@opentelemetry\/|^(node:)?(http|https|http2|tls)$/.test(m))).toEqual([]);

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
+import { CC_OTEL_PACKAGE_DIR, describeCcOtel, runCcOtel } from '../helpers/cc-otel.js';
 import { buildClaudeEnv, CLAUDE_BIN, describeRun, runClaude } from '../helpers/claude.js';
 import { startMockModelApi, type MockModelApi } from '../helpers/mock-model-api.js';
 import { startOtlpReceiver, type OtlpReceiver, type OtlpRequestRecord, type Signal } from '../helpers/otlp-receiver.js';
@@ -152,7 +152,8 @@ describe('cc-otel install / uninstall / exec with the real Claude Code', () => {
       OTEL_LOGS_EXPORT_INTERVAL: '1000',
       OTEL_TRACES_EXPORT_INTERVAL: '1000',
     });
-    expect(s.otelHeadersHelper).toMatch(new RegExp(`^${process.execPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\S+/bin/cc-otel\\.js headers$`));
+    // the installed package, by its real path (install follows the bin link npm made)
+    expect(s.otelHeadersHelper).toBe(`${process.execPath} ${join(CC_OTEL_PACKAGE_DIR, 'bin', 'cc-otel.js')} headers`);
     expect(s.hooks.SessionStart).toHaveLength(2); // the other tool's, then cc-otel's
 
     // The key lives only in the environment Claude Code runs with.

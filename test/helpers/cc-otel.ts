@@ -1,12 +1,39 @@
-// Run the built CLI (`bin/cc-otel.js` → dist/) as a real process with a CLEARED environment: the
-// child sees only the variables a test passes, plus PATH. Needs `npm run build` first.
+// Run the INSTALLED cc-otel as a real process with a CLEARED environment: the child sees only the
+// variables a test passes, plus PATH. What runs is what ships: the tarball `npm pack` made, installed
+// with `npm install -g --prefix <tmp>` by test/helpers/artifact-setup.ts (the vitest globalSetup of
+// the CLI and e2e tests), run through the bin link npm made.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { inject } from 'vitest';
+import type { InstalledArtifact } from './artifact-setup.js';
 import { REPO_ROOT } from './claude.js';
 
-/** The shim Claude Code would run (`node <abs>/bin/cc-otel.js …`). */
-export const CC_OTEL_BIN: string = join(REPO_ROOT, 'bin', 'cc-otel.js');
+function artifact(): InstalledArtifact {
+  const a = inject('ccOtelArtifact');
+  if (!a) throw new Error('the installed cc-otel is missing: test/helpers/cc-otel.ts is for test/cli and test/e2e, whose globalSetup (test/helpers/artifact-setup.ts) packs and installs it');
+  return a;
+}
+
+/** What was installed: the tarball, its file list, the prefix, the bin link, the package dir. */
+export const CC_OTEL_ARTIFACT: InstalledArtifact = artifact();
+/** `<prefix>/bin/cc-otel`: the link `npm install -g` made, to the installed bin/cc-otel.js. */
+export const CC_OTEL_BIN: string = CC_OTEL_ARTIFACT.bin;
+/** The installed package's root (real path): `bin/cc-otel.js`, `dist/hot.cjs`, `dist/cli.js`, … */
+export const CC_OTEL_PACKAGE_DIR: string = CC_OTEL_ARTIFACT.packageDir;
+
+/**
+ * The installed package seen at another path, `dir` (created): its own copy of `bin/` (so the real
+ * path of `dir/bin/cc-otel.js` is under `dir`, as it is for a package that really lives there) and
+ * links to the installed `dist/`, `node_modules/` and `package.json` (no second 150 MB install).
+ * Returns `dir/bin/cc-otel.js`.
+ */
+export function placeInstalledPackage(dir: string): string {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  for (const f of readdirSync(join(CC_OTEL_PACKAGE_DIR, 'bin'))) copyFileSync(join(CC_OTEL_PACKAGE_DIR, 'bin', f), join(dir, 'bin', f));
+  for (const f of ['dist', 'node_modules', 'package.json']) symlinkSync(join(CC_OTEL_PACKAGE_DIR, f), join(dir, f));
+  return join(dir, 'bin', 'cc-otel.js');
+}
 
 export interface RunCcOtelOptions {
   /** The child's whole environment, besides PATH (default: this process's PATH). */
@@ -17,6 +44,8 @@ export interface RunCcOtelOptions {
    * `data` and leaves the pipe open (a writer that never closes); undefined: stdin is /dev/null.
    */
   input?: string | { data?: string; keepOpen: true };
+  /** The cc-otel to run (default CC_OTEL_BIN), e.g. one placeInstalledPackage() made. */
+  bin?: string;
   /** Kill the process (SIGKILL) after this long. Default 20 000 ms. */
   timeoutMs?: number;
 }
@@ -33,9 +62,6 @@ export interface CcOtelRun {
 }
 
 export function runCcOtel(args: readonly string[], opts: RunCcOtelOptions = {}): Promise<CcOtelRun> {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'cli.js'))) {
-    return Promise.reject(new Error('dist/ is missing: run `npm run build` before these tests'));
-  }
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...opts.env })) {
     if (v !== undefined) env[k] = v;
@@ -43,7 +69,9 @@ export function runCcOtel(args: readonly string[], opts: RunCcOtelOptions = {}):
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CC_OTEL_BIN, ...args], {
+    // `<node> <bin>`, as the commands `cc-otel install` writes run it (absolute node, whatever PATH
+    // has); the bin's own shebang is run by test/cli/artifact.test.ts.
+    const child = spawn(process.execPath, [opts.bin ?? CC_OTEL_BIN, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
       env,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -353,6 +353,6 @@ function sdkMissing(): SourceResult {
   return {
     status: 'failed',
     reason: 'the @google-cloud/secret-manager package could not be loaded',
-    hint: 'reinstall cc-otel (npm install -g cc-otel), or install the Google Cloud CLI (`gcloud`)',
+    hint: 'reinstall cc-otel (from its clone: `npm install -g .`), or install the Google Cloud CLI (`gcloud`)',
   };
 }

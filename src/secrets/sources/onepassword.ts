@@ -310,7 +310,7 @@ export const fromOnePassword: KeySource = {
       return {
         status: 'failed',
         reason: 'the @1password/sdk package could not be loaded',
-        hint: 'reinstall cc-otel (npm install -g cc-otel), or install the 1Password CLI (`op`)',
+        hint: 'reinstall cc-otel (from its clone: `npm install -g .`), or install the 1Password CLI (`op`)',
       };
     }
     if (opPath) return viaCli(opPath, ref.ref, ctx);

@@ -46,6 +46,34 @@ describe('quoteArg / ccOtelCommandPrefix', () => {
   });
 });
 
+describe('ccOtelCommandPrefix: the real path of the bin', () => {
+  const links: Record<string, string> = {
+    '/usr/bin/cc-otel': '/usr/lib/node_modules/cc-otel/bin/cc-otel.js',
+    '/home/ada/.npm/_npx/5a7b1c2d/node_modules/.bin/cc-otel': '/home/ada/.npm/_npx/5a7b1c2d/node_modules/cc-otel/bin/cc-otel.js',
+    '/home/ada/bin/cc-otel': '/home/ada/.npm/_npx/5a7b1c2d/node_modules/cc-otel/bin/cc-otel.js',
+  };
+  const realpath = (p: string) => links[p] ?? p;
+
+  test('a bin link is followed to the package it runs', () => {
+    expect(ccOtelCommandPrefix({ execPath: '/usr/bin/node', script: '/usr/bin/cc-otel', platform: 'linux', realpath })).toBe('/usr/bin/node /usr/lib/node_modules/cc-otel/bin/cc-otel.js');
+  });
+
+  test.each(['/home/ada/.npm/_npx/5a7b1c2d/node_modules/.bin/cc-otel', '/home/ada/bin/cc-otel', '/home/ada/.npm/_npx/5a7b1c2d/node_modules/cc-otel/bin/cc-otel.js'])(
+    "npx's cache (%s, however it is reached) is refused with the commands to run instead",
+    (script) => {
+      let err: unknown;
+      try {
+        ccOtelCommandPrefix({ execPath: '/usr/bin/node', script, platform: 'linux', realpath });
+      } catch (e) {
+        err = e;
+      }
+      expect(isCcOtelError(err) && err.code).toBe('USAGE');
+      expect((err as Error).message).toContain("npx's cache (/home/ada/.npm/_npx/5a7b1c2d/node_modules/cc-otel/bin/cc-otel.js)");
+      expect(isCcOtelError(err) && err.hint).toMatch(/npm install -g \.`.*--command <absolute path to cc-otel>/);
+    },
+  );
+});
+
 describe('flagsEnv', () => {
   test('flags become the CC_OTEL_* variables of the same precedence level', () => {
     expect(flagsEnv({ backend: 'otlp', key: ['env:A', 'op://v/i/f'], team: 't', config: '/c.json' })).toEqual({

@@ -2,7 +2,7 @@
 // managed scopes merged in Claude Code's precedence; the helper run for real through a shell.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CC_OTEL_BIN } from '../../helpers/cc-otel.js';
+import { REPO_ROOT } from '../../helpers/claude.js';
 import { installFakeOp } from '../../helpers/fake-op/index.js';
 import type { TreeEntry } from '../../helpers/tmp.js';
 import { KEY, byId, cleanupWorlds, makeWorld, statuses, textOf, type World } from './world.js';
@@ -11,6 +11,8 @@ afterAll(cleanupWorlds);
 
 const HONEYCOMB = { backend: 'honeycomb', key: ['env:TEST_KEY'], team: 'platform' };
 const WIRING = { skip: ['probe', 'readback'] };
+/** The built sources' bin (a unit test: `npm run build` first; test/cli runs the installed package). */
+const CC_OTEL_BIN = join(REPO_ROOT, 'bin', 'cc-otel.js');
 
 /** A stand-in `cc-otel` on disk: `headers` prints the auth header (after $HELPER_SLEEP s, from the settings env). */
 const FAKE_CC_OTEL: TreeEntry = {
