@@ -21,6 +21,23 @@ export interface PresetConfig {
   headerValue?: string | undefined;
 }
 
+/** The running `cc-otel collect` the `local` preset points at, from its collector.json (src/backends/local.ts). */
+export interface LocalCollector {
+  /** where it was read */
+  stateFile: string;
+  pid: number;
+  host: string;
+  httpPort: number;
+  /** null: it does not listen for gRPC */
+  grpcPort: number | null;
+}
+
+/** What loadConfig found on this machine for a preset (nothing but the local collector, so far). */
+export interface PresetWorld {
+  /** the running `cc-otel collect` (backend local without an endpoint) */
+  localCollector?: LocalCollector | undefined;
+}
+
 export interface PresetField {
   name: keyof PresetConfig;
   required: boolean;
@@ -39,8 +56,8 @@ export interface Preset {
   temporality: Temporality;
   /** 'required': no key → config error; 'optional': auth header only when a key resolves; 'none' */
   key: 'required' | 'optional' | 'none';
-  /** base URL (HTTP: v1/<signal> is appended; gRPC: used as is), from the config */
-  baseUrl(cfg: PresetConfig, protocol: Protocol): string;
+  /** base URL (HTTP: v1/<signal> is appended; gRPC: used as is), from the config (and, for local, the running collector) */
+  baseUrl(cfg: PresetConfig, protocol: Protocol, world?: PresetWorld): string;
   /** signals this configuration can send (e.g. Axiom: only those with a dataset) */
   availableSignals?(cfg: PresetConfig): Signal[];
   /** secret auth headers, built from the key */

@@ -190,7 +190,9 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
     if (inStateDir) rec.target = snap.target;
     const recordAfter = serializeRecord(rec);
     const sidecars = edit.sidecars !== false;
-    if (sidecars && textChanges && before !== null && snap.backupText === null) ops.push({ op: 'write', path: backupPath(snap.target), content: before, mode, owner, onlyIfAbsent: true });
+    // The backup is the file before cc-otel FIRST changed it: with a record, cc-otel has changed it
+    // already (a re-install), and a backup taken now would hold cc-otel's own entries.
+    if (sidecars && textChanges && before !== null && snap.backupText === null && !record) ops.push({ op: 'write', path: backupPath(snap.target), content: before, mode, owner, onlyIfAbsent: true });
     // The record goes first: a crash between the two writes never leaves changes nobody recorded.
     // In the state dir it is private (0600, dir 0700): it holds a copy of the file.
     const recordOp: FileOp = inStateDir ? { op: 'write', path: recordPath, content: recordAfter, mode: 0o600, dirMode: 0o700 } : { op: 'write', path: recordPath, content: recordAfter, mode, owner };
@@ -205,7 +207,7 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
     }
     if (after !== before) ops.push(after === null ? { op: 'delete', path: snap.target } : { op: 'write', path: snap.target, content: after, mode, owner });
     for (const p of recordFiles) ops.push({ op: 'delete', path: p });
-    if (snap.backupText !== null && after !== null && after === snap.backupText) ops.push({ op: 'delete', path: backupPath(snap.target) });
+    if (snap.backupText !== null && backupHoldsNothingElse(snap, record, edit.expectedEnv, after)) ops.push({ op: 'delete', path: backupPath(snap.target) });
     if (after === null && before !== null && record) for (const d of record.createdDirs) ops.push({ op: 'rmdir', path: d });
   }
 
@@ -223,6 +225,35 @@ export function planFromSnapshot(snap: SettingsFileSnapshot, edit: SettingsEdit)
     conflicts,
     ops,
   };
+}
+
+/**
+ * May uninstall delete the backup? When it holds nothing the user would lose: it is the file as
+ * uninstall leaves it, or it is that file plus cc-otel's own entries (a re-install by cc-otel ≤ 0.1
+ * took the backup of a file cc-otel had created or changed already); after a deletion, a backup of
+ * nothing but cc-otel's entries. Anything else in it — a user's edit that is gone from the file —
+ * keeps it.
+ */
+function backupHoldsNothingElse(snap: SettingsFileSnapshot, record: InstallRecord | null, expectedEnv: UninstallEdit['expectedEnv'], after: string | null): boolean {
+  const backup = snap.backupText;
+  if (backup === null) return false;
+  if (after !== null && after === backup) return true;
+  let doc: JsonTextDocument;
+  let left: JsonNode;
+  try {
+    doc = new JsonTextDocument(backup);
+    if (doc.root.type !== 'object') return false;
+    const strip = new Reconciler(doc, snap.path, record, { original: null, createdDirs: [] }, [], [], true);
+    if (!record && expectedEnv) strip.adoptExpectedEnv(expectedEnv);
+    strip.env({}, false);
+    strip.helper(undefined, false);
+    strip.hooks([]);
+    left = doc.root;
+    if (after === null) return left.type === 'object' && left.members.length === 0;
+    return sameJson(parseJson(after), left);
+  } catch {
+    return false; // not JSON we can read: keep it
+  }
 }
 
 /**
@@ -288,8 +319,10 @@ class Reconciler {
     origin: { original: string | null; createdDirs: string[] },
     private readonly conflicts: SettingsConflict[],
     private readonly warnings: string[],
+    /** prune every container cc-otel's removals leave empty, whatever the record says (judging a backup) */
+    pruneAll = false,
   ) {
-    this.known = existing !== null;
+    this.known = existing !== null && !pruneAll;
     this.record = existing ? structuredClone(existing) : emptyRecord(origin.original, origin.createdDirs);
   }
 

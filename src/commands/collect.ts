@@ -158,6 +158,14 @@ Examples:
     .description('is a collector running for the data dir, and on which ports')
     .option('--data-dir <dir>', 'data dir (default: $CC_OTEL_DATA_DIR or the user data dir)')
     .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+Exit codes (the same with --json):
+  0  a collector is running for the data dir (also while it refuses data: see the FULL line)
+  1  none is running (no pid file, or a stale one: the collector crashed or was killed)
+  2  usage error (an unknown option)`,
+    )
     .action(async (_opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ dataDir?: string; json?: boolean }>();
       const ctx = getCtx();

@@ -64,10 +64,11 @@ export function define(program: Command, getCtx: () => Context): void {
         if ((await run('1/3 wire Claude Code (a throwaway CLAUDE_CONFIG_DIR)', ['install', '--scope', 'user'])) !== 0)
           throw new CcOtelError('CHECK_FAILED', 'install failed (see above)');
         const verified = await run('2/3 prove it: settings, helper, a probe per signal, read-back', ['verify', '--query', '--wait', '15000']);
-        await run('3/3 what the collector stored, as a report', ['report', '--data-dir', dataDir]);
+        // No Claude Code session runs in the demo: the collector holds verify's probes, which are not usage.
+        await run('3/3 what the collector stored, as a report (no Claude Code session ran here: no usage rows yet)', ['report', '--data-dir', dataDir, '--since', 'all']);
         say(
           verified === 0
-            ? '\nEverything works end to end. For real: `cc-otel collect --detach`, then ~/.config/cc-otel/config.json with {"backend":"local"} (or a project .cc-otel.json and `cc-otel trust`) and `cc-otel install`.\n' +
+            ? '\nThe pipeline works end to end: settings, helper, a probe per signal into the collector and back. For real: `cc-otel collect --detach`, then ~/.config/cc-otel/config.json with {"backend":"local"} (or a project .cc-otel.json and `cc-otel trust`) and `cc-otel install`.\n' +
                 'Then every Claude Code session lands in `cc-otel report`. Teams move to SigNoz, Grafana Cloud, … by changing "backend".'
             : '\nverify found a problem (above).',
         );

@@ -29,8 +29,11 @@ export function define(program: Command, getCtx: () => Context): void {
     .addHelpText(
       'after',
       `
-Reads the data dir directly (the collector may be running). Token and cost totals are exact for
-delta and cumulative metrics alike; engineer/team/org come from the resource attributes cc-otel sets.
+Reads the data dir directly (the collector may be running); a data dir that does not exist is an
+error (exit 1), an empty window is not. Token and cost totals are exact for delta and cumulative
+metrics alike; team/org come from the resource attributes cc-otel sets. --by engineer names each
+person once: the engineer attribute cc-otel sets, else the engineer cc-otel's SessionStart hook
+recorded for the session, else Claude Code's user.email, else its user.id (--json: engineerSource).
 
 Examples:
   cc-otel report                       last 7 days by engineer
@@ -51,11 +54,7 @@ Examples:
       const report = buildReport({ dataDir, since, until, by: opts.by, dayBoundary: opts.utc ? 'utc' : 'local' });
       if (opts.json) process.stdout.write(render.renderJson(report));
       else if (opts.csv) process.stdout.write(render.renderCsv(report));
-      else if (report.rows.length === 0) {
-        process.stdout.write(
-          `No Claude Code telemetry in ${dataDir}${since !== undefined ? ` since ${new Date(since).toISOString()}` : ''}.\n` +
-            `Start a collector with \`cc-otel collect\` and point Claude Code at it (the \`local\` preset).\n`,
-        );
-      } else process.stdout.write(render.renderTable(report));
+      else if (report.rows.length === 0) process.stdout.write(render.renderEmpty(report, dataDir));
+      else process.stdout.write(render.renderTable(report));
     });
 }

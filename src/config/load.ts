@@ -25,6 +25,7 @@ import { CcOtelError, isCcOtelError } from '../errors.js';
 import { userDirs } from './dirs.js';
 import { validateConfig, type Config, type ValidationProblem } from './schema.js';
 import { CC_OTEL_INPUTS } from '../otel/vars.js';
+import { readLocalCollector, type LocalCollector } from '../backends/local.js';
 
 export type SourceKind = 'flag' | 'env' | 'project' | 'user' | 'file' | 'default';
 export interface Source {
@@ -74,6 +75,8 @@ export interface LoadedConfig {
   projectPolicy?: ProjectPolicy;
   /** CC_OTEL_PROJECT_CONFIG held something else than trusted/ignore (treated as ignore) */
   policyProblem?: string;
+  /** backend local without an endpoint: the running `cc-otel collect` of the data dir, when there is one */
+  localCollector?: LocalCollector;
 }
 
 export { PROJECT_FILE };
@@ -325,6 +328,8 @@ export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
     }
   }
   const config = merged as Config;
+  // The local preset follows the collector's real ports (one small file read, only for it).
+  const localCollector = config.backend === 'local' && config.endpoint === undefined ? readLocalCollector(config.verify?.local?.dataDir ?? ctx.env.CC_OTEL_DATA_DIR ?? dirs.data) : undefined;
   return {
     config,
     sources,
@@ -337,6 +342,7 @@ export function loadConfig(ctx: Pick<Context, 'env' | 'cwd' | 'homeDir' | 'platf
     skipped,
     projectPolicy: policy.policy,
     ...(policy.problem ? { policyProblem: policy.problem } : {}),
+    ...(localCollector ? { localCollector } : {}),
   };
 }
 

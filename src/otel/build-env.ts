@@ -187,7 +187,7 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
   let base = '';
   if (!problems.length) {
     try {
-      base = preset.baseUrl(pcfg, protocol);
+      base = preset.baseUrl(pcfg, protocol, { localCollector: loaded.localCollector });
     } catch (e) {
       problem((e as Error).message);
     }
@@ -303,7 +303,9 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
   set('OTEL_EXPORTER_OTLP_PROTOCOL', protocol, src('protocol', `default (${preset.name})`));
   const endpointSrc = sources.endpoint
     ? src('endpoint', '')
-    : `preset ${preset.name}${pcfg.region ? ` region ${pcfg.region}` : ''}${pcfg.site ? ` site ${pcfg.site}` : ''}`;
+    : loaded.localCollector && base !== preset.baseUrl(pcfg, protocol)
+      ? `preset ${preset.name}: the running collector (pid ${loaded.localCollector.pid}, ${loaded.localCollector.stateFile})`
+      : `preset ${preset.name}${pcfg.region ? ` region ${pcfg.region}` : ''}${pcfg.site ? ` site ${pcfg.site}` : ''}`;
   if (isHttp(protocol)) {
     for (const s of signals) set(`OTEL_EXPORTER_OTLP_${s.toUpperCase()}_ENDPOINT`, endpoints[s], endpointSrc);
   } else {

@@ -19,6 +19,7 @@ import { attrsKey } from '../collector/attributes.js';
 import { forEachIndexFrame } from '../collector/reader.js';
 import { PF_NO_VALUE, POINT_ROW, type CtxDef } from '../collector/segment-format.js';
 import { listSegments } from '../collector/store.js';
+import { CcOtelError } from '../errors.js';
 
 /** 96 bits of SHA-1: a compact identity for event dedup (collisions are not a concern at report sizes). */
 const shortHash = (text: string): string => createHash('sha1').update(text).digest('base64url').slice(0, 16);
@@ -29,12 +30,32 @@ export type GroupBy = (typeof GROUP_BY)[number];
 export const TOKEN_TYPES = ['input', 'output', 'cacheRead', 'cacheCreation'] as const;
 export type TokenType = (typeof TOKEN_TYPES)[number];
 
-/** Where engineer/team/org come from: the first attribute present (data point/event, then resource). */
+/**
+ * Where engineer/team/org come from: the first attribute present (data point/event, then resource).
+ * For engineer these are the attributes someone set (cc-otel's `engineer`, from
+ * OTEL_RESOURCE_ATTRIBUTES); without one, see ENGINEER_SOURCES.
+ */
 export const DEFAULT_ATTRIBUTE_KEYS: Readonly<Record<'engineer' | 'team' | 'org', readonly string[]>> = {
-  engineer: ['engineer', 'user.name', 'enduser.id', 'user.email', 'user.id'],
+  engineer: ['engineer', 'user.name', 'enduser.id'],
   team: ['team', 'team.name', 'team.id', 'department'],
   org: ['org', 'org.name', 'organization.name', 'organization.id'],
 };
+
+/**
+ * How `--by engineer` names a row, strongest first — one person is one row, however their sessions
+ * were wired (a project-scope install leaves `engineer` out: the file is shared):
+ *  1. `attribute`: an engineer attribute on the data (DEFAULT_ATTRIBUTE_KEYS.engineer);
+ *  2. `session-start-hook`: the engineer cc-otel's SessionStart hook recorded for the data's
+ *     session.id (its `cc_otel.hook.SessionStart` event, shipped to the same collector);
+ *  3. `user.email`: Claude Code's, when it exports one (a claude.ai login);
+ *  4. `user.id`: Claude Code's anonymous installation id (64 hex characters);
+ *  5. `none`: nothing at all — the `(none)` row.
+ */
+export const ENGINEER_SOURCES = ['attribute', 'session-start-hook', 'user.email', 'user.id', 'none'] as const;
+export type EngineerSource = (typeof ENGINEER_SOURCES)[number];
+
+/** The event cc-otel's SessionStart hook records (src/events/otlp-records.ts hookEventName). */
+export const SESSION_START_EVENT = 'cc_otel.hook.SessionStart';
 
 export const NONE = '(none)';
 
@@ -62,6 +83,10 @@ export interface ReportRow {
   pullRequests: number;
   decisions: { accept: number; reject: number };
   apiErrors: number;
+  /** --by engineer: the rule that named this row (the strongest, when its data was named by several) */
+  engineerSource?: EngineerSource;
+  /** --by engineer: every rule that named part of this row, strongest first */
+  engineerSources?: EngineerSource[];
 }
 
 export interface Report {
@@ -75,6 +100,8 @@ export interface Report {
     series: number;
     dataPoints: number;
     events: number;
+    /** records of any kind the data dir holds (spans, data points, log records), reported or not */
+    records: number;
     /** where accept/reject came from: per session, its tool_decision events if it has any, else the code_edit_tool.decision metric */
     decisionsFrom: 'events' | 'metric' | 'both';
     /** distinct session.id values, or the claude_code.session.count metric when no session.id is recorded */
@@ -131,12 +158,20 @@ function slotOf(metric: string, a: Attrs): number {
 
 const EVENT_API_ERROR = 1;
 const EVENT_TOOL_DECISION = 2;
+const EVENT_SESSION_START = 3;
 const EVENTS: Readonly<Record<string, number>> = {
   api_error: EVENT_API_ERROR,
   'claude_code.api_error': EVENT_API_ERROR,
   tool_decision: EVENT_TOOL_DECISION,
   'claude_code.tool_decision': EVENT_TOOL_DECISION,
+  [SESSION_START_EVENT]: EVENT_SESSION_START,
 };
+
+// --by engineer: rows are first keyed by who the data says it is, and named once everything is
+// read — the SessionStart hook's event of a session may come after (or in another segment than) its
+// metrics. A key is an attribute's value, or the session/email/user.id triple.
+const BY_ATTRIBUTE = '\u0001';
+const BY_IDENTITY = '\u0002';
 
 interface SeriesInfo {
   slot: number;
@@ -162,7 +197,22 @@ function str(v: AttrValue | undefined): string | undefined {
 
 const TWO_32 = 4294967296;
 
+/** Throws IO when `dataDir` is not a directory: "no data dir" is not "no data in this window". */
+function requireDataDir(dataDir: string): void {
+  let st;
+  try {
+    st = statSync(dataDir, { throwIfNoEntry: false });
+  } catch (e) {
+    throw new CcOtelError('IO', `cannot read the collector data dir ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+  }
+  if (!st || !st.isDirectory())
+    throw new CcOtelError('IO', `no collector data dir at ${dataDir}${st ? ' (it is not a directory)' : ''}`, {
+      hint: 'start a collector there (`cc-otel collect --detach` creates it), or name the data dir of the one you run: --data-dir, or $CC_OTEL_DATA_DIR',
+    });
+}
+
 export function buildReport(opts: ReportOptions): Report {
+  requireDataDir(opts.dataDir);
   const by = opts.by ?? 'engineer';
   const byDay = by === 'day';
   const keys = { ...DEFAULT_ATTRIBUTE_KEYS, ...opts.attributeKeys };
@@ -173,7 +223,13 @@ export function buildReport(opts: ReportOptions): Report {
   const groupOf = (a: Attrs, r: Attrs): string => {
     const get = (k: string) => str(a[k]) ?? str(r[k]);
     switch (by) {
-      case 'engineer':
+      case 'engineer': {
+        for (const k of keys.engineer) {
+          const v = get(k);
+          if (v !== undefined) return BY_ATTRIBUTE + v;
+        }
+        return `${BY_IDENTITY}${get('session.id') ?? ''}\u0000${get('user.email') ?? ''}\u0000${get('user.id') ?? ''}`;
+      }
       case 'team':
       case 'org':
         for (const k of keys[by]) {
@@ -255,12 +311,16 @@ export function buildReport(opts: ReportOptions): Report {
   const decisionSessions = new Set<string>();
   /** compact identities of the events counted (a retried request repeats them) */
   const seenEvents = new Set<string>();
+  /** --by engineer: session.id → the engineer its SessionStart hook recorded (the first one seen) */
+  const hookEngineers = new Map<string, string>();
+  let records = 0;
 
   for (const seg of segments) {
     const ctxs = new Map<number, CtxDef & { key: string; h: string }>();
     const local2global: number[] = [];
     const names = new Map<number, number>(); // name id → event code (0 = not reported)
     forEachIndexFrame(seg, (f) => {
+      records += f.header.n;
       for (const d of f.header.d) {
         if (d.k === 'c') {
           const key = `${attrsKey(d.r)}\u0000${d.s}\u0000${d.sv}`;
@@ -314,6 +374,16 @@ export function buildReport(opts: ReportOptions): Report {
         const jsonAt = o + 20;
         o = jsonAt + len;
         events++;
+        if (code === EVENT_SESSION_START) {
+          // Whatever the window: a session that started before it is still named by its hook.
+          if (by !== 'engineer') continue;
+          const a = JSON.parse(b.toString('utf8', jsonAt, jsonAt + len)) as Attrs;
+          const r = ctxs.get(ctxId)?.r ?? {};
+          const session = str(a['session.id']) ?? str(r['session.id']);
+          const engineer = str(a.engineer) ?? str(r.engineer);
+          if (session !== undefined && engineer !== undefined && !hookEngineers.has(session)) hookEngineers.set(session, engineer);
+          continue;
+        }
         if (code === 0 || t < sinceNs || t >= untilNs) continue;
         const json = b.toString('utf8', jsonAt, jsonAt + len);
         const ctx = ctxs.get(ctxId);
@@ -433,7 +503,16 @@ export function buildReport(opts: ReportOptions): Report {
       apiErrors: v[S_API_ERRORS]!,
     };
   };
-  const out = [...rows.values()].map((a) => toRow(a.key, a.v, anySessionIds ? a.sessions.size : a.v[S_SESSION_COUNT]!));
+  const named: Array<Acc & { sources?: Set<EngineerSource> }> = by === 'engineer' ? nameEngineers(rows, hookEngineers) : [...rows.values()];
+  const out = named.map((a) => {
+    const row = toRow(a.key, a.v, anySessionIds ? a.sessions.size : a.v[S_SESSION_COUNT]!);
+    if (a.sources) {
+      const sources = ENGINEER_SOURCES.filter((x) => a.sources!.has(x));
+      row.engineerSource = sources[0]!;
+      row.engineerSources = sources;
+    }
+    return row;
+  });
   if (byDay) out.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
   else out.sort((x, y) => y.costUsd - x.costUsd || y.tokens.total - x.tokens.total || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
 
@@ -455,8 +534,32 @@ export function buildReport(opts: ReportOptions): Report {
       series: series.length,
       dataPoints: n,
       events,
+      records,
       decisionsFrom,
       sessionsFrom: anySessionIds ? 'session.id' : 'session.count',
     },
   };
+}
+
+/** --by engineer: name each provisional row (ENGINEER_SOURCES) and merge the rows of one name. */
+function nameEngineers(rows: ReadonlyMap<string, Acc>, hookEngineers: ReadonlyMap<string, string>): Array<Acc & { sources: Set<EngineerSource> }> {
+  const named = new Map<string, Acc & { sources: Set<EngineerSource> }>();
+  for (const acc of rows.values()) {
+    let key: string;
+    let source: EngineerSource;
+    if (acc.key.startsWith(BY_ATTRIBUTE)) {
+      key = acc.key.slice(BY_ATTRIBUTE.length);
+      source = 'attribute';
+    } else {
+      const [session = '', email = '', userId = ''] = acc.key.slice(BY_IDENTITY.length).split('\u0000');
+      const hooked = session ? hookEngineers.get(session) : undefined;
+      [key, source] = hooked !== undefined ? [hooked, 'session-start-hook'] : email ? [email, 'user.email'] : userId ? [userId, 'user.id'] : [NONE, 'none'];
+    }
+    let out = named.get(key);
+    if (!out) named.set(key, (out = { key, sessions: new Set(), v: new Float64Array(SLOTS), sources: new Set() }));
+    out.sources.add(source);
+    for (const x of acc.sessions) out.sessions.add(x);
+    for (let i = 0; i < SLOTS; i++) out.v[i]! += acc.v[i]!;
+  }
+  return [...named.values()];
 }

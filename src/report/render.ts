@@ -131,3 +131,24 @@ export function renderCsv(report: Report): string {
 export function renderJson(report: Report): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
+
+/**
+ * The text when no row is in the window: says which of "the collector stored nothing yet" and
+ * "nothing from Claude Code in this window" it is (a missing data dir never gets here: buildReport).
+ */
+export function renderEmpty(report: Report, dataDir: string): string {
+  if (report.meta.records === 0)
+    return (
+      `No telemetry in ${dataDir} yet: the collector has stored nothing there.\n` +
+      `Point Claude Code at it (the \`local\` preset, then \`cc-otel install\`) and use Claude Code; \`cc-otel verify\` checks the wiring.\n`
+    );
+  const holds = `${dataDir} holds ${report.meta.records.toLocaleString('en-US')} record${report.meta.records === 1 ? '' : 's'}`;
+  const windowed = report.since !== null || report.until !== null;
+  if (!windowed)
+    return (
+      `No Claude Code usage: ${holds}, none of them Claude Code's (verify's probes and cc-otel's hook events are not usage).\n` +
+      `Use Claude Code with the \`local\` preset; \`cc-otel verify\` checks the wiring.\n`
+    );
+  const window = `${report.since ? ` since ${report.since}` : ''}${report.until ? ` until ${report.until}` : ''}`;
+  return `No Claude Code usage${window}: ${holds}, none of them Claude Code usage in this window.\nWiden it (--since all), or check that Claude Code exports here (\`cc-otel verify\`).\n`;
+}

@@ -16,6 +16,10 @@ describe('cc-otel demo', () => {
         expect(r.stdout).toMatch(new RegExp(`pass\\s+Read-back ${signal}\\s+the local collector wrote the ${signal} probe`));
       }
       expect(r.stdout).toMatch(/0 failed/);
+      // the report says what it found — verify's probes, no Claude Code usage — not "start a collector"
+      expect(r.stdout).not.toMatch(/Start a collector/i);
+      expect(r.stdout).toMatch(/^No Claude Code usage: \S+ holds \d+ records?, none of them Claude Code's/m);
+      expect(r.stdout).toContain('The pipeline works end to end');
       expect(r.stdout).toContain('"OTEL_RESOURCE_ATTRIBUTES": "engineer=demo-user,team=demo,org=cc-otel"');
       // nothing of the user's was touched, and the temp dir is gone
       expect(existsSync(`${home.path}/.claude`)).toBe(false);

@@ -749,6 +749,19 @@ describe('cc-otel uninstall (real process)', () => {
     expect(existsSync(join(w2.home, '.claude'))).toBe(false);
   });
 
+  test('after two installs into a file install created: no backup is left, and the directory install created goes too', async () => {
+    const w = world(null, { 'proj/.cc-otel.json': JSON.stringify(CONFIG) });
+    trustProject(w.proj, w.env);
+    expect((await w.run(['install', '--scope', 'project'])).code).toBe(0);
+    const second = await w.run(['install', '--scope', 'project', '--events', 'SessionStart,Stop']);
+    expect(second.code, describeCcOtel(second)).toBe(0);
+    expect(readdirSync(join(w.proj, '.claude'))).toEqual(['settings.json']);
+    const u = await w.run(['uninstall', '--scope', 'project']);
+    expect(u.code, describeCcOtel(u)).toBe(0);
+    expect(existsSync(join(w.proj, '.claude'))).toBe(false);
+    expect(readdirSync(w.proj).sort()).toEqual(['.cc-otel.json', 'README.md']);
+  });
+
   test('says where cc-otel is still installed, and works with a broken config', async () => {
     const w = world();
     expect((await w.run(['install'])).code).toBe(0);

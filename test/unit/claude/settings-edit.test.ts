@@ -268,6 +268,39 @@ describe('sidecars', () => {
     expect(removed.plan.ops).toEqual([{ op: 'delete', path: TARGET }, { op: 'delete', path: RECORD }, { op: 'rmdir', path: '/p/.claude' }]);
   });
 
+  test('a re-install of a file install created takes no backup (it would hold cc-otel\'s own entries); uninstall then removes the file and the directory', () => {
+    const first = run({}, INSTALL);
+    const second = run(first.files, { ...INSTALL, hooks: INSTALL.hooks.slice(0, 2) });
+    expect(second.plan.changed).toBe(true);
+    expect(second.files[BACKUP]).toBeUndefined();
+    const removed = run(second.files, uninstall);
+    expect(removed.plan.ops).toEqual([{ op: 'delete', path: TARGET }, { op: 'delete', path: RECORD }, { op: 'rmdir', path: '/p/.claude' }]);
+  });
+
+  test('uninstall deletes a backup holding nothing but cc-otel\'s entries (taken by an older re-install), and keeps one holding the user\'s', () => {
+    // as cc-otel ≤ 0.1 left it: a file install created, re-installed, with the backup of the first install
+    const first = run({}, INSTALL);
+    const stale = { ...run(first.files, { ...INSTALL, hooks: INSTALL.hooks.slice(0, 2) }).files, [BACKUP]: first.files[TARGET] as string };
+    const removed = run(stale, uninstall);
+    expect(removed.plan.ops).toEqual([{ op: 'delete', path: TARGET }, { op: 'delete', path: RECORD }, { op: 'delete', path: BACKUP }, { op: 'rmdir', path: '/p/.claude' }]);
+
+    // an existing file: a backup of it plus cc-otel's entries goes too, once the file is back to the original
+    const original = '{\n  "model": "opus"\n}\n';
+    const once = run(start(original), INSTALL);
+    const again = { ...run(once.files, { ...INSTALL, hooks: INSTALL.hooks.slice(0, 1) }).files, [BACKUP]: once.files[TARGET] as string };
+    const back = run(again, uninstall);
+    expect(back.files[TARGET]).toBe(original);
+    expect(back.files[BACKUP]).toBeUndefined();
+
+    // the user's edit only in the backup (gone from the file since): the backup is theirs, kept
+    const theirs = { ...stale, [BACKUP]: (first.files[TARGET] as string).replace('{\n', '{\n  "model": "opus",\n') };
+    const kept = run(theirs, uninstall);
+    expect(kept.plan.ops.some((o) => o.op === 'delete' && o.path === BACKUP)).toBe(false);
+    expect(kept.files[BACKUP]).toBe(theirs[BACKUP]);
+    // not JSON: kept
+    expect(run({ ...stale, [BACKUP]: 'not json' }, uninstall).files[BACKUP]).toBe('not json');
+  });
+
   test('sidecars: false (an MDM --output file) writes the settings file alone', () => {
     const { plan } = run(start('{}\n'), { ...INSTALL, sidecars: false });
     expect(plan.ops.map((o) => o.path)).toEqual([TARGET]);

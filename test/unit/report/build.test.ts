@@ -345,10 +345,50 @@ describe('grouping and robustness', () => {
     expect(buildReport({ dataDir: dir.path, by: 'team', attributeKeys: { team: ['nope'] } }).rows.map((r) => r.key)).toEqual(['(none)']);
   });
 
-  it('an empty or missing data dir gives no rows and zero totals', () => {
-    const r = buildReport({ dataDir: '/nonexistent/cc-otel-data' });
+  it('--by engineer names one person once: attribute > SessionStart hook (by session.id) > user.email > user.id; the rule is in each row', async () => {
+    const { dir, c } = await collector();
+    const UID = 'a'.repeat(64); // Claude Code's user.id: one installation, one person
+    const usage = (resource: Attrs, attrs: Attrs, value: number, time = T0 + H) =>
+      post(c.httpUrl, 'metrics', metricsRequest({ 'service.name': 'claude-code', ...resource }, [
+        { name: 'claude_code.cost.usage', unit: 'USD', temporality: 'delta', points: [{ attrs, start: time - 1000, time, value }] },
+      ]));
+    // s1: a user-scope install sets the engineer attribute
+    expect(await usage({ engineer: 'root' }, { 'session.id': 's1', 'user.id': UID }, 1)).toBe(200);
+    // s2: a project-scope install leaves it out — Claude Code's user.id only; its SessionStart hook
+    // recorded the engineer, shipped later (and before the window)
+    expect(await usage({}, { 'session.id': 's2', 'user.id': UID }, 2)).toBe(200);
+    expect(await post(c.httpUrl, 'logs', logsRequest({}, [{ name: 'api_error', time: T0 + H, attrs: { 'session.id': 's2', 'user.id': UID, 'event.sequence': 1 } }]))).toBe(200);
+    // s3: a claude.ai login exports user.email; s4: nothing but user.id; s5: nothing
+    expect(await usage({}, { 'session.id': 's3', 'user.id': 'b'.repeat(64), 'user.email': 'cy@example.com' }, 4)).toBe(200);
+    expect(await usage({}, { 'session.id': 's4', 'user.id': 'c'.repeat(64) }, 0.5)).toBe(200);
+    expect(await usage({}, {}, 0.25)).toBe(200);
+    // the hook's event, as cc-otel ships it: resource service.name cc-otel, the engineer on the record
+    expect(await post(c.httpUrl, 'logs', logsRequest({ 'service.name': 'cc-otel' }, [{ name: 'cc_otel.hook.SessionStart', time: T0, attrs: { 'session.id': 's2', engineer: 'root', 'hook.event_name': 'SessionStart' } }]))).toBe(200);
+    // an engineer the hook recorded for s1 too does not override s1's attribute
+    expect(await post(c.httpUrl, 'logs', logsRequest({ 'service.name': 'cc-otel' }, [{ name: 'cc_otel.hook.SessionStart', time: T0, attrs: { 'session.id': 's1', engineer: 'someone-else' } }]))).toBe(200);
+
+    const r = buildReport({ dataDir: dir.path, since: T0 + H / 2 });
+    expect(r.rows.map((x) => [x.key, x.costUsd, x.sessions, x.apiErrors, x.engineerSource, x.engineerSources])).toEqual([
+      ['cy@example.com', 4, 1, 0, 'user.email', ['user.email']],
+      ['root', 3, 2, 1, 'attribute', ['attribute', 'session-start-hook']],
+      ['c'.repeat(64), 0.5, 1, 0, 'user.id', ['user.id']],
+      ['(none)', 0.25, 0, 0, 'none', ['none']],
+    ]);
+    expect(r.totals).toMatchObject({ costUsd: 7.75, sessions: 4, apiErrors: 1 });
+    expect(r.totals.engineerSource).toBeUndefined();
+    // other groupings carry no engineerSource, and the hook's events are not usage
+    expect(buildReport({ dataDir: dir.path, by: 'session' }).rows.every((x) => x.engineerSource === undefined)).toBe(true);
+    expect(r.meta.records).toBe(8);
+  });
+
+  it('an empty data dir gives no rows and zero totals; a missing one is an IO error naming it', () => {
+    const d = makeTempDir('cc-otel-report-empty');
+    dirs.push(d);
+    const r = buildReport({ dataDir: d.path });
     expect(r.rows).toEqual([]);
     expect(r.totals).toMatchObject({ sessions: 0, costUsd: 0, tokens: { total: 0 } });
+    expect(r.meta).toMatchObject({ segments: 0, records: 0 });
+    expect(() => buildReport({ dataDir: '/nonexistent/cc-otel-data' })).toThrow(expect.objectContaining({ code: 'IO', message: 'no collector data dir at /nonexistent/cc-otel-data' }));
   });
 
   it('ignores a torn frame at the end of the index (a crash mid-write)', async () => {

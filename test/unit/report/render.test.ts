@@ -1,7 +1,7 @@
 // --since parsing and the three renderings of a report.
 import { describe, expect, it } from 'vitest';
 import { parseSince } from '../../../src/report/since.js';
-import { formatCompact, formatDuration, renderCsv, renderJson, renderTable } from '../../../src/report/render.js';
+import { formatCompact, formatDuration, renderCsv, renderEmpty, renderJson, renderTable } from '../../../src/report/render.js';
 import type { Report, ReportRow } from '../../../src/report/build.js';
 
 const NOW = Date.UTC(2025, 5, 15, 12);
@@ -43,7 +43,7 @@ const REPORT: Report = {
   until: null,
   rows: [row('ada', 2), row('bob, "the builder"', 1)],
   totals: { ...row('total', 3), sessions: 3 },
-  meta: { segments: 1, series: 10, dataPoints: 100, events: 5, decisionsFrom: 'events', sessionsFrom: 'session.id' },
+  meta: { segments: 1, series: 10, dataPoints: 100, events: 5, records: 105, decisionsFrom: 'events', sessionsFrom: 'session.id' },
 };
 
 describe('render', () => {
@@ -80,5 +80,20 @@ describe('render', () => {
 
   it('json is the report object', () => {
     expect(JSON.parse(renderJson(REPORT))).toEqual(REPORT);
+  });
+
+  it('renderEmpty tells "the collector stored nothing" from "nothing from Claude Code in this window"', () => {
+    const empty = (meta: Partial<Report['meta']>, since: string | null = REPORT.since, until: string | null = null): string =>
+      renderEmpty({ ...REPORT, since, until, rows: [], meta: { ...REPORT.meta, ...meta } }, '/data');
+    expect(empty({ segments: 0, records: 0 })).toBe(
+      'No telemetry in /data yet: the collector has stored nothing there.\nPoint Claude Code at it (the `local` preset, then `cc-otel install`) and use Claude Code; `cc-otel verify` checks the wiring.\n',
+    );
+    expect(empty({ records: 1234 })).toBe(
+      'No Claude Code usage since 2025-06-08T12:00:00.000Z: /data holds 1,234 records, none of them Claude Code usage in this window.\nWiden it (--since all), or check that Claude Code exports here (`cc-otel verify`).\n',
+    );
+    expect(empty({ records: 1 }, null, '2025-06-09T00:00:00.000Z')).toMatch(/^No Claude Code usage until 2025-06-09T00:00:00\.000Z: \/data holds 1 record, /);
+    expect(empty({ records: 3 }, null)).toBe(
+      "No Claude Code usage: /data holds 3 records, none of them Claude Code's (verify's probes and cc-otel's hook events are not usage).\nUse Claude Code with the `local` preset; `cc-otel verify` checks the wiring.\n",
+    );
   });
 });
