@@ -8,6 +8,7 @@ import { runCcOtel, describeCcOtel } from '../helpers/cc-otel.js';
 import { describeRun, runClaude } from '../helpers/claude.js';
 import { startMockModelApi, type MockModelApi } from '../helpers/mock-model-api.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { trustProject } from '../helpers/trust.js';
 
 interface AnyValue {
   stringValue?: string;
@@ -106,5 +107,38 @@ describe('cc-otel report over a real Claude Code session', () => {
     expect(reported.requests, 'Claude Code reported api_request events with cost_usd').toBeGreaterThan(0);
     expect(reported.cost).toBeGreaterThan(0);
     expect(report?.totals.costUsd).toBeCloseTo(reported.cost, 9);
+  });
+
+  it('after a project-scope install, report --by engineer names the person once: by the engineer their SessionStart hook recorded, not by user.id', async () => {
+    const own = await startCollector({ dataDir: join(root, 'data-project'), httpPort: 0, grpcPort: null, writeState: false });
+    cleanups.push(() => own.close());
+    const home = join(root, 'home-project');
+    const proj = join(root, 'proj-project');
+    writeTree(root, {
+      'home-project/.keep': '',
+      'proj-project/.cc-otel.json': JSON.stringify({ backend: 'local', endpoint: own.httpUrl, intervals: { metricsMs: 1000, logsMs: 1000, tracesMs: 1000 } }),
+    });
+    const env = { HOME: home, USER: 'ada' };
+    trustProject(proj, env);
+    const install = await runCcOtel(['install', '--scope', 'project'], { cwd: proj, env });
+    expect(install.code, describeCcOtel(install)).toBe(0);
+    expect(install.stderr).toContain('left engineer=ada'); // the shared file carries no engineer
+
+    const run = await runClaude({ home, cwd: proj, prompt: 'run it', modelApiUrl: api.url, env: { USER: 'ada' } });
+    expect(run.code, describeRun(run)).toBe(0);
+
+    const deadline = Date.now() + 15_000;
+    let rows: Array<{ key: string; engineerSource: string; costUsd: number }> = [];
+    while (Date.now() < deadline) {
+      // the hook's event reaches the collector through the shipper (the hook starts one; flush waits for it)
+      const flush = await runCcOtel(['flush'], { cwd: proj, env });
+      expect(flush.code, describeCcOtel(flush)).toBe(0);
+      const r = await runCcOtel(['report', '--json', '--data-dir', own.dataDir, '--by', 'engineer', '--since', 'all'], { cwd: proj, env });
+      expect(r.code, describeCcOtel(r)).toBe(0);
+      rows = (JSON.parse(r.stdout) as { rows: typeof rows }).rows;
+      if (rows.length === 1 && rows[0]!.engineerSource === 'session-start-hook' && rows[0]!.costUsd > 0) break;
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    expect(rows).toEqual([expect.objectContaining({ key: 'ada', engineerSource: 'session-start-hook', engineerSources: ['session-start-hook'] })]);
   });
 });
