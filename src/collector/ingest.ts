@@ -9,7 +9,7 @@ import { buildIndex, countRecords } from './index-builder.js';
 import type { JsonDecoder } from './json-decoder.js';
 import { checkJsonLimits, checkJsonSize, checkProtobufLimits, DEFAULT_LIMITS, JsonNodeCounter, OverLimit, WireError, type Counts, type DecodeLimits } from './limits.js';
 import { OtlpJsonError, parseOtlpJson } from './otlp-json.js';
-import { SIGNAL_PROTO, type ExportRequestMsg } from './otlp-proto.js';
+import { SIGNAL_PROTO, decodeMessage, type ExportRequestMsg } from './otlp-proto.js';
 import type { Store } from './store.js';
 
 export type BodyEncoding = 'protobuf' | 'json';
@@ -49,7 +49,7 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: BodyEncodi
       // acknowledged; the walk refuses field 0 and the wire types OTLP never uses (3, 4, 6, 7)
       const counts = checkProtobufLimits(signal, body, limits);
       opts.onCounted?.(counts);
-      message = type.decode(body);
+      message = decodeMessage(type, body);
     } catch (e) {
       if (e instanceof OverLimit || e instanceof Busy) throw e;
       if (e instanceof WireError) throw new BadPayload(`invalid protobuf ${signal} request: ${e.message}`);
@@ -107,7 +107,7 @@ export async function decodeRequestAsync(signal: Signal, body: Buffer, encoding:
   opts.onCounted?.(counts);
   let message: ExportRequestMsg;
   try {
-    message = SIGNAL_PROTO[signal].request.decode(bytes);
+    message = decodeMessage(SIGNAL_PROTO[signal].request, bytes);
   } catch (e) {
     throw new BadPayload(`invalid OTLP/JSON ${signal} request: ${(e as Error).message}`); // not expected: we encoded it
   }

@@ -115,6 +115,17 @@ interface GeneratedRoot {
 
 const collector = (protoRoot as unknown as GeneratedRoot).opentelemetry.proto.collector;
 
+/**
+ * Decode through protobufjs from a Buffer, always. protobufjs reads strings natively
+ * (Buffer#utf8Slice) only when handed a Buffer; from a plain Uint8Array (the bytes a worker thread
+ * transfers back, a view into a frame) its Reader decodes UTF-8 in JavaScript one byte at a time:
+ * 16 MiB of string values then hold the event loop for ~250 ms instead of a few. The Buffer is a
+ * view over the same memory, no copy.
+ */
+export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array): T {
+  return type.decode(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
 export interface SignalProto {
   signal: Signal;
   request: MessageType<ExportRequestMsg>;

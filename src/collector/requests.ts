@@ -2,7 +2,7 @@
  * Stored requests, decoded back into OTLP objects (the raw files are the durable truth).
  */
 import type { Signal } from '../otel/endpoint.js';
-import { PLAIN_OBJECT, SIGNAL_PROTO } from './otlp-proto.js';
+import { PLAIN_OBJECT, SIGNAL_PROTO, decodeMessage } from './otlp-proto.js';
 import { forEachRawFrame } from './reader.js';
 import { listSegments } from './store.js';
 
@@ -24,7 +24,7 @@ export function readRequests(dataDir: string, signal?: Signal): StoredRequest[] 
     forEachRawFrame(seg, (f) => {
       if (signal && f.signal !== signal) return;
       const type = SIGNAL_PROTO[f.signal].request;
-      const request = hexIds(type.toObject(type.decode(f.body), PLAIN_OBJECT)) as Record<string, unknown>;
+      const request = hexIds(type.toObject(decodeMessage(type, f.body), PLAIN_OBJECT)) as Record<string, unknown>;
       out.push({ signal: f.signal, receivedAt: f.receivedAtMs, request });
     });
   }
