@@ -24,6 +24,37 @@ import { define as defineInit } from './commands/init.js';
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
 
+type Define = (program: Command, getCtx: () => Context) => void;
+
+/** Help headings, in the order `cc-otel --help` shows them. */
+const HELP_GROUPS = {
+  start: 'Getting started:',
+  more: 'More commands:',
+  claude: 'Called by Claude Code:',
+} as const;
+
+/**
+ * Every command, in help order: what a new user runs first, then the rest, then what Claude Code
+ * runs. A new command goes in here with its group (`more` when in doubt).
+ */
+const COMMANDS: ReadonlyArray<readonly [Define, keyof typeof HELP_GROUPS]> = [
+  [defineInit, 'start'],
+  [defineInstall, 'start'],
+  [defineDemo, 'start'],
+  [defineCollect, 'start'],
+  [defineReport, 'start'],
+  [defineStatus, 'start'],
+  [defineVerify, 'start'],
+  [defineEnv, 'more'],
+  [defineExec, 'more'],
+  [defineTrust, 'more'],
+  [defineFlush, 'more'],
+  [defineCache, 'more'],
+  [defineUninstall, 'more'],
+  [defineHook, 'claude'],
+  [defineHeaders, 'claude'],
+];
+
 export function makeProgram(getCtx: () => Context): Command {
   const program = new Command('cc-otel')
     .description("Get Claude Code's OpenTelemetry to your observability backend, keyed at run time and tagged with engineer/team/org.")
@@ -36,28 +67,24 @@ export function makeProgram(getCtx: () => Context): Command {
     .addHelpText(
       'after',
       `
-Hot-path commands (run by Claude Code itself, listed last above):
-  hook <event> [--strict]   a Claude Code hook; session-start writes $CLAUDE_ENV_FILE. Exits 0.
-  headers                   the otelHeadersHelper: prints the auth headers as JSON
+The last two are run by Claude Code, not by you: \`cc-otel install\` registers them.
 
 Configuration: ~/.config/cc-otel/config.json (user), .cc-otel.json (project, once \`cc-otel trust\`ed),
 CC_OTEL_* variables, flags.
 Docs: README.md and docs/ in the package.`,
     );
-  defineInit(program, getCtx);
-  defineEnv(program, getCtx);
-  defineCache(program, getCtx);
-  defineExec(program, getCtx);
-  defineDemo(program, getCtx);
-  defineVerify(program, getCtx);
-  defineCollect(program, getCtx);
-  defineReport(program, getCtx);
-  defineInstall(program, getCtx);
-  defineUninstall(program, getCtx);
-  defineStatus(program, getCtx);
-  defineFlush(program, getCtx);
-  defineTrust(program, getCtx);
-  // The hot-path commands last: Claude Code runs them, people read the rest first.
+  for (const [define, group] of COMMANDS) {
+    const before = program.commands.length;
+    define(program, getCtx);
+    for (const cmd of program.commands.slice(before)) cmd.helpGroup(HELP_GROUPS[group]);
+  }
+  // `help [command]` is commander's own: with the general commands.
+  program.commandsGroup(HELP_GROUPS.more).helpCommand(true);
+  return program;
+}
+
+/** `cc-otel hook <event>`: the events come from the table the hook dispatches on. */
+function defineHook(program: Command, getCtx: () => Context): void {
   program
     .command('hook <event>')
     .description('Claude Code hook (session-start, …): reads the hook JSON on stdin; run by Claude Code, not by you')
@@ -77,6 +104,9 @@ Claude Code shows it to the user and never to the model. Registered by \`cc-otel
       const { runHook } = await import('./commands/hook.js');
       process.exitCode = await runHook({ ctx: getCtx(), event, strict: o.strict === true, cliPath: process.argv[1] ?? '', stdinFd: 0 });
     });
+}
+
+function defineHeaders(program: Command, getCtx: () => Context): void {
   program
     .command('headers')
     .description("Claude Code's otelHeadersHelper: prints {\"header\":\"value\"} for the configured backend")
@@ -84,8 +114,6 @@ Claude Code shows it to the user and never to the model. Registered by \`cc-otel
       const { runHeaders } = await import('./commands/headers.js');
       await runHeaders(getCtx(), process.argv[1] ?? '');
     });
-
-  return program;
 }
 
 /** Parse and run; the only place (with cli.ts) that turns errors into exit codes. */

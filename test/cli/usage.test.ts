@@ -18,3 +18,40 @@ describe('usage errors and help', () => {
     if (code === 2) expect(r.stderr).toMatch(/error|unknown/i);
   });
 });
+
+describe('help text', () => {
+  /** The headings of `cc-otel --help` and the command names under each, in order. */
+  function commandGroups(help: string): Array<{ heading: string; commands: string[] }> {
+    const groups: Array<{ heading: string; commands: string[] }> = [];
+    let current: { heading: string; commands: string[] } | undefined;
+    for (const line of help.split('\n')) {
+      if (/^\S.*:$/.test(line) && !/^(Usage|Options):/.test(line)) groups.push((current = { heading: line, commands: [] }));
+      else if (line === '' || /^\S/.test(line)) current = undefined;
+      else if (current && /^ {2}\S/.test(line)) current.commands.push(line.trim().split(/\s+/)[0] as string);
+    }
+    return groups;
+  }
+
+  it('top-level --help: getting started first, the commands Claude Code runs last under their own heading', async () => {
+    const r = await runCcOtel(['--help'], { env: { HOME: '/nonexistent-home' } });
+    expect(r.code, r.stderr).toBe(0);
+    const groups = commandGroups(r.stdout);
+    expect(groups.map((g) => g.heading)).toEqual(['Getting started:', 'More commands:', 'Called by Claude Code:']);
+    expect(groups[0]?.commands.slice(0, 2)).toEqual(['init', 'install']);
+    expect(groups[0]?.commands).toEqual(expect.arrayContaining(['demo', 'collect', 'report', 'status', 'verify']));
+    expect(groups[2]?.commands).toEqual(['hook', 'headers']);
+    // every command exactly once
+    const all = groups.flatMap((g) => g.commands);
+    expect(new Set(all).size).toBe(all.length);
+    expect(all).toEqual(expect.arrayContaining(['env', 'exec', 'trust', 'flush', 'cache', 'uninstall', 'help']));
+  });
+
+  it('hook --help lists every event the hook dispatches on, and says cc-otel install registers it', async () => {
+    const { HOOK_EVENTS } = await import('../../src/events/hook-events.js');
+    const r = await runCcOtel(['hook', '--help'], { env: { HOME: '/nonexistent-home' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(HOOK_EVENTS.length).toBeGreaterThan(10);
+    for (const e of HOOK_EVENTS) expect(r.stdout).toMatch(new RegExp(`^ {2}${e.arg} +${e.event}: `, 'm'));
+    expect(r.stdout).toContain('Registered by `cc-otel install`');
+  });
+});

@@ -308,6 +308,7 @@ describe('presets: configuration errors', () => {
   it.each<[string, Config, RegExp]>([
     ['missing required field', { backend: 'grafana-cloud', endpoint: 'https://g.grafana.net/otlp' }, /"instanceId" is required/],
     ['missing endpoint', { backend: 'dynatrace' }, /"endpoint" is required/],
+    ['missing region lists the regions', { backend: 'signoz-cloud' }, /"region" is required for signoz-cloud: SigNoz Cloud region \(one of us, eu, in\)/],
     ['missing langfuse publicKey', { backend: 'langfuse' }, /"publicKey" is required/],
     ['bad region', { backend: 'honeycomb', region: 'mars' }, /"region" must be one of us, eu, got "mars"/],
     ['bad site', { backend: 'datadog', site: 'datadoghq.org' }, /"site" must be one of .*datadoghq\.eu.*got "datadoghq\.org"/],
