@@ -27,7 +27,7 @@ export function define(program: Command, getCtx: () => Context): void {
     const base = getCtx();
     const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
     const { resolveTelemetry } = await import('../resolve-telemetry.js');
-    const { headersEnvRefusal, refusedHeaderVariables, settingsEnv } = await import('../otel/build-env.js');
+    const { formatSource, headersEnvRefusal, refusedHeaderVariables, settingsEnv } = await import('../otel/build-env.js');
     const { renderExports, renderDotenv } = await import('../claude/env-file.js');
     const { flags, flagNames } = flagsToConfig(o);
     const needKey = o.format !== 'settings' && (o.reveal || o.explain);
@@ -77,6 +77,7 @@ export function define(program: Command, getCtx: () => Context): void {
               vars: plan.vars.map((v) => ({ name: v.name, value: v.secret && !o.reveal ? '<redacted>' : v.value, source: v.source, secret: v.secret })),
               attributes: Object.entries(plan.resourceAttributes).map(([k, v]) => ({ key: k, value: v, source: plan.attributeSources[k] })),
               keyChain: chain?.attempts ?? [],
+              fieldRefs: r.fields.map((f) => ({ field: f.field, attempts: f.result.attempts, source: formatSource(r.loaded.sources[f.field], ''), ...(f.note ? { note: f.note } : {}) })),
               keyError: chain?.error ? { code: chain.error.code, message: chain.error.message, hint: chain.error.hint } : null,
               warnings: plan.warnings,
               refused: refusal ? { variable: refusedVars.join(', '), variables: refusedVars, message: refusal.message, hint: refusal.hint } : null,
@@ -96,6 +97,15 @@ export function define(program: Command, getCtx: () => Context): void {
       for (const [a, b, c] of rows) out += `${a!.padEnd(w0)}  ${cut(b!).padEnd(w1)}  ${c}\n`;
       out += '\nresource attributes:\n';
       for (const [k, v] of Object.entries(plan.resourceAttributes)) out += `  ${k}=${v}   (${plan.attributeSources[k]})\n`;
+      if (r.fields.length) {
+        // Preset fields read from the secret store (issue #17): the same chain as the key, per field.
+        out += '\npreset fields from the secret store:\n';
+        for (const f of r.fields) {
+          out += `  ${f.field}:\n`;
+          for (const a of f.result.attempts) out += `    ${a.ref.padEnd(38)} ${a.result.padEnd(8)} ${a.detail} (${a.ms} ms)\n`;
+          if (f.note) out += `    ${f.note}\n`;
+        }
+      }
       if (plan.keyNeeded !== 'none') {
         out += '\nkey chain:\n';
         for (const a of chain?.attempts ?? []) out += `  ${a.ref.padEnd(40)} ${a.result.padEnd(8)} ${a.detail} (${a.ms} ms)\n`;
