@@ -193,4 +193,14 @@ describe('install and status', () => {
     expect(text.stdout).toMatch(/OTEL_EXPORTER_OTLP_TRACES_ENDPOINT in user settings .* is http:\/\/127\.0\.0\.1:14318\/v1\/traces, written at install time; the config now gives http:\/\/127\.0\.0\.1:24318\/v1\/traces .*: re-run `cc-otel install`/);
     expect(text.stdout).toMatch(/endpoint from the secret store: user config .* → op:\/\/Engineering\/otel\/endpoints json "http" \(1password/);
   });
+
+  test('a shared file cannot carry a field the installer reads from the secret store: install --scope project refuses, saying what to commit', async () => {
+    const w = world({ backend: 'otlp', endpoint: { ref: 'op://Engineering/otel/endpoints', json: 'http' }, header: 'authorization', headerValue: 'Bearer {key}', key: ['env:K'] });
+    const env = { ...w.env, FAKE_OP_MODE: 'success', FAKE_OP_SECRET: JSON.stringify({ http: 'http://127.0.0.1:14318' }) };
+    const r = await runCcOtel(['install', '--scope', 'project'], { cwd: w.proj, env });
+    expect(r.code, describeCcOtel(r)).toBe(2);
+    expect(r.stderr).toMatch(/"endpoint" \(from \/\S+\/config\.json, read from the secret store\) cannot be carried/);
+    expect(r.stderr).toMatch(/commit a project \.cc-otel\.json/);
+    expect(existsSync(join(w.proj, '.claude', 'settings.json'))).toBe(false);
+  });
 });
