@@ -10,6 +10,7 @@ import { startFakeSecretManager, type FakeSecretManager } from '../helpers/fake-
 import { installFakeOp, type FakeOp } from '../helpers/fake-op/index.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
 import { trustProject } from '../helpers/trust.js';
+import { cacheFile, writeCache } from '../../src/secrets/cache.js';
 
 const SECRET = 'gcp-sm://projects/my-proj/secrets/monitoring-signoz-otlp-endpoint';
 const KEY = 'sk-field-refs-5e6f7a';
@@ -122,6 +123,34 @@ describe('the hot path with the endpoint in Secret Manager', () => {
     expect(hook.stdout).toBe('');
     expect(hook.durationMs).toBeLessThan(1000 + 1500);
     expect(readFileSync(w.errorLog, 'utf8')).toMatch(/"endpoint": source gcp-sm:\/\/projects\/my-proj\/secrets\/hung-endpoint json \\"http\\" failed|endpoint/);
+  });
+});
+
+describe('the background refresh', () => {
+  test('a stale cached endpoint is used at once and refreshed in the background, like a stale key', async () => {
+    const ref = 'op://Engineering/otel/endpoints';
+    const w = world({ ...HTTP_CONFIG, endpoint: { ref, json: 'http' } });
+    const cacheDir = join(w.home, '.cache', 'cc-otel');
+    // two hours old: past the 1 h TTL, inside the 24 h max age
+    writeCache(cacheDir, { v: 1, source: '1password', ref, value: JSON.stringify({ http: 'http://127.0.0.1:14318' }), fetchedAt: Date.now() - 2 * 3600_000 });
+    const env = { ...w.env, FAKE_OP_MODE: 'success', FAKE_OP_SECRET: JSON.stringify({ http: 'http://127.0.0.1:24318' }) };
+    const envFile = join(w.root, 'session-env.sh');
+    const hook = await runCcOtel(['hook', 'session-start'], { cwd: w.proj, env: { ...env, CLAUDE_ENV_FILE: envFile }, input: JSON.stringify({ session_id: 's-3', hook_event_name: 'SessionStart' }) });
+    expect(hook.code, describeCcOtel(hook)).toBe(0);
+    expect(readFileSync(envFile, 'utf8')).toContain("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT='http://127.0.0.1:14318/v1/traces'");
+    const entry = cacheFile(cacheDir, '1password', ref);
+    const until = Date.now() + 10_000;
+    let cached = '';
+    while (Date.now() < until) {
+      try {
+        cached = (JSON.parse(readFileSync(entry, 'utf8')) as { value: string }).value;
+        if (cached.includes('24318') && !existsSync(`${entry}.lock`)) break;
+      } catch {
+        /* mid-rename */
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(JSON.parse(cached)).toEqual({ http: 'http://127.0.0.1:24318' });
   });
 });
 
