@@ -63,7 +63,7 @@ type FieldType =
   | { type: 'boolean' }
   | { type: 'int'; min: number; max: number }
   | { type: 'stringArray'; itemChoices?: readonly string[]; keyRefs?: true }
-  | { type: 'stringMap'; keys?: readonly string[] }
+  | { type: 'stringMap'; keys?: readonly string[]; /** each value may be read from the secret store */ refableValues?: true }
   | { type: 'object'; fields: Readonly<Record<string, FieldSpec>> };
 
 /** `refable`: the value may instead be read from the secret store, {"ref": …, "json": …} (src/field-refs/) */
@@ -82,7 +82,7 @@ export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
   site: { type: 'string', description: 'Datadog site, e.g. datadoghq.eu', refable: true },
   instanceId: { type: 'string', description: 'Grafana Cloud stack instance ID', refable: true },
   dataset: { type: 'string', description: 'Honeycomb metrics dataset', refable: true },
-  datasets: { type: 'stringMap', keys: SIGNALS, description: 'Axiom dataset per signal', refable: true },
+  datasets: { type: 'stringMap', keys: SIGNALS, description: 'Axiom dataset per signal', refableValues: true },
   publicKey: { type: 'string', description: 'Langfuse public key', refable: true },
   ingestionVersion: { type: 'enum', choices: ['4'], description: 'Langfuse: send x-langfuse-ingestion-version (4 = real-time ingestion on Langfuse Cloud v4)', refable: true },
   header: { type: 'string', description: 'generic otlp preset: auth header name', refable: true },
@@ -271,7 +271,7 @@ function validateValue(key: string, spec: FieldSpec, v: unknown, out: Validation
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`, got ${JSON.stringify(v)}`);
       for (const [k, x] of Object.entries(v)) {
         if (spec.keys && !spec.keys.includes(k)) out.push({ key: `${key}.${k}`, message: `unknown key; allowed: ${spec.keys.join(', ')}` });
-        else if (spec.refable && isFieldRefChain(x)) continue;
+        else if (spec.refableValues && isFieldRefChain(x)) continue;
         else if (typeof x !== 'string') out.push({ key: `${key}.${k}`, message: `must be a string, got ${JSON.stringify(x)}` });
       }
       return;

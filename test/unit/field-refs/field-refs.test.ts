@@ -76,6 +76,11 @@ describe('the shape in a config file', () => {
     expect(problems.find((p) => p.key === 'team')?.message).toMatch(/must be a string/);
   });
 
+  it('"datasets" takes references per signal, not as a whole', () => {
+    const { problems } = validateConfig({ backend: 'axiom', datasets: [{ ref: 'env:DS' }] });
+    expect(problems).toEqual([{ key: 'datasets', message: expect.stringMatching(/^must be an object with string values for metrics, logs, traces/) }]);
+  });
+
   it('a higher layer replaces a reference whole: --endpoint beats the file\'s {ref, json}', () => {
     const w = world({ backend: 'signoz', endpoint: { ref: SECRET, json: 'grpc' } });
     const loaded = loadConfig(w.ctx, { endpoint: 'http://flag.example:4318' }, { endpoint: '--endpoint' });
