@@ -31,7 +31,13 @@ export function define(program: Command, getCtx: () => Context): void {
     const { renderExports, renderDotenv } = await import('../claude/env-file.js');
     const { flags, flagNames } = flagsToConfig(o);
     const needKey = o.format !== 'settings' && (o.reveal || o.explain);
-    const r = await resolveTelemetry(ctx, { flags, flagNames, key: needKey ? 'if-needed' : 'never', noCache: false });
+    const { fieldsOfError, renderFieldAttempts } = await import('../field-refs/resolve.js');
+    const r = await resolveTelemetry(ctx, { flags, flagNames, key: needKey ? 'if-needed' : 'never', noCache: false }).catch(async (e: unknown) => {
+      // A preset field from the secret store that failed: --explain still shows every attempt (then the error).
+      const fields = o.explain && o.format !== 'json' ? fieldsOfError(e) : undefined;
+      if (fields) await new Promise<void>((done) => process.stdout.write(renderFieldAttempts(fields).slice(1), () => done()));
+      throw e;
+    });
     if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured (it stays inert: the hook writes nothing)', { hint: NOT_CONFIGURED_HINT });
     const { plan, chain } = r;
     // A slow source that was really asked (not answered from the cache) may leave a request behind
@@ -97,15 +103,8 @@ export function define(program: Command, getCtx: () => Context): void {
       for (const [a, b, c] of rows) out += `${a!.padEnd(w0)}  ${cut(b!).padEnd(w1)}  ${c}\n`;
       out += '\nresource attributes:\n';
       for (const [k, v] of Object.entries(plan.resourceAttributes)) out += `  ${k}=${v}   (${plan.attributeSources[k]})\n`;
-      if (r.fields.length) {
-        // Preset fields read from the secret store (issue #17): the same chain as the key, per field.
-        out += '\npreset fields from the secret store:\n';
-        for (const f of r.fields) {
-          out += `  ${f.field}:\n`;
-          for (const a of f.result.attempts) out += `    ${a.ref.padEnd(38)} ${a.result.padEnd(8)} ${a.detail} (${a.ms} ms)\n`;
-          if (f.note) out += `    ${f.note}\n`;
-        }
-      }
+      // Preset fields read from the secret store (issue #17): the same chain as the key, per field.
+      if (r.fields.length) out += renderFieldAttempts(r.fields);
       if (plan.keyNeeded !== 'none') {
         out += '\nkey chain:\n';
         for (const a of chain?.attempts ?? []) out += `  ${a.ref.padEnd(40)} ${a.result.padEnd(8)} ${a.detail} (${a.ms} ms)\n`;

@@ -30,6 +30,23 @@ export interface FieldResolution {
   note?: string;
 }
 
+/** The fields' attempts behind an error of resolveFieldRefs (for `env --explain`), or undefined. */
+export function fieldsOfError(e: unknown): FieldResolution[] | undefined {
+  const c = e instanceof CcOtelError ? (e.cause as { fieldRefs?: FieldResolution[] } | undefined) : undefined;
+  return Array.isArray(c?.fieldRefs) ? c.fieldRefs : undefined;
+}
+
+/** `env --explain`'s section for the fields: each field's chain, attempt by attempt. */
+export function renderFieldAttempts(fields: readonly FieldResolution[]): string {
+  let out = '\npreset fields from the secret store:\n';
+  for (const f of fields) {
+    out += `  ${f.field}:\n`;
+    for (const a of f.result.attempts) out += `    ${a.ref.padEnd(38)} ${a.result.padEnd(8)} ${a.detail} (${a.ms} ms)\n`;
+    if (f.note) out += `    ${f.note}\n`;
+  }
+  return out;
+}
+
 export interface ResolvedFields {
   /** the config with every reference replaced by its value (the input itself when there were none) */
   loaded: LoadedConfig;
@@ -117,5 +134,6 @@ export async function resolveFieldRefs(
     const orig = loaded.sources[f.field];
     sources[f.field] = { kind: orig?.kind ?? 'default', detail: orig?.detail ?? '', ref: `${via}${f.note ? `; ${f.note}` : ''}` };
   }
+  if (error) error = new CcOtelError(error.code, error.message, { ...(error.hint !== undefined ? { hint: error.hint } : {}), cause: { fieldRefs: fields } });
   return { loaded: { ...loaded, config: config as Config, sources }, fields, error, secrets };
 }

@@ -154,6 +154,25 @@ describe('the background refresh', () => {
   });
 });
 
+describe('env --explain', () => {
+  test('says where the endpoint came from and that a scheme was added; a failing field still shows every attempt', async () => {
+    sm.reply(() => ({ value: JSON.stringify({ grpc: '10.128.0.7:4317' }) }));
+    const w = world({ backend: 'signoz', protocol: 'grpc', endpoint: ['env:OTLP_ENDPOINT', { ref: SECRET, json: 'grpc' }], events: { ship: false } });
+    const ok = await runCcOtel(['env', '--explain'], { cwd: w.proj, env: w.env });
+    expect(ok.code, describeCcOtel(ok)).toBe(0);
+    expect(ok.stdout).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT\s+http:\/\/10\.128\.0\.7:4317\s+user config .* → gcp-sm:\/\/projects\/my-proj\/secrets\/monitoring-signoz-otlp-endpoint json "grpc" \(gcp-secret-manager: .*\); no scheme in the value: http:\/\/ added \(protocol grpc\)/);
+    expect(ok.stdout).toMatch(/preset fields from the secret store:\n  endpoint:\n    env:OTLP_ENDPOINT +skipped +OTLP_ENDPOINT is not set .*\n    gcp-sm:\/\/\S+ json "grpc" +found /);
+
+    sm.reply(() => ({ value: JSON.stringify({ http: 'http://10.128.0.7:4318' }) }));
+    const w2 = world({ backend: 'signoz', protocol: 'grpc', endpoint: { ref: 'gcp-sm://projects/my-proj/secrets/only-http', json: 'grpc' } });
+    const bad = await runCcOtel(['env', '--explain'], { cwd: w2.proj, env: w2.env });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/endpoint:\n    gcp-sm:\/\/projects\/my-proj\/secrets\/only-http json "grpc" +failed +the JSON has no field "grpc" \(its fields: "http"\)/);
+    expect(bad.stderr).toMatch(/"endpoint" from gcp-sm:\/\/projects\/my-proj\/secrets\/only-http json "grpc" \(gcp-secret-manager\): the JSON has no field "grpc" .*\(set in user config .*config\.json\)\n  hint: fix "json": "grpc"/);
+    expect(`${bad.stdout}${bad.stderr}`).not.toContain('10.128.0.7');
+  });
+});
+
 describe('trust', () => {
   test('an untrusted project file cannot use references: ignored as whole keys, never resolved; once trusted, they are', async () => {
     const w = world(
