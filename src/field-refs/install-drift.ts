@@ -32,13 +32,23 @@ export interface InstalledEnv {
   installs: ReadonlyArray<{ source: string; path: string; envKeys: readonly string[] }>;
 }
 
+/** The settings variables a preset field shapes (the auth-header fields shape none: the helper carries them). */
+const FEEDS: ReadonlyArray<[RegExp, RegExp]> = [
+  [/^(endpoint|region|site)$/, /^OTEL_EXPORTER_OTLP_(?:(?:TRACES|METRICS|LOGS)_)?ENDPOINT$|^OTEL_EXPORTER_OTLP_INSECURE$/],
+  [/^(dataset|datasets\.\w+)$/, /^OTEL_EXPORTER_OTLP_(?:TRACES|METRICS|LOGS)_HEADERS$/],
+  [/^ingestionVersion$/, /^OTEL_EXPORTER_OTLP_HEADERS$/],
+];
+
 export function refDrift(plan: TelemetryPlan, loaded: LoadedConfig, fields: readonly FieldResolution[], installed: InstalledEnv, mask: (key: string, value: string) => string = (_k, v) => v): RefDrift[] {
   if (!fields.length) return [];
-  const from = fields.map((f) => `${f.field} ← ${formatSource(loaded.sources[f.field], '').split(' → ').slice(1).join(' → ') || f.field}`);
   const out: RefDrift[] = [];
   for (const [variable, now] of Object.entries(settingsEnv(plan))) {
+    // Only what a field read from the store shapes: another difference (a team, an attribute) is not this warning's.
+    const feeding = fields.filter((f) => FEEDS.some(([field, vars]) => field.test(f.field) && vars.test(variable)));
+    if (!feeding.length) continue;
     const e = installed.env[variable];
     if (!e || e.path === null || e.value === now) continue;
+    const from = feeding.map((f) => `${f.field} ← ${loaded.sources[f.field]?.ref ?? formatSource(loaded.sources[f.field], f.field)}`);
     const ours = installed.installs.some((i) => i.path === e.path && i.source === e.source && i.envKeys.includes(variable));
     if (!ours) continue;
     const fix = `re-run \`cc-otel install${e.source === 'user' ? '' : ` --scope ${e.source}`}\``;

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveTelemetry } from '../../../src/resolve-telemetry.js';
 import { settingsEnv } from '../../../src/otel/build-env.js';
 import { byId, cleanupWorlds, makeWorld, textOf } from '../verify/world.js';
+import { refDrift } from '../../../src/field-refs/install-drift.js';
 
 afterAll(cleanupWorlds);
 
@@ -34,5 +35,28 @@ describe('an endpoint from the secret store that moved since install', () => {
     );
     expect(textOf(t)).toMatch(/use https:\/\/collector-b\.example\.com\/v1\/traces \(the endpoint is read from the secret store, .*env:HC_ENDPOINTS json "http".*: it now resolves differently from what install wrote\)/);
     expect(t.fix).toBe('re-run `cc-otel install`');
+  });
+});
+
+describe('refDrift (what status reports)', () => {
+  it('only the variables a field from the store shapes: a changed team is not blamed on the reference', async () => {
+    const w = makeWorld({ ...CONFIG, team: 'platform' }, {}, { HC_ENDPOINTS: NOW });
+    const r = await resolveTelemetry(w.ctx(), { key: 'never' });
+    if (r.inert) throw new Error('inert');
+    const now = settingsEnv(r.plan);
+    const path = join(w.home, '.claude', 'settings.json');
+    const installedWith = (env: Record<string, string>) => ({
+      env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, { value: v, source: 'user', path }])),
+      installs: [{ source: 'user', path, envKeys: Object.keys(env) }],
+    });
+    expect(refDrift(r.plan, r.loaded, r.fields, installedWith(now))).toEqual([]);
+    const otherTeam = { ...now, OTEL_RESOURCE_ATTRIBUTES: 'engineer=ada,team=web' };
+    expect(refDrift(r.plan, r.loaded, r.fields, installedWith(otherTeam))).toEqual([]);
+    const moved = { ...now, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'https://collector-a.example.com/v1/logs' };
+    const d = refDrift(r.plan, r.loaded, r.fields, installedWith(moved));
+    expect(d.map((x) => [x.variable, x.installed, x.now, x.fix])).toEqual([['OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', 'https://collector-a.example.com/v1/logs', 'https://collector-b.example.com/v1/logs', 're-run `cc-otel install`']]);
+    expect(d[0]?.fields).toEqual([expect.stringMatching(/^endpoint ← env:HC_ENDPOINTS json "http" \(env: /)]);
+    // cc-otel did not install that value there: not its warning
+    expect(refDrift(r.plan, r.loaded, r.fields, { ...installedWith(moved), installs: [] })).toEqual([]);
   });
 });
