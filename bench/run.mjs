@@ -25,7 +25,8 @@ const bin = join(tmp, 'bin');
 for (const d of [home, proj, bin]) mkdirSync(d, { recursive: true });
 // A stand-in `op` so the headers scenario exercises a cacheable source; after the first call the
 // key is served from the cache, which is the common path being measured.
-writeFileSync(join(bin, 'op'), '#!/bin/sh\nprintf %s bench-key-from-op\n');
+// (An `…/endpoints` reference answers JSON: the endpoint-from-a-reference scenarios, issue #17.)
+writeFileSync(join(bin, 'op'), '#!/bin/sh\ncase "$*" in *endpoints*) printf %s \'{"http":"127.0.0.1:9"}\' ;; *) printf %s bench-key-from-op ;; esac\n');
 chmodSync(join(bin, 'op'), 0o755);
 const baseEnv = { PATH: `${bin}:${process.env.PATH}`, HOME: home, USER: 'bench' };
 writeFileSync(
@@ -35,10 +36,13 @@ writeFileSync(
 const opProj = join(tmp, 'proj-op');
 mkdirSync(opProj);
 writeFileSync(join(opProj, '.cc-otel.json'), JSON.stringify({ backend: 'signoz-cloud', region: 'eu', key: ['op://Eng/SigNoz/key'] }));
+const refProj = join(tmp, 'proj-ref');
+mkdirSync(refProj);
+writeFileSync(join(refProj, '.cc-otel.json'), JSON.stringify({ backend: 'signoz', endpoint: { ref: 'op://Eng/otel/endpoints', json: 'http' }, key: ['op://Eng/SigNoz/key'], events: { ship: false } }));
 const envFile = join(tmp, 'env-file.sh');
 // The user trusts both projects (issue #11: an untrusted project file would leave cc-otel inert here).
 // What is measured is the common path: a trusted file whose stat tuple still matches (no hash).
-for (const dir of [proj, opProj]) {
+for (const dir of [proj, opProj, refProj]) {
   const t = spawnSync(process.execPath, [cli, 'trust', dir], { env: baseEnv, encoding: 'utf8' });
   if (t.status !== 0) throw new Error(`cc-otel trust ${dir} failed: ${t.stderr}`);
 }
@@ -55,6 +59,16 @@ const scenarios = [
     target: { ratio: 1.3, rssMb: 80 },
   },
   { name: 'headers (warm cache, op source)', args: [cli, 'headers'], env: baseEnv, cwd: opProj, target: { ratio: 1.3, rssMb: 80 }, expect: /signoz-ingestion-key/ },
+  // The endpoint and the key both from op references, served from the warm cache (issue #17).
+  {
+    name: 'hook session-start (endpoint from op ref, warm)',
+    args: [cli, 'hook', 'session-start'],
+    env: { ...baseEnv, CLAUDE_ENV_FILE: envFile, CLAUDE_PROJECT_DIR: refProj },
+    cwd: refProj,
+    input: hookInput,
+    target: { ratio: 1.3, rssMb: 80 },
+  },
+  { name: 'headers (endpoint + key from op refs, warm)', args: [cli, 'headers'], env: { ...baseEnv, CLAUDE_PROJECT_DIR: refProj }, cwd: refProj, target: { ratio: 1.3, rssMb: 80 }, expect: /signoz-ingestion-key/ },
 ];
 
 // The other benchmarks (bench/*.mjs: hook events, collector) are standalone scripts printing JSON;

@@ -9,6 +9,11 @@ import type { Config } from './config/schema.js';
 import { buildTelemetry, keyRefs, needsKey, type TelemetryPlan } from './otel/build-env.js';
 import { resolveKey, type ChainResult } from './secrets/chain.js';
 import { DEFAULT_POLICY } from './secrets/cache.js';
+import type { SourceResult } from './secrets/types.js';
+import { resolveFieldRefs, type FieldResolution } from './field-refs/resolve.js';
+import { redact } from './secrets/redact.js';
+import { CcOtelError, isCcOtelError } from './errors.js';
+import { getPreset } from './backends/index.js';
 
 export const DEFAULT_DEADLINE_MS = 5000;
 
@@ -29,7 +34,7 @@ export interface ResolveOptions {
 
 export type Resolved =
   | { inert: true; loaded: LoadedConfig; dirs: Dirs }
-  | { inert: false; loaded: LoadedConfig; dirs: Dirs; plan: TelemetryPlan; chain: ChainResult | undefined };
+  | { inert: false; loaded: LoadedConfig; dirs: Dirs; plan: TelemetryPlan; chain: ChainResult | undefined; fields: FieldResolution[] };
 
 export function deadlineOf(loaded: LoadedConfig | undefined, env: Context['env']): number {
   const fromEnv = Number(env.CC_OTEL_DEADLINE_MS);
@@ -62,16 +67,47 @@ export function chainOptions(ctx: Context, loaded: LoadedConfig, dirs: Dirs, opt
 
 export async function resolveTelemetry(ctx: Context, opts: ResolveOptions): Promise<Resolved> {
   const dirs = userDirs(ctx);
-  const loaded = opts.loaded ?? loadConfig(ctx, opts.flags, opts.flagNames);
-  if (!loaded.configured) return { inert: true, loaded, dirs };
-  const base = buildTelemetry(loaded, { env: ctx.env, user: ctx.user, sessionId: opts.sessionId });
-  if (opts.key === 'never' || !needsKey(base)) return { inert: false, loaded, dirs, plan: base, chain: undefined };
+  const raw = opts.loaded ?? loadConfig(ctx, opts.flags, opts.flagNames);
+  if (!raw.configured) return { inert: true, loaded: raw, dirs };
   // Leave ~10% of the deadline to build, print and exit — of the process's deadline, when it has one
   // (hook, headers): what went before (reading stdin, recording the event) is not the chain's.
   const spent = opts.startedAt === undefined ? 0 : Math.max(0, ctx.now() - opts.startedAt);
-  const deadline = Math.max(1, Math.floor(deadlineOf(loaded, ctx.env) * 0.9) - spent);
-  const chain = await resolveKey(ctx, chainOptions(ctx, loaded, dirs, opts, deadline));
-  if (!chain.key) return { inert: false, loaded, dirs, plan: base, chain };
-  const plan = buildTelemetry(loaded, { env: ctx.env, user: ctx.user, sessionId: opts.sessionId, key: chain.key });
-  return { inert: false, loaded, dirs, plan, chain };
+  const deadline = Math.max(1, Math.floor(deadlineOf(raw, ctx.env) * 0.9) - spent);
+  // Preset fields from the secret store and the key, side by side within the one deadline (a cold
+  // Secret Manager read each); one fetch per reference between them.
+  const inflight = new Map<string, Promise<SourceResult>>();
+  const keyEarly = opts.key !== 'never' && keyLikelyNeeded(raw);
+  const early = keyEarly ? resolveKey(ctx, { ...chainOptions(ctx, raw, dirs, opts, deadline), inflight }) : undefined;
+  const refs = await resolveFieldRefs(ctx, raw, { ...chainOptions(ctx, raw, dirs, opts, deadline), inflight });
+  if (refs.error) {
+    await early;
+    throw refs.error;
+  }
+  const loaded = refs.loaded;
+  const fields = refs.fields;
+  const build = (key?: ChainResult['key']) => masked(refs.secrets, () => buildTelemetry(loaded, { env: ctx.env, user: ctx.user, sessionId: opts.sessionId, ...(key ? { key } : {}) }));
+  const base = build();
+  if (opts.key === 'never' || !needsKey(base)) return { inert: false, loaded, dirs, plan: base, chain: undefined, fields };
+  const chain = (await early) ?? (await resolveKey(ctx, { ...chainOptions(ctx, loaded, dirs, opts, deadline), inflight }));
+  if (!chain.key) return { inert: false, loaded, dirs, plan: base, chain, fields };
+  const plan = build(chain.key);
+  return { inert: false, loaded, dirs, plan, chain, fields };
+}
+
+/** Will the plan want the key? (needsKey before the plan exists: the generic otlp preset only with a "header".) */
+function keyLikelyNeeded(loaded: LoadedConfig): boolean {
+  const preset = typeof loaded.config.backend === 'string' ? getPreset(loaded.config.backend) : undefined;
+  if (!preset) return false;
+  return preset.name === 'otlp' ? loaded.config.header !== undefined : preset.key !== 'none';
+}
+
+/** A config error about a secret-like field read from the secret store never shows its value. */
+export function masked<T>(secrets: readonly string[], fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!secrets.length || !isCcOtelError(e)) throw e;
+    const mask = '<value from the secret store>';
+    throw new CcOtelError(e.code, redact(e.message, secrets, mask), { ...(e.hint !== undefined ? { hint: redact(e.hint, secrets, mask) } : {}), cause: e.cause });
+  }
 }

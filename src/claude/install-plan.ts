@@ -216,6 +216,12 @@ export function sharedConfigEnv(loaded: LoadedConfig, req: Pick<InstallRequest, 
     const from = sourceText(src);
     if (top === 'engineer' && src.kind === 'user') continue; // the installer's own name (buildInstallContent says so)
     if (top === 'verify') continue; // read-back credentials for `cc-otel verify`: nothing at run time
+    // A preset field read from the secret store (issue #17): no CC_OTEL_* variable carries a
+    // reference, and its resolved value (an instance ID, a header template) is not for a shared file.
+    if (src.ref) {
+      out.missing.push({ key: top, from: `${from}, read from the secret store` });
+      continue;
+    }
     const input = CC_OTEL_INPUTS.find((i) => i.configKey === top);
     const value = config[top];
     const rendered = Array.isArray(value) ? (value.some((v) => String(v).includes(',')) ? undefined : value.join(',')) : typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;

@@ -27,11 +27,17 @@ export function define(program: Command, getCtx: () => Context): void {
     const base = getCtx();
     const ctx = { ...base, env: envWithConfigFlag(base.env, o) };
     const { resolveTelemetry } = await import('../resolve-telemetry.js');
-    const { headersEnvRefusal, refusedHeaderVariables, settingsEnv } = await import('../otel/build-env.js');
+    const { formatSource, headersEnvRefusal, refusedHeaderVariables, settingsEnv } = await import('../otel/build-env.js');
     const { renderExports, renderDotenv } = await import('../claude/env-file.js');
     const { flags, flagNames } = flagsToConfig(o);
     const needKey = o.format !== 'settings' && (o.reveal || o.explain);
-    const r = await resolveTelemetry(ctx, { flags, flagNames, key: needKey ? 'if-needed' : 'never', noCache: false });
+    const { fieldsOfError, renderFieldAttempts } = await import('../field-refs/resolve.js');
+    const r = await resolveTelemetry(ctx, { flags, flagNames, key: needKey ? 'if-needed' : 'never', noCache: false }).catch(async (e: unknown) => {
+      // A preset field from the secret store that failed: --explain still shows every attempt (then the error).
+      const fields = o.explain && o.format !== 'json' ? fieldsOfError(e) : undefined;
+      if (fields) await new Promise<void>((done) => process.stdout.write(renderFieldAttempts(fields).slice(1), () => done()));
+      throw e;
+    });
     if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured (it stays inert: the hook writes nothing)', { hint: NOT_CONFIGURED_HINT });
     const { plan, chain } = r;
     // A slow source that was really asked (not answered from the cache) may leave a request behind
@@ -77,6 +83,7 @@ export function define(program: Command, getCtx: () => Context): void {
               vars: plan.vars.map((v) => ({ name: v.name, value: v.secret && !o.reveal ? '<redacted>' : v.value, source: v.source, secret: v.secret })),
               attributes: Object.entries(plan.resourceAttributes).map(([k, v]) => ({ key: k, value: v, source: plan.attributeSources[k] })),
               keyChain: chain?.attempts ?? [],
+              fieldRefs: r.fields.map((f) => ({ field: f.field, attempts: f.result.attempts, source: formatSource(r.loaded.sources[f.field], ''), ...(f.note ? { note: f.note } : {}) })),
               keyError: chain?.error ? { code: chain.error.code, message: chain.error.message, hint: chain.error.hint } : null,
               warnings: plan.warnings,
               refused: refusal ? { variable: refusedVars.join(', '), variables: refusedVars, message: refusal.message, hint: refusal.hint } : null,
@@ -96,6 +103,8 @@ export function define(program: Command, getCtx: () => Context): void {
       for (const [a, b, c] of rows) out += `${a!.padEnd(w0)}  ${cut(b!).padEnd(w1)}  ${c}\n`;
       out += '\nresource attributes:\n';
       for (const [k, v] of Object.entries(plan.resourceAttributes)) out += `  ${k}=${v}   (${plan.attributeSources[k]})\n`;
+      // Preset fields read from the secret store (issue #17): the same chain as the key, per field.
+      if (r.fields.length) out += renderFieldAttempts(r.fields);
       if (plan.keyNeeded !== 'none') {
         out += '\nkey chain:\n';
         for (const a of chain?.attempts ?? []) out += `  ${a.ref.padEnd(40)} ${a.result.padEnd(8)} ${a.detail} (${a.ms} ms)\n`;

@@ -39,7 +39,7 @@ export function define(program: Command, getCtx: () => Context): void {
     const { isSensitiveKey } = await import('../claude/sensitive-keys.js');
     const { readErrorLog, errorLogPath } = await import('../log/error-log.js');
     const { resolveTelemetry } = await import('../resolve-telemetry.js');
-    const { keyRefs } = await import('../otel/build-env.js');
+    const { formatSource, keyRefs } = await import('../otel/build-env.js');
     const { isCcOtelError } = await import('../errors.js');
 
     const scopeOpts = {
@@ -70,6 +70,7 @@ export function define(program: Command, getCtx: () => Context): void {
     const { projectNotice } = await import('../trust/notice.js');
     const { printable } = await import('../trust/printable.js');
     let project: ReturnType<typeof projectStatus> | null = null;
+    let drift: import('../field-refs/install-drift.js').RefDrift[] = [];
     try {
       const r = await resolveTelemetry(ctx, { flags, flagNames, key: 'if-needed' });
       project = projectStatus(r.loaded, projectNotice(r.loaded));
@@ -85,7 +86,11 @@ export function define(program: Command, getCtx: () => Context): void {
           helperUsable: plan.helperUsable,
           authHeaders: plan.authHeaderNames,
           warnings: plan.warnings,
+          ...(r.fields.length ? { fromSecretStore: Object.fromEntries(r.fields.map((f) => [f.field, formatSource(r.loaded.sources[f.field], '')])) } : {}),
         };
+        // Values install wrote from a reference that now resolves to something else (issue #17).
+        const { refDrift } = await import('../field-refs/install-drift.js');
+        drift = refDrift(plan, r.loaded, r.fields, { env: st.env, installs: st.installs }, shown);
         const attempts = chain?.attempts ?? [];
         const used = attempts.find((a) => a.result === 'found' || a.result === 'cached' || a.result === 'stale');
         keyChain = {
@@ -133,6 +138,7 @@ export function define(program: Command, getCtx: () => Context): void {
             scopes: layerOut,
             effective: { env: envOut, otelHeadersHelper: helper },
             warnings: st.warnings,
+            refDrift: drift,
             brokenCommands: broken,
             config,
             project,
@@ -170,7 +176,7 @@ export function define(program: Command, getCtx: () => Context): void {
     }
     out += `  ${'otelHeadersHelper'.padEnd(k0)}  ${helper ? `${String(helper.value)}   [${helper.source}${helper.isCcOtel ? ', cc-otel' : ''}]` : '(none)'}\n`;
 
-    const problems = [...st.warnings.map((w: SettingsWarning) => `${w.message} [${w.code}]`), ...broken.map((b) => `${b.scope} (${b.path}): ${b.missing} does not exist — "${b.command}" cannot run; run cc-otel install again`)];
+    const problems = [...st.warnings.map((w: SettingsWarning) => `${w.message} [${w.code}]`), ...broken.map((b) => `${b.scope} (${b.path}): ${b.missing} does not exist — "${b.command}" cannot run; run cc-otel install again`), ...drift.map((d) => `${d.message}: ${d.fix}`)];
     out += `\nWarnings\n${problems.length ? problems.map((p) => `  ! ${p}\n`).join('') : '  none\n'}`;
 
     out += '\nConfiguration\n';
@@ -180,6 +186,7 @@ export function define(program: Command, getCtx: () => Context): void {
     else {
       out += `  backend ${c.backend}, protocol ${c.protocol} — ${c.files?.length ? c.files.map((f) => `${f.kind} ${f.path}`).join(', ') : 'CC_OTEL_* variables / flags only'}\n`;
       for (const w of c.warnings ?? []) out += `  ! ${w}\n`;
+      for (const [field, from] of Object.entries((config as { fromSecretStore?: Record<string, string> }).fromSecretStore ?? {})) out += `  ${field} from the secret store: ${from}\n`;
     }
     if (project) {
       if (project.policy === 'ignore') out += `  project files: ignored (CC_OTEL_PROJECT_CONFIG=${ctx.env.CC_OTEL_PROJECT_CONFIG ?? ''})\n`;

@@ -32,6 +32,8 @@ export interface Source {
   kind: SourceKind;
   /** the flag, variable or file path */
   detail: string;
+  /** a preset field read from the secret store: the reference that gave the value, how (src/field-refs/) */
+  ref?: string;
 }
 
 export interface ConfigFile {

@@ -6,20 +6,21 @@ import { PRESET_NAMES } from '../backends/index.js';
 import { PROTOCOLS, SIGNALS, type Protocol, type Signal } from '../otel/endpoint.js';
 import type { Temporality } from '../backends/types.js';
 import { refProblem, tryParseKeyRef } from '../secrets/refs.js';
+import { isFieldRefChain, normalizeFieldRefs, REFABLE_FIELDS, type Refable } from '../field-refs/shape.js';
 
 export interface Config {
   backend?: string;
-  endpoint?: string;
+  endpoint?: Refable;
   protocol?: Protocol;
-  region?: string;
-  site?: string;
-  instanceId?: string;
-  dataset?: string;
-  datasets?: Partial<Record<Signal, string>>;
-  publicKey?: string;
-  ingestionVersion?: string;
-  header?: string;
-  headerValue?: string;
+  region?: Refable;
+  site?: Refable;
+  instanceId?: Refable;
+  dataset?: Refable;
+  datasets?: Partial<Record<Signal, Refable>>;
+  publicKey?: Refable;
+  ingestionVersion?: Refable;
+  header?: Refable;
+  headerValue?: Refable;
   key?: string[];
   engineer?: string;
   team?: string;
@@ -62,10 +63,11 @@ type FieldType =
   | { type: 'boolean' }
   | { type: 'int'; min: number; max: number }
   | { type: 'stringArray'; itemChoices?: readonly string[]; keyRefs?: true }
-  | { type: 'stringMap'; keys?: readonly string[] }
+  | { type: 'stringMap'; keys?: readonly string[]; /** each value may be read from the secret store */ refableValues?: true }
   | { type: 'object'; fields: Readonly<Record<string, FieldSpec>> };
 
-export type FieldSpec = FieldType & { description: string };
+/** `refable`: the value may instead be read from the secret store, {"ref": …, "json": …} (src/field-refs/) */
+export type FieldSpec = FieldType & { description: string; refable?: true };
 
 const bool = (description: string): FieldSpec => ({ type: 'boolean', description });
 /** Ordered key references (like "key"); a single string is accepted in the file. */
@@ -74,17 +76,17 @@ const keyRefs = (what: string): FieldSpec => ({ type: 'stringArray', keyRefs: tr
 export const CONFIG_FIELDS: Readonly<Record<string, FieldSpec>> = {
   $schema: { type: 'string', description: 'JSON schema reference (ignored)' },
   backend: { type: 'enum', choices: PRESET_NAMES, description: 'backend preset' },
-  endpoint: { type: 'url', description: 'OTLP base URL (overrides the preset\'s)' },
+  endpoint: { type: 'url', description: 'OTLP base URL (overrides the preset\'s)', refable: true },
   protocol: { type: 'enum', choices: PROTOCOLS, description: 'OTLP protocol (default http/protobuf: the headers helper only works over HTTP)' },
-  region: { type: 'string', description: 'preset region (signoz-cloud, honeycomb, newrelic, langfuse)' },
-  site: { type: 'string', description: 'Datadog site, e.g. datadoghq.eu' },
-  instanceId: { type: 'string', description: 'Grafana Cloud stack instance ID' },
-  dataset: { type: 'string', description: 'Honeycomb metrics dataset' },
-  datasets: { type: 'stringMap', keys: SIGNALS, description: 'Axiom dataset per signal' },
-  publicKey: { type: 'string', description: 'Langfuse public key' },
-  ingestionVersion: { type: 'enum', choices: ['4'], description: 'Langfuse: send x-langfuse-ingestion-version (4 = real-time ingestion on Langfuse Cloud v4)' },
-  header: { type: 'string', description: 'generic otlp preset: auth header name' },
-  headerValue: { type: 'string', description: 'generic otlp preset: auth header template with {key}' },
+  region: { type: 'string', description: 'preset region (signoz-cloud, honeycomb, newrelic, langfuse)', refable: true },
+  site: { type: 'string', description: 'Datadog site, e.g. datadoghq.eu', refable: true },
+  instanceId: { type: 'string', description: 'Grafana Cloud stack instance ID', refable: true },
+  dataset: { type: 'string', description: 'Honeycomb metrics dataset', refable: true },
+  datasets: { type: 'stringMap', keys: SIGNALS, description: 'Axiom dataset per signal', refableValues: true },
+  publicKey: { type: 'string', description: 'Langfuse public key', refable: true },
+  ingestionVersion: { type: 'enum', choices: ['4'], description: 'Langfuse: send x-langfuse-ingestion-version (4 = real-time ingestion on Langfuse Cloud v4)', refable: true },
+  header: { type: 'string', description: 'generic otlp preset: auth header name', refable: true },
+  headerValue: { type: 'string', description: 'generic otlp preset: auth header template with {key}', refable: true },
   key: { type: 'stringArray', keyRefs: true, description: 'ordered key references, the first that yields a key wins: env:NAME, dotenv:NAME, op://…, gcp-sm://projects/P/secrets/S[/versions/V]; one string ("env:X") is a one-element chain' },
   engineer: { type: 'string', description: 'engineer attribute (default $USER)' },
   team: { type: 'string', description: 'team attribute' },
@@ -234,6 +236,8 @@ function validateValue(key: string, spec: FieldSpec, v: unknown, out: Validation
   const bad = (got: string): void => {
     out.push({ key, message: `must be ${describeType(spec)}${got}` });
   };
+  // A reference chain (normalised by validateConfig): checked after resolution, as the value it yields.
+  if (spec.refable && isFieldRefChain(v)) return;
   switch (spec.type) {
     case 'string':
       if (typeof v !== 'string') bad(`, got ${JSON.stringify(v)}`);
@@ -267,6 +271,7 @@ function validateValue(key: string, spec: FieldSpec, v: unknown, out: Validation
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`, got ${JSON.stringify(v)}`);
       for (const [k, x] of Object.entries(v)) {
         if (spec.keys && !spec.keys.includes(k)) out.push({ key: `${key}.${k}`, message: `unknown key; allowed: ${spec.keys.join(', ')}` });
+        else if (spec.refableValues && isFieldRefChain(x)) continue;
         else if (typeof x !== 'string') out.push({ key: `${key}.${k}`, message: `must be a string, got ${JSON.stringify(x)}` });
       }
       return;
@@ -310,9 +315,33 @@ export function validateConfig(raw: unknown): { config: Config; problems: Valida
   const obj = { ...(raw as Record<string, unknown>) };
   if (typeof obj.key === 'string') obj.key = [obj.key];
   normalizeVerifyRefs(obj);
+  normalizeFieldRefLayer(obj, problems);
   validateObject(obj, CONFIG_FIELDS, '', problems);
   delete obj.$schema;
   return { config: obj as Config, problems };
+}
+
+/**
+ * Preset fields given as {"ref": …, "json": …} (or a list of references) become their chain, a list:
+ * merged as one value (a higher layer replaces it whole, never field by field). A malformed one is
+ * reported here and dropped, so it is reported once.
+ */
+function normalizeFieldRefLayer(obj: Record<string, unknown>, problems: ValidationProblem[]): void {
+  const one = (holder: Record<string, unknown>, k: string, path: string) => {
+    const n = normalizeFieldRefs(holder[k]);
+    if (!n) return;
+    if (n.problems.length) {
+      for (const message of n.problems) problems.push({ key: path, message });
+      delete holder[k];
+    } else holder[k] = n.chain;
+  };
+  for (const f of REFABLE_FIELDS) one(obj, f, f);
+  const ds = obj.datasets;
+  if (typeof ds === 'object' && ds !== null && !Array.isArray(ds)) {
+    const copy = { ...(ds as Record<string, unknown>) };
+    for (const k of Object.keys(copy)) one(copy, k, `datasets.${k}`);
+    obj.datasets = copy;
+  }
 }
 
 /** `verify.<backend>.<keyField>` may be one reference in the file, like "key": normalised to a list (copies, never mutates the input). */
@@ -333,4 +362,19 @@ function normalizeVerifyRefs(obj: Record<string, unknown>): void {
 function verifyFields(): Readonly<Record<string, FieldSpec>> {
   const f = CONFIG_FIELDS.verify;
   return f && f.type === 'object' ? f.fields : {};
+}
+
+/**
+ * The problems of one preset field's value read from the secret store (issue #17): the same rules
+ * as the value written in the file ("endpoint" an http(s) URL, "ingestionVersion" one of its
+ * choices), applied after resolution. `path`: "endpoint", "datasets.traces".
+ */
+export function fieldValueProblems(path: string, value: string): string[] {
+  const [head, sub] = path.split('.');
+  const top = head !== undefined && Object.hasOwn(CONFIG_FIELDS, head) ? CONFIG_FIELDS[head] : undefined;
+  const spec: FieldSpec | undefined = sub === undefined ? top : top ? { type: 'string', description: top.description } : undefined;
+  if (!spec) return [];
+  const out: ValidationProblem[] = [];
+  validateValue(path, spec, value, out);
+  return out.map((p) => p.message);
 }

@@ -16,6 +16,7 @@ import { describeHeaderEnvProblem, renderHeadersEnv, headerEnvProblems, isValidH
 import { attributeProblems, parseResourceAttributes, renderResourceAttributes } from './resource-attributes.js';
 import { detectAttributes } from './detectors.js';
 import { OTEL_OUTPUTS, SECRET_OUTPUTS } from './vars.js';
+import { refFieldPaths } from '../field-refs/shape.js';
 
 export interface BuiltVar {
   name: string;
@@ -119,6 +120,7 @@ export function keyRefs(loaded: LoadedConfig): string[] {
 
 export function formatSource(s: Source | undefined, fallback: string): string {
   if (!s) return fallback;
+  if (s.ref) return `${formatSource({ kind: s.kind, detail: s.detail }, fallback)} → ${s.ref}`;
   switch (s.kind) {
     case 'flag':
       return `flag ${s.detail}`;
@@ -172,7 +174,13 @@ export function buildTelemetry(loaded: LoadedConfig, opts: BuildOptions): Teleme
   const problems: Array<{ text: string; key: string | undefined }> = [];
   const problem = (text: string, key?: string) => void problems.push({ text, key: key ?? keyNamedBy(text, config) });
   const warnings: string[] = [];
-  const pcfg: PresetConfig = config;
+  // Fields read from the secret store are resolved before this pure step (src/field-refs/resolve.ts).
+  const pending = refFieldPaths(config as Record<string, unknown>);
+  if (pending.length)
+    throw new CcOtelError('CONFIG_INVALID', `${pending.join(', ')} ${pending.length === 1 ? 'is a reference' : 'are references'} to the secret store that ${pending.length === 1 ? 'was' : 'were'} not resolved here`, {
+      hint: 'run `cc-otel env --explain` or `cc-otel verify`, which resolve them (please report the command that showed this)',
+    });
+  const pcfg = config as PresetConfig;
 
   for (const f of preset.fields) {
     if (f.required && (pcfg[f.name] === undefined || pcfg[f.name] === '')) problem(`"${f.name}" is required for ${preset.name}: ${f.description}${f.choices ? ` (one of ${f.choices.join(', ')})` : ''}`, f.name);

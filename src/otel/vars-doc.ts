@@ -25,7 +25,7 @@ function configRows(fields: Readonly<Record<string, FieldSpec>>, prefix = ''): s
   for (const [k, f] of Object.entries(fields)) {
     if (k === '$schema') continue;
     if (f.type === 'object') rows.push(...configRows(f.fields, `${prefix}${k}.`));
-    else rows.push(`| \`${prefix}${k}\` | ${typeOf(f)} | ${f.description} |`);
+    else rows.push(`| \`${prefix}${k}\` | ${typeOf(f)}${f.refable ? ', or from the secret store: `{"ref", "json"}` or a list of references (docs/field-refs.md)' : f.type === 'stringMap' && f.refableValues ? '; each value may be from the secret store: `{"ref", "json"}` (docs/field-refs.md)' : ''} | ${f.description} |`);
   }
   return rows;
 }

@@ -40,7 +40,8 @@ function leafKeys(raw: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(raw)) {
     if (k === '$schema') continue;
-    if (isPlainObject(v) && k !== 'attributes' && k !== 'datasets') for (const sub of Object.keys(v)) out.push(`${k}.${sub}`);
+    // {"ref": …} is one value (a preset field from the secret store), not a section
+    if (isPlainObject(v) && k !== 'attributes' && k !== 'datasets' && !Object.hasOwn(v, 'ref')) for (const sub of Object.keys(v)) out.push(`${k}.${sub}`);
     else out.push(k);
   }
   return out;

@@ -254,6 +254,8 @@ const telemetryCheck: Check = {
     }
 
     const findings: Finding[] = [];
+    // An endpoint from the secret store (issue #17) is written into settings as it resolved at install time.
+    const endpointRef = needPlan(v).loaded.sources.endpoint?.ref;
     const perSignal: Record<string, unknown> = {};
     const exported: string[] = [];
     for (const s of plan.signals) {
@@ -289,7 +291,7 @@ const telemetryCheck: Check = {
       if (!sameUrl(se.endpoint, plan.endpoints[s]))
         findings.push({
           level: 'fail',
-          message: `${s}: Claude Code exports to ${se.endpoint} (${se.endpointVar} from ${from}), but cc-otel's config — and this probe — use ${plan.endpoints[s] ?? 'nothing'}`,
+          message: `${s}: Claude Code exports to ${se.endpoint} (${se.endpointVar} from ${from}), but cc-otel's config — and this probe — use ${plan.endpoints[s] ?? 'nothing'}${endpointRef ? ` (the endpoint is read from the secret store, ${endpointRef}: it now resolves differently from what install wrote)` : ''}`,
           fix: varFix(settings, se.endpointVar ?? '', env[se.endpointVar ?? '']),
         });
       if (!findings.slice(before).some((f) => f.level === 'fail') && se.protocol === plan.protocol) exported.push(s);

@@ -23,10 +23,17 @@ export const configCheck: Check = {
       const notice = projectNotice(loaded);
       throw new CcOtelError('CONFIG_NOT_FOUND', `cc-otel is not configured (no config file, no CC_OTEL_BACKEND)${notice ? `; ${notice.message}` : ''}`, { hint: notice ? `if you trust it: ${notice.fix}` : NOT_CONFIGURED_HINT });
     }
-    const plan = buildTelemetry(loaded, { env: v.ctx.env, user: v.ctx.user });
+    // Preset fields from the secret store (issue #17): resolved as the headers helper resolves them.
+    const { resolveFieldRefs } = await import('../../field-refs/resolve.js');
+    const { chainOptions, deadlineOf, masked } = await import('../../resolve-telemetry.js');
+    const deadline = Math.min(Math.floor(deadlineOf(loaded, v.ctx.env) * 0.9), Math.max(1, v.remainingMs() - 500));
+    const refs = await resolveFieldRefs(v.ctx, loaded, chainOptions(v.ctx, loaded, v.state.dirs, {}, deadline));
+    if (refs.error) throw refs.error;
+    v.state.loaded = refs.loaded;
+    const plan = masked(refs.secrets, () => buildTelemetry(refs.loaded, { env: v.ctx.env, user: v.ctx.user }));
     v.state.plan = plan;
-    const c = loaded.config;
-    const where = [c.region && `region ${c.region}`, c.site && `site ${c.site}`, c.instanceId && `instance ${c.instanceId}`].filter(Boolean).join(', ');
+    const c = refs.loaded.config;
+    const where = [c.region && `region ${c.region}`, c.site && `site ${c.site}`, c.instanceId && `instance ${refs.loaded.sources.instanceId?.ref ? '<from the secret store>' : c.instanceId}`].filter(Boolean).join(', ');
     const files = loaded.files.map((f) => `${f.kind} ${f.path}`);
     return {
       status: 'pass',
@@ -39,6 +46,7 @@ export const configCheck: Check = {
         files: loaded.files,
         backendSource: formatSource(loaded.sources.backend, 'default'),
         docs: plan.preset.docs,
+        ...(refs.fields.length ? { fromSecretStore: Object.fromEntries(refs.fields.map((f) => [f.field, formatSource(refs.loaded.sources[f.field], '')])) } : {}),
       },
     };
   },
