@@ -64,7 +64,7 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
   let collect: Collect;
   let prom: RunningPrometheus;
   let root: string;
-  let report: { totals: { costUsd: number; tokens: Record<string, number>; commits: number; pullRequests: number; linesAdded: number; sessions: number } };
+  let report: { totals: { costUsd: number; tokens: Record<'input' | 'output' | 'cacheRead' | 'cacheCreation' | 'total', number>; commits: number; pullRequests: number; linesAdded: number; sessions: number } };
 
   beforeAll(async () => {
     const dir = makeTempDir('cc-otel-e2e-prometheus');
@@ -141,6 +141,21 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
     }
     expect(report.totals.tokens.input).toBe(handedOut.input_tokens);
 
+    // the bridge's gauges and counter (issue 14's `cc-otel bridge` sends these by OTLP)
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
+    const gauge = (name: string, v: number) => ({ name, unit: '{session}', gauge: { dataPoints: [{ timeUnixNano: String(now), asInt: String(v) }] } });
+    const bridge = {
+      resourceMetrics: [
+        {
+          resource: { attributes: [str('service.name', 'cc-otel-bridge'), str('engineer', 'ada'), str('team', 'platform'), str('org', 'acme')] },
+          scopeMetrics: [{ scope: { name: 'cc-otel-bridge' }, metrics: [gauge('cc.sessions.active', 1), gauge('cc.sessions.stale', 0), gauge('cc.sessions.silent', 1)] }],
+        },
+      ],
+    };
+    const sent = await fetch(`${collect.url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bridge) });
+    expect(sent.status).toBe(200);
+
     prom = await startPrometheus(prometheus.path, [`127.0.0.1:${collect.port}`]);
     cleanups.push(() => prom.close());
     await prom.scraped(3);
@@ -184,7 +199,44 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
     expect(check.code, `${check.stdout}${check.stderr}`).toBe(0);
   });
 
-  it.todo('every panel query of dashboards/grafana/claude-code.json returns data');
-  void readFileSync;
-  void REPO_ROOT;
+  it('every query of every panel of dashboards/grafana/claude-code.json returns data (variables = all)', async () => {
+    interface Panel {
+      type: string;
+      title: string;
+      panels?: Panel[];
+      targets?: Array<{ expr: string }>;
+    }
+    const dash = JSON.parse(readFileSync(join(REPO_ROOT, 'dashboards/grafana/claude-code.json'), 'utf8')) as { panels: Panel[]; templating: { list: Array<{ name: string }> } };
+    expect(dash.templating.list.map((v) => v.name)).toEqual(['datasource', 'engineer', 'team', 'org', 'model']);
+    const all = dash.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row');
+    expect(all.length).toBeGreaterThan(25);
+    const values = new Map<string, number>();
+    for (const p of all) {
+      expect(p.targets?.length, p.title).toBeGreaterThan(0);
+      for (const t of p.targets!) {
+        const expr = t.expr
+          .replace(/\$(engineer|team|org|model)\b/g, '.*')
+          .replace(/\$__range\b/g, '1h')
+          .replace(/\$__rate_interval\b/g, '1m')
+          .replace(/\$__interval\b/g, '15s');
+        expect(expr, p.title).not.toContain('$');
+        const r = await prom.query(expr);
+        expect(r.length, `${p.title}: ${expr} returned no data`).toBeGreaterThan(0);
+        for (const x of r) expect(Number.isNaN(x.value), `${p.title}: NaN`).toBe(false);
+        if (r.length === 1) values.set(p.title, r[0]!.value);
+      }
+    }
+    // what the stats show is what report says
+    expect(values.get('Cost')).toBeCloseTo(report.totals.costUsd, 9);
+    expect(values.get('Tokens')).toBe(report.totals.tokens.total);
+    expect(values.get('Sessions')).toBe(2);
+    expect(values.get('Active engineers')).toBe(2);
+    expect(values.get('Commits')).toBe(report.totals.commits);
+    expect(values.get('Pull requests')).toBe(report.totals.pullRequests);
+    expect(values.get('Edit acceptance rate')).toBe(1);
+    expect(values.get('Cache hit ratio')).toBeCloseTo(report.totals.tokens.cacheRead / (report.totals.tokens.cacheRead + report.totals.tokens.cacheCreation + report.totals.tokens.input), 9);
+    expect(values.get('Cost per commit')).toBeCloseTo(report.totals.costUsd / report.totals.commits, 9);
+    expect(values.get('Live sessions')).toBe(1);
+    expect(values.get('Silent sessions')).toBe(1);
+  });
 });
