@@ -9,6 +9,12 @@
  *  - gauges: the value of the latest point; a gauge whose latest point is older than `gaugeMaxAgeMs`
  *    is left out (its sender stopped: an old "3 live sessions" must not stay lit).
  *
+ * Claude Code's events (OTLP logs: api_request, api_error, tool_result, …) carry no metric of their
+ * own; they are counted into one derived counter, `cc_otel.events` → `cc_otel_events_total`, with
+ * the event name and a few identity attributes as labels (EVENT_LABELS: not the event's own
+ * attributes, which hold ids and durations), deduplicated as report does (session.id + event.sequence).
+ * Its api_error / api_request counts are what the API error-rate alert reads.
+ *
  * Incremental: each segment's index file is read from where the last refresh stopped (segments are
  * append-only; segment-format.ts). A point that arrives in (start, time) order is folded into its
  * series at once; one that arrives out of order (a late retry) marks the series for a re-fold over
@@ -16,6 +22,7 @@
  * view, which is then rebuilt from what is left. A refresh yields to the event loop every few ms,
  * so a scrape over a big store never holds up ingest for long.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { attrsKey, type Attrs } from '../collector/attributes.js';
@@ -30,6 +37,11 @@ const CHUNK = 4 * 1024 * 1024;
 const SLICE_MS = 10;
 
 export const DEFAULT_GAUGE_MAX_AGE_MS = 5 * 60_000;
+
+/** The derived counter of events. */
+export const EVENTS_METRIC = 'cc_otel.events';
+/** Attributes (of the event, else of its resource) that label cc_otel_events_total. */
+export const EVENT_LABELS = ['engineer', 'team', 'org', 'model', 'session.id', 'status_code', 'service.name', 'host.name', 'user.email'] as const;
 
 export interface StoredSeries {
   /** OTel metric name and unit, as sent */
@@ -59,6 +71,8 @@ interface SegmentCursor {
   /** the segment's context definitions (resource attributes) and its series ids → our series */
   ctxs: Map<number, { key: string; r: Attrs }>;
   local: Array<StoredSeries | null>;
+  /** event name ids → the name */
+  names: Map<number, string>;
 }
 
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
@@ -66,6 +80,8 @@ const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 export class StoreMetrics {
   private segments = new Map<number, SegmentCursor>();
   private byKey = new Map<string, StoredSeries>();
+  /** identities of the events counted (a retried request repeats them) */
+  private seenEvents = new Set<string>();
   private refreshing: Promise<void> | undefined;
   private again = false;
 
@@ -103,6 +119,7 @@ export class StoreMetrics {
   private reset(): void {
     this.segments.clear();
     this.byKey.clear();
+    this.seenEvents.clear();
   }
 
   private async readAll(): Promise<void> {
@@ -118,7 +135,7 @@ export class StoreMetrics {
     let sliceStart = Date.now();
     for (const files of list) {
       let seg = this.segments.get(files.seq);
-      if (!seg) this.segments.set(files.seq, (seg = { files, offset: 0, ctxs: new Map(), local: [] }));
+      if (!seg) this.segments.set(files.seq, (seg = { files, offset: 0, ctxs: new Map(), local: [], names: new Map() }));
       const cur = seg;
       await this.readSegment(cur, async () => {
         if (Date.now() - sliceStart >= SLICE_MS) {
@@ -193,6 +210,7 @@ export class StoreMetrics {
     // Contexts are interned per segment across signals: a logs frame may define one a metrics frame uses.
     for (const d of f.header.d) {
       if (d.k === 'c') seg.ctxs.set(d.i, { key: `${attrsKey(d.r)}\u0000${d.s}\u0000${d.sv}`, r: d.r });
+      else if (d.k === 'n') seg.names.set(d.i, d.n);
       else if (d.k === 's') {
         const ctx = seg.ctxs.get(d.c);
         // Series identity across segments (a collector restart starts a new segment mid-series), as report's.
@@ -229,6 +247,46 @@ export class StoreMetrics {
       const value = dv.getFloat64(o + 24, true);
       addPoint(s, start, time, value);
     }
+    let o = f.eventsAt;
+    for (let i = 0; i < f.nEvents; i++) {
+      const ctxId = dv.getUint32(o, true);
+      const name = seg.names.get(dv.getUint32(o + 4, true)) ?? '';
+      const time = dv.getUint32(o + 12, true) * TWO_32 + dv.getUint32(o + 8, true);
+      const len = dv.getUint32(o + 16, true);
+      const json = b.toString('utf8', o + 20, o + 20 + len);
+      o += 20 + len;
+      if (name === '') continue;
+      this.event(seg.ctxs.get(ctxId), name, time, json);
+    }
+  }
+
+  private event(ctx: { key: string; r: Attrs } | undefined, name: string, time: number, json: string): void {
+    let a: Attrs;
+    try {
+      a = JSON.parse(json) as Attrs;
+    } catch {
+      return;
+    }
+    const r = ctx?.r ?? {};
+    const session = a['session.id'] ?? r['session.id'];
+    const seq = a['event.sequence'];
+    // as report's: Claude Code's session.id + event.sequence, else the whole event
+    const id = typeof session === 'string' && (typeof seq === 'number' || typeof seq === 'string') ? `${name}\u0000${session}\u0000${seq}` : `${name}\u0000${time}\u0000${createHash('sha1').update(`${ctx?.key ?? ''}\u0000${json}`).digest('base64url').slice(0, 16)}`;
+    if (this.seenEvents.has(id)) return;
+    this.seenEvents.add(id);
+    const attrs: Attrs = { event_name: name.startsWith('claude_code.') ? name.slice('claude_code.'.length) : name };
+    for (const k of EVENT_LABELS) {
+      const v = a[k] ?? r[k];
+      if (v !== undefined && v !== null) attrs[k] = v;
+    }
+    const key = `\u0001event\u0000${attrsKey(attrs)}`;
+    let s = this.byKey.get(key);
+    if (!s) {
+      s = { name: EVENTS_METRIC, unit: '', kind: 'sum', cumulative: false, monotonic: true, attrs, value: 0, lastNs: -Infinity, s: [], t: [], v: [], cursor: newCursor(), dirty: false };
+      this.byKey.set(key, s);
+    }
+    s.value += 1; // counted once (seenEvents): order does not matter, no points kept
+    if (time > s.lastNs) s.lastNs = time;
   }
 }
 

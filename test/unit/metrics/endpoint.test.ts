@@ -9,7 +9,7 @@ import { makeTempDir, type TempDir } from '../../helpers/tmp.js';
 import { run, tool } from '../../helpers/prometheus.js';
 import { startCollector, type CollectorOptions, type RunningCollector } from '../../../src/collector/collector.js';
 import { buildReport } from '../../../src/report/build.js';
-import { metricsRequest, ns, post, type Attrs, type SumMetric } from '../report/fixtures.js';
+import { logsRequest, metricsRequest, ns, post, type Attrs, type SumMetric } from '../report/fixtures.js';
 
 const dirs: TempDir[] = [];
 const running: RunningCollector[] = [];
@@ -242,6 +242,22 @@ describe('GET /metrics', () => {
     expect(p.types.has('cc_sessions_gone')).toBe(false);
     expect(p.types.get('cc_session_started_total')).toBe('counter');
     expect(sum(p, 'cc_session_started_total')).toBe(5);
+  });
+
+  it('events are counted into cc_otel_events_total (api_error, api_request …), once each, as report counts them', async () => {
+    const { dir, c } = await collector();
+    const ev = (name: string, seq: number, extra: Attrs = {}) => ({ name, time: T0 + seq * 1000, attrs: { 'session.id': 'sess-1', 'event.sequence': seq, model: 'opus', prompt_id: `p${seq}`, ...extra } });
+    const logs = logsRequest(RES, [ev('api_request', 1, { cost_usd: 0.1 }), ev('api_request', 2), ev('api_error', 3, { status_code: '529', error: 'overloaded' }), ev('user_prompt', 4)]);
+    expect(await post(c.httpUrl, 'logs', logs)).toBe(200);
+    expect(await post(c.httpUrl, 'logs', logs)).toBe(200); // a retry
+    const p = parse((await scrape(c)).text);
+    expect(p.types.get('cc_otel_events_total')).toBe('counter');
+    expect(sum(p, 'cc_otel_events_total', { event_name: 'api_request' })).toBe(2);
+    const errors = p.samples.filter((s) => s.name === 'cc_otel_events_total' && s.labels.event_name === 'api_error');
+    expect(errors.map((s) => [s.value, s.labels])).toEqual([[1, { event_name: 'api_error', engineer: 'ada', team: 'core', org: 'acme', model: 'opus', session_id: 'sess-1', status_code: '529', service_name: 'claude-code' }]]);
+    expect(sum(p, 'cc_otel_events_total', { event_name: 'api_error' })).toBe(buildReport({ dataDir: dir.path }).totals.apiErrors);
+    expect(sum(p, 'cc_otel_events_total', { event_name: 'user_prompt' })).toBe(1);
+    expect(p.samples.some((s) => 'prompt_id' in s.labels || 'error' in s.labels)).toBe(false); // ids and messages are not labels
   });
 
   it('answers only a Host of this machine (no DNS rebinding), and only GET', async () => {
