@@ -1,5 +1,5 @@
 // Issue 15's proof: real Claude Code sessions (two engineers, each writing a file, committing it and
-// opening a PR through the mock model API) export to the installed `cc-otel collect`; a real
+// opening a PR through the mock model API; one more run the API refuses: an api_error) export to the installed `cc-otel collect`; a real
 // Prometheus (Debian's) scrapes its GET /metrics; then
 //  - sum(claude_code_cost_usage_USD_total) and the token sums by type equal `cc-otel report --json`;
 //  - `promtool check metrics` accepts what /metrics serves;
@@ -64,7 +64,7 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
   let collect: Collect;
   let prom: RunningPrometheus;
   let root: string;
-  let report: { totals: { costUsd: number; tokens: Record<'input' | 'output' | 'cacheRead' | 'cacheCreation' | 'total', number>; commits: number; pullRequests: number; linesAdded: number; sessions: number } };
+  let report: { totals: { costUsd: number; tokens: Record<'input' | 'output' | 'cacheRead' | 'cacheCreation' | 'total', number>; commits: number; pullRequests: number; apiErrors: number; linesAdded: number; sessions: number } };
 
   beforeAll(async () => {
     const dir = makeTempDir('cc-otel-e2e-prometheus');
@@ -77,6 +77,8 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
     api = await startMockModelApi({
       usage: { input_tokens: 1200, output_tokens: 345, cache_read_input_tokens: 5000, cache_creation_input_tokens: 77 },
       script: (req) => {
+        // a prompt the API refuses: Claude Code reports an api_error event (and fails that run)
+        if (JSON.stringify(req.body).includes('PLEASE-REFUSE')) return { error: { status: 400, type: 'invalid_request_error', message: 'refused by the test' } };
         const body = req.body as { tools?: Array<{ name?: string }>; messages?: Array<{ content?: unknown }> };
         if (!(body.tools ?? []).some((t) => t.name === 'Bash')) return undefined; // a side call
         const done = (body.messages ?? []).reduce((n, m) => n + (Array.isArray(m.content) ? (m.content as Array<{ type?: string }>).filter((b) => b?.type === 'tool_result').length : 0), 0);
@@ -128,6 +130,10 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
         timeoutMs: 90_000,
       });
       expect(r.code, describeRun(r)).toBe(0);
+      if (who === 'bob') {
+        const refused = await runClaude({ home, cwd: proj, prompt: 'PLEASE-REFUSE', modelApiUrl: api.url, env: { USER: who }, timeoutMs: 60_000 });
+        expect(refused.code, describeRun(refused)).not.toBe(0);
+      }
     }
     const handedOut = api.totals();
     // Claude Code flushes at exit; wait until the collector holds every token handed out.
@@ -159,6 +165,13 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
     prom = await startPrometheus(prometheus.path, [`127.0.0.1:${collect.port}`]);
     cleanups.push(() => prom.close());
     await prom.scraped(3);
+    // rate()/increase() need two samples of each series in their window: wait for three
+    for (const deadline = Date.now() + 20_000; ; ) {
+      const n = await prom.query('min(count_over_time(claude_code_token_usage_tokens_total[1m]))');
+      if ((n[0]?.value ?? 0) >= 3) break;
+      if (Date.now() > deadline) throw new Error(`prometheus has too few samples: ${JSON.stringify(n)}\n${prom.log()}`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
   }, 240_000);
 
   afterAll(async () => {
@@ -229,7 +242,7 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
     // what the stats show is what report says
     expect(values.get('Cost')).toBeCloseTo(report.totals.costUsd, 9);
     expect(values.get('Tokens')).toBe(report.totals.tokens.total);
-    expect(values.get('Sessions')).toBe(2);
+    expect(values.get('Sessions')).toBe(3);
     expect(values.get('Active engineers')).toBe(2);
     expect(values.get('Commits')).toBe(report.totals.commits);
     expect(values.get('Pull requests')).toBe(report.totals.pullRequests);
@@ -237,6 +250,9 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
     expect(values.get('Cache hit ratio')).toBeCloseTo(report.totals.tokens.cacheRead / (report.totals.tokens.cacheRead + report.totals.tokens.cacheCreation + report.totals.tokens.input), 9);
     expect(values.get('Cost per commit')).toBeCloseTo(report.totals.costUsd / report.totals.commits, 9);
     expect(values.get('Live sessions')).toBe(1);
+    expect(report.totals.apiErrors).toBeGreaterThan(0);
+    const errors = await prom.query('sum(cc_otel_events_total{event_name="api_error"})');
+    expect(errors[0]?.value).toBe(report.totals.apiErrors);
     expect(values.get('Silent sessions')).toBe(1);
   });
 });
