@@ -20,6 +20,7 @@ import { define as defineStatus } from './commands/status.js';
 import { define as defineFlush } from './commands/flush.js';
 import { define as defineTrust } from './commands/trust.js';
 import { define as defineInit } from './commands/init.js';
+import { define as defineStack } from './commands/stack.js';
 
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
@@ -52,6 +53,7 @@ Docs: README.md and docs/ in the package.`,
   defineVerify(program, getCtx);
   defineCollect(program, getCtx);
   defineReport(program, getCtx);
+  defineStack(program, getCtx);
   defineInstall(program, getCtx);
   defineUninstall(program, getCtx);
   defineStatus(program, getCtx);

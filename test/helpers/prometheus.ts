@@ -88,12 +88,18 @@ export async function startPrometheus(bin: string, targets: string[], opts: { fi
     opts.extra ?? '',
   ].join('\n');
   writeFileSync(join(dir.path, 'prometheus.yml'), config);
+  return startPrometheusWith(bin, join(dir.path, 'prometheus.yml'), dir);
+}
+
+/** Start Prometheus with this config file (its rule_files resolve next to it); its data in `dir` (default: a new temp dir). */
+export async function startPrometheusWith(bin: string, configFile: string, dirIn?: TempDir): Promise<RunningPrometheus> {
+  const dir = dirIn ?? makeTempDir('cc-otel-prometheus');
   let child: ChildProcess | undefined;
   let out = '';
   let port = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
     port = await freePort();
-    child = spawn(bin, [`--config.file=${join(dir.path, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir.path, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
+    child = spawn(bin, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir.path, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
