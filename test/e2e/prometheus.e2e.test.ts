@@ -212,6 +212,16 @@ describe.skipIf(!prometheus.present || !promtool.present)('Prometheus scrapes cc
     expect(check.code, `${check.stdout}${check.stderr}`).toBe(0);
   });
 
+  it("the README's PromQL to paste runs and returns data", async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const block = /```promql\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const queries = block!.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    expect(queries.length).toBeGreaterThan(10);
+    for (const q of queries) expect((await prom.query(q)).length, q).toBeGreaterThan(0);
+    expect((await prom.query(queries[0]!)).map((x) => x.metric.engineer).sort()).toEqual(['ada', 'bob']);
+  });
+
   it('every query of every panel of dashboards/grafana/claude-code.json returns data (variables = all)', async () => {
     interface Panel {
       type: string;
