@@ -9,7 +9,7 @@
  * 127.0.0.1 sends its name as Host and gets 403.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CONTENT_TYPE, renderExposition } from './exposition.js';
+import { CONTENT_TYPE, loadSerializer, renderExposition } from './exposition.js';
 import { StoreMetrics } from './store-metrics.js';
 
 export const METRICS_PATH = '/metrics';
@@ -51,6 +51,7 @@ function sendText(res: ServerResponse, status: number, text: string, extra: Reco
 /** The request handler for METRICS_PATH. */
 export function createMetricsEndpoint(opts: MetricsEndpointOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const view = new StoreMetrics(opts.dataDir);
+  loadSerializer().catch(() => undefined); // now, not during the first scrape (a failure shows there)
   const now = opts.now ?? Date.now;
   return (req, res) => {
     req.resume(); // a GET has no body; drain whatever was sent

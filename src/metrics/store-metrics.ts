@@ -137,17 +137,17 @@ export class StoreMetrics {
       let seg = this.segments.get(files.seq);
       if (!seg) this.segments.set(files.seq, (seg = { files, offset: 0, ctxs: new Map(), local: [], names: new Map() }));
       const cur = seg;
-      await this.readSegment(cur, async () => {
-        if (Date.now() - sliceStart >= SLICE_MS) {
-          await yieldNow();
+      await this.readSegment(cur, () => {
+        if (Date.now() - sliceStart < SLICE_MS) return undefined;
+        return yieldNow().then(() => {
           sliceStart = Date.now();
-        }
+        });
       });
     }
   }
 
   /** Read the index file of one segment from its cursor to its current end (a torn or half-written frame stops it). */
-  private async readSegment(seg: SegmentCursor, pause: () => Promise<void>): Promise<void> {
+  private async readSegment(seg: SegmentCursor, pause: () => Promise<void> | undefined): Promise<void> {
     let fd: number;
     try {
       fd = openSync(seg.files.idx, 'r');
@@ -196,10 +196,10 @@ export class StoreMetrics {
           }
           this.frame(seg, parseIndexPayload(payload));
           p += FRAME_HEADER + len;
+          await pause(); // yields only once the time slice is used up
         }
         seg.offset += p;
         if (stop || p === 0) break;
-        await pause();
       }
     } finally {
       closeSync(fd);
