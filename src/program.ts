@@ -20,6 +20,7 @@ import { define as defineStatus } from './commands/status.js';
 import { define as defineFlush } from './commands/flush.js';
 import { define as defineTrust } from './commands/trust.js';
 import { define as defineInit } from './commands/init.js';
+import { define as defineStack } from './commands/stack.js';
 
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
@@ -43,6 +44,7 @@ const COMMANDS: ReadonlyArray<readonly [Define, keyof typeof HELP_GROUPS]> = [
   [defineDemo, 'start'],
   [defineCollect, 'start'],
   [defineReport, 'start'],
+  [defineStack, 'more'],
   [defineStatus, 'start'],
   [defineVerify, 'start'],
   [defineEnv, 'more'],

@@ -21,6 +21,7 @@ import { createHttpHandler, DEFAULT_MAX_BODY_BYTES } from './http-receiver.js';
 import { JsonDecoder } from './json-decoder.js';
 import { listSegments, segmentBytes, STATE_FILE, Store, type DiskState, type StoreEvent } from './store.js';
 import { defaultMaxDisk, formatBytes, formatDuration, freeBytes } from './disk-budget.js';
+import { createMetricsEndpoint, METRICS_PATH } from '../metrics/endpoint.js';
 
 export const DEFAULT_HTTP_PORT = 4318;
 export const DEFAULT_GRPC_PORT = 4317;
@@ -57,6 +58,8 @@ export interface CollectorOptions {
   log?: (line: string) => void;
   /** fdatasync before answering 200 (default true) */
   durable?: boolean;
+  /** `GET /metrics` (src/metrics/endpoint.ts): labels to leave out (`session.id`), gauge expiry */
+  metrics?: { dropLabels?: readonly string[]; gaugeMaxAgeMs?: number };
   /** write <dataDir>/collector.json for `collect status` (default true) */
   writeState?: boolean;
   now?: () => number;
@@ -202,7 +205,8 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     log(`the data dir already holds its --max-disk cap: every request gets 503 / UNAVAILABLE until there is room (raise --max-disk, set --retain, or remove old segments)`);
   }
   const json = new JsonDecoder(log);
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, limits, admission, json, onRequest }));
+  const routes = new Map([[METRICS_PATH, createMetricsEndpoint({ dataDir: opts.dataDir, listenHost: host, now, ...opts.metrics })]]);
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, limits, admission, json, onRequest, routes }));
   let grpc: GrpcReceiver | undefined;
   let httpPort: number;
   const wanted = opts.httpPort ?? DEFAULT_HTTP_PORT;

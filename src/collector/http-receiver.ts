@@ -173,6 +173,8 @@ export interface HttpReceiverOptions extends HttpReceiverEvents {
   admission?: Admission;
   /** large OTLP/JSON bodies are converted on its thread (default: in place) */
   json?: JsonDecoder;
+  /** other GET routes on this port, by path (`/metrics`: src/metrics/endpoint.ts) */
+  routes?: ReadonlyMap<string, (req: IncomingMessage, res: ServerResponse) => void>;
 }
 
 export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
@@ -190,6 +192,8 @@ export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}):
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
+    const route = opts.routes?.get(path);
+    if (route) return route(req, res);
     const signal = PATHS.get(path);
     const contentType = mediaType(req.headers['content-type']);
     const replyEncoding: BodyEncoding = encodingOf(contentType) ?? (/json/.test(String(req.headers.accept ?? '')) ? 'json' : 'protobuf');

@@ -22,6 +22,7 @@ interface CollectOptions {
   maxValuesPerRequest?: number;
   maxInflightBytes?: number;
   maxInflightRequests?: number;
+  metricsDropLabel: string[];
 }
 
 /** The request-bounding flags (docs/collect.md § Limits), passed on to a --detach child as given. */
@@ -68,7 +69,8 @@ export function define(program: Command, getCtx: () => Context): void {
     .option('--data-dir <dir>', 'where to store the data (default: $CC_OTEL_DATA_DIR or the user data dir)')
     .option('--detach', 'run in the background (pid file and log in the data dir)')
     .option('--max-disk <size>', 'cap on the data dir (500MB, 2GiB, or "none"); past it requests get 503 / UNAVAILABLE, which clients retry (default: 5GiB, at most what is there plus half the free space)')
-    .option('--retain <duration>', 'drop whole segments older than this (90d, 12h, 2w), at start and every 10 minutes (default: keep everything)');
+    .option('--retain <duration>', 'drop whole segments older than this (90d, 12h, 2w), at start and every 10 minutes (default: keep everything)')
+    .option('--metrics-drop-label <key>', 'leave this attribute out of GET /metrics (session.id: one series per engineer, not per session); repeatable', (v: string, all: string[]) => [...all, v], [] as string[]);
   for (const [flags, , description] of LIMIT_OPTIONS) collect.option(flags, description, parseCount);
   collect
     .addHelpText(
@@ -76,7 +78,8 @@ export function define(program: Command, getCtx: () => Context): void {
       `
 Receives OTLP/HTTP (/v1/traces, /v1/metrics, /v1/logs; protobuf or JSON; gzip) and OTLP/gRPC, and
 appends what arrives to segment files in the data dir; it answers 200 only once the data is on disk.
-Read it back with \`cc-otel report\`. Point Claude Code here with the \`local\` preset.
+Read it back with \`cc-otel report\`, or scrape GET /metrics (Prometheus; docs/metrics.md).
+Point Claude Code here with the \`local\` preset.
 
 Examples:
   cc-otel collect                      foreground, Ctrl-C to stop
@@ -102,6 +105,7 @@ Examples:
         if (opts.listen !== undefined) args.push('--listen', opts.listen);
         if (opts.maxDisk !== undefined) args.push('--max-disk', opts.maxDisk);
         if (opts.retain !== undefined) args.push('--retain', opts.retain);
+        for (const key of opts.metricsDropLabel) args.push('--metrics-drop-label', key);
         for (const [flags, key] of LIMIT_OPTIONS) if (opts[key] !== undefined) args.push(flags.split(' ')[0]!, String(opts[key]));
         const script = process.argv[1];
         if (!script) throw new CcOtelError('IO', 'cannot tell how this CLI was started, so cannot start it in the background');
@@ -126,6 +130,7 @@ Examples:
         now: ctx.now,
         maxDiskBytes,
         retainMs,
+        metrics: { dropLabels: opts.metricsDropLabel },
         log: logLine,
       });
       const where = `http ${c.httpUrl}` + (c.grpcPort !== undefined ? `, grpc ${host.includes(':') ? `[${host}]` : host}:${c.grpcPort}` : '');

@@ -20,6 +20,7 @@ import { forEachIndexFrame } from '../collector/reader.js';
 import { PF_NO_VALUE, POINT_ROW, type CtxDef } from '../collector/segment-format.js';
 import { listSegments } from '../collector/store.js';
 import { CcOtelError } from '../errors.js';
+import { comparePoints, counterIncrement, newCursor } from './counter.js';
 
 /** 96 bits of SHA-1: a compact identity for event dedup (collisions are not a concern at report sizes). */
 const shortHash = (text: string): string => createHash('sha1').update(text).digest('base64url').slice(0, 16);
@@ -435,7 +436,7 @@ export function buildReport(opts: ReportOptions): Report {
       }
     }
     if (!sorted) {
-      const slice = Array.from(order.subarray(from, to)).sort((a, b) => S[a]! - S[b]! || T[a]! - T[b]!);
+      const slice = Array.from(order.subarray(from, to)).sort((a, b) => comparePoints(S[a]!, T[a]!, S[b]!, T[b]!));
       order.set(slice, from);
     }
     const si = series[gi]!;
@@ -443,25 +444,12 @@ export function buildReport(opts: ReportOptions): Report {
     // Decisions per session: a session with tool_decision events counts those, not this metric.
     const isDecision = slot === S_EDIT_ACCEPT || slot === S_EDIT_REJECT;
     const coveredByEvents = isDecision && session !== undefined && decisionSessions.has(session);
-    let prevS = NaN;
-    let prevT = NaN;
-    let prevV = 0;
+    const cursor = newCursor();
     for (let k = from; k < to; k++) {
       const p = order[k]!;
-      const s = S[p]!;
       const t = T[p]!;
-      const v = V[p]!;
-      if (s === prevS && t === prevT) continue; // the same point again (a retry)
-      let inc: number;
-      if (!cumulative) inc = v;
-      else if (s !== prevS) inc = v; // a new run: the counter started at s
-      else {
-        inc = v - prevV;
-        if (monotonic && inc < 0) inc = v; // a reset without a new start time
-      }
-      prevS = s;
-      prevT = t;
-      prevV = v;
+      const inc = counterIncrement(cursor, S[p]!, t, V[p]!, cumulative, monotonic); // counter.ts
+      if (Number.isNaN(inc)) continue; // the same point again (a retry)
       if (t < sinceNs || t >= untilNs) continue;
       let row = si.row;
       if (byDay) {

@@ -29,6 +29,8 @@ describe('the tarball', () => {
     expect(files.some((f) => f.startsWith('dist/chunks/'))).toBe(true);
     expect(files.some((f) => f.startsWith('configs/'))).toBe(true);
     expect(files.some((f) => f.startsWith('docs/'))).toBe(true);
+    // issue 15: what `cc-otel stack init` provisions, and what users import by hand
+    for (const f of ['dashboards/grafana/claude-code.json', 'alerts/prometheus/claude-code.rules.yml', 'alerts/prometheus/claude-code.rules.test.yml']) expect(files).toContain(f);
     expect(Object.values(pkg.bin)).toEqual(['bin/cc-otel.js']);
   });
 
