@@ -92,3 +92,47 @@ export async function findProbe(dataDir: string, probeId: string): Promise<Signa
   const order: Signal[] = ['traces', 'metrics', 'logs'];
   return order.filter((s) => found.has(s));
 }
+
+/**
+ * Visit the index frames of one segment from byte `offset` on (0: the start), reading only that
+ * tail of the file; returns the offset after the last whole frame, where the next call goes on
+ * (a frame still being written is read then). Missing file: `offset` unchanged, no visit.
+ */
+export function forEachIndexFrameFrom(seg: SegmentFiles, offset: number, visit: (f: IndexFrameView) => void): number {
+  let fd: number;
+  try {
+    fd = openSync(seg.idx, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return offset;
+    throw e;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let from = offset;
+    if (from === 0) {
+      const magic = Buffer.alloc(IDX_MAGIC.length);
+      if (readSync(fd, magic, 0, magic.length, 0) !== magic.length || !magic.equals(IDX_MAGIC)) return 0;
+      from = IDX_MAGIC.length;
+    }
+    if (size <= from) return from;
+    const buf = Buffer.allocUnsafe(size - from);
+    let got = 0;
+    while (got < buf.length) {
+      const r = readSync(fd, buf, got, buf.length - got, from + got);
+      if (r === 0) break;
+      got += r;
+    }
+    let off = 0;
+    while (off + FRAME_HEADER <= got) {
+      const len = buf.readUInt32LE(off);
+      if (len > MAX_FRAME || off + FRAME_HEADER + len > got) break;
+      const payload = buf.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len);
+      if (crc32(payload) >>> 0 !== buf.readUInt32LE(off + 4)) break;
+      visit(parseIndexPayload(payload));
+      off += FRAME_HEADER + len;
+    }
+    return from + off;
+  } finally {
+    closeSync(fd);
+  }
+}
