@@ -21,6 +21,7 @@ import { createHttpHandler, DEFAULT_MAX_BODY_BYTES } from './http-receiver.js';
 import { JsonDecoder } from './json-decoder.js';
 import { listSegments, segmentBytes, STATE_FILE, Store, type DiskState, type StoreEvent } from './store.js';
 import { defaultMaxDisk, formatBytes, formatDuration, freeBytes } from './disk-budget.js';
+import { createDashboardRoutes } from '../dashboard/server.js';
 
 export const DEFAULT_HTTP_PORT = 4318;
 export const DEFAULT_GRPC_PORT = 4317;
@@ -202,7 +203,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     log(`the data dir already holds its --max-disk cap: every request gets 503 / UNAVAILABLE until there is room (raise --max-disk, set --retain, or remove old segments)`);
   }
   const json = new JsonDecoder(log);
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, limits, admission, json, onRequest }));
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, limits, admission, json, onRequest, routes: [createDashboardRoutes({ dataDir: opts.dataDir, now })] }));
   let grpc: GrpcReceiver | undefined;
   let httpPort: number;
   const wanted = opts.httpPort ?? DEFAULT_HTTP_PORT;

@@ -173,6 +173,8 @@ export interface HttpReceiverOptions extends HttpReceiverEvents {
   admission?: Admission;
   /** large OTLP/JSON bodies are converted on its thread (default: in place) */
   json?: JsonDecoder;
+  /** other routes on this port (the dashboard, src/dashboard/server.ts): true = answered */
+  routes?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => boolean>;
 }
 
 export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
@@ -219,6 +221,7 @@ export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}):
       sendStatus(res, status, replyEncoding, message, extra);
       opts.onRequest?.({ signal, status, records: 0 });
     };
+    if (!signal && opts.routes?.some((route) => route(req, res))) return;
     if (!signal) return fail(404, `no OTLP endpoint at ${path} (use /v1/traces, /v1/metrics or /v1/logs)`);
     if (req.method !== 'POST') return fail(405, `${req.method} not allowed; OTLP/HTTP uses POST`, { allow: 'POST' });
     const encoding = encodingOf(contentType);
