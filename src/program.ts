@@ -14,6 +14,7 @@ import { define as defineDemo } from './commands/demo.js';
 import { define as defineVerify } from './commands/verify.js';
 import { define as defineCollect } from './commands/collect.js';
 import { define as defineReport } from './commands/report.js';
+import { define as defineDashboard } from './commands/dashboard.js';
 import { define as defineInstall } from './commands/install.js';
 import { define as defineUninstall } from './commands/uninstall.js';
 import { define as defineStatus } from './commands/status.js';
@@ -52,6 +53,7 @@ Docs: README.md and docs/ in the package.`,
   defineVerify(program, getCtx);
   defineCollect(program, getCtx);
   defineReport(program, getCtx);
+  defineDashboard(program, getCtx);
   defineInstall(program, getCtx);
   defineUninstall(program, getCtx);
   defineStatus(program, getCtx);

@@ -32,8 +32,8 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
-/** `Host:` values answered: 127.0.0.1 or localhost, with any port. */
-const ALLOWED_HOST = /^(?:127\.0\.0\.1|localhost)(?::\d{1,5})?$/i;
+/** `Host:` values answered: 127.0.0.1, localhost (or [::1], a collector on ::1), with any port. */
+const ALLOWED_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
 
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
