@@ -154,47 +154,68 @@ function figures(t: Row): void {
 const PALETTE = ['#c2410c', '#2563eb', '#059669', '#7c3aed', '#db2777', '#ca8a04', '#0891b2', '#4b5563', '#65a30d', '#9333ea'];
 const charts = new Map<string, uPlot>();
 
-function chart(id: string, rows: Row[], value: (r: Row) => number, fmt: (x: number) => string): void {
+/** every day from the first to the last (local), as YYYY-MM-DD */
+function dayRange(first: string, last: string): string[] {
+  const parse = (d: string) => {
+    const [y, m, dd] = d.split('-').map(Number) as [number, number, number];
+    return new Date(y, m - 1, dd);
+  };
+  const out: string[] = [];
+  for (let d = parse(first); d <= parse(last); d.setDate(d.getDate() + 1))
+    out.push(`${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`);
+  return out;
+}
+
+/** axis ticks: 1.2M, 450k */
+const compact = (x: number): string => (Math.abs(x) >= 1e6 ? `${+(x / 1e6).toFixed(1)}M` : Math.abs(x) >= 1e3 ? `${+(x / 1e3).toFixed(1)}k` : String(+x.toFixed(2)));
+
+function chart(id: string, rows: Row[], value: (r: Row) => number, fmt: (x: number) => string, tick: (x: number) => string): void {
   const host = $(`#${id}`);
   charts.get(id)?.destroy();
   charts.delete(id);
-  const days = [...new Set(rows.flatMap((r) => (r.days ?? []).map((d) => d.key)))].sort();
-  if (days.length === 0) {
+  const withData = rows.filter((r) => value(r) > 0);
+  const seen = [...new Set(withData.flatMap((r) => (r.days ?? []).map((d) => d.key)))].sort();
+  if (seen.length === 0) {
     host.replaceChildren(el('p', 'No data in this range.', 'empty'));
     return;
   }
   host.replaceChildren();
-  // at most 9 series; the rest as "other"
-  const ranked = [...rows].sort((a, b) => value(b) - value(a));
-  const top = ranked.slice(0, 9);
-  const rest = ranked.slice(9);
-  const series = top.map((r) => ({ label: r.key, by: new Map((r.days ?? []).map((d) => [d.key, value(d)])) }));
+  const days = dayRange(seen[0]!, seen[seen.length - 1]!);
+  // at most 8 series; the rest as "other"
+  const ranked = [...withData].sort((a, b) => value(b) - value(a));
+  const top = ranked.slice(0, 8);
+  const rest = ranked.slice(8);
+  // a key keeps its colour across both charts: by its place in the report's rows (by cost)
+  const colour = (i: number) => PALETTE[i % PALETTE.length]!;
+  const series = top.map((r) => ({ label: r.key, colour: colour(rows.indexOf(r)), by: new Map((r.days ?? []).map((d) => [d.key, value(d)])) }));
   if (rest.length) {
     const by = new Map<string, number>();
     for (const r of rest) for (const d of r.days ?? []) by.set(d.key, (by.get(d.key) ?? 0) + value(d));
-    series.push({ label: `${rest.length} other`, by });
+    series.push({ label: `${rest.length} other`, colour: '#9ca3af', by });
   }
   const xs = days.map((d) => {
     const [y, m, dd] = d.split('-').map(Number) as [number, number, number];
-    return new Date(y, m - 1, dd).getTime() / 1000;
+    return new Date(y, m - 1, dd, 12).getTime() / 1000;
   });
   const raw = series.map((s) => days.map((d) => s.by.get(d) ?? 0));
-  // stacked: series i is drawn at the sum of series 0..i; drawn last first, so each fill shows its own band
+  // stacked bars: series i is drawn up to the sum of series 0..i, the tallest first, so each bar shows its own band
   const stacked: number[][] = [];
   raw.forEach((ys, i) => stacked.push(ys.map((y, j) => y + (i > 0 ? stacked[i - 1]![j]! : 0))));
   const order = series.map((_, i) => i).reverse();
   const opts: uPlot.Options = {
     width: Math.max(280, host.clientWidth - 8),
     height: 220,
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-    axes: [{}, { values: (_u, ticks) => ticks.map(fmt), size: 70 }],
+    scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    axes: [{}, { values: (_u, ticks) => ticks.map(tick), size: 56 }],
     series: [
       {},
       ...order.map((i) => ({
         label: series[i]!.label,
-        stroke: PALETTE[i % PALETTE.length],
-        fill: `${PALETTE[i % PALETTE.length]}55`,
-        paths: uPlot.paths.stepped!({ align: 1 }),
+        stroke: series[i]!.colour,
+        fill: series[i]!.colour,
+        width: 0,
+        paths: uPlot.paths.bars!({ size: [0.7, 40] }),
+        points: { show: false },
         value: (_u: uPlot, _v: number | null, _s: number, idx: number | null) => (idx === null ? '' : fmt(raw[i]![idx]!)),
       })),
     ],
@@ -329,8 +350,8 @@ async function refresh(): Promise<void> {
     tables.session = bySession.rows;
     figures(byEngineer.totals);
     const stackRows = other === 'model' ? byModel.rows : byEngineer.rows;
-    chart('chart-cost', stackRows, (r) => r.costUsd, usd);
-    chart('chart-tokens', stackRows, (r) => r.tokens.total, int);
+    chart('chart-cost', stackRows, (r) => r.costUsd, usd, (x) => `$${compact(x)}`);
+    chart('chart-tokens', stackRows, (r) => r.tokens.total, int, compact);
     drawTable();
     drawRecent(byEngineer.recent ?? []);
     fillFilters(byEngineer.values ?? {});
