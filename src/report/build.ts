@@ -316,7 +316,80 @@ export class ReportSource {
     return this;
   }
 
+  /**
+   * Every point's increment, in series order (each series' points by start time, then time):
+   * `starts[gi]..starts[gi+1]` are series gi's; `inc` its increments (NaN: a repeat of the point
+   * before, a retry), `t` their times (ns). Window-independent: computed once per read-on.
+   *  - delta: each point is its own increment;
+   *  - cumulative: the first point of a run (one start time) counts in full, each later one its
+   *    difference from the previous; a drop without a new start time is a reset and counts in full.
+   */
+  increments(): { starts: Int32Array; inc: Float64Array; t: Float64Array } {
+    if (this.incs && this.incs.n === this.n && this.incs.series === this.series.length) return this.incs;
+    const { G, S, T, V, n, series } = this;
+    const counts = new Int32Array(series.length + 1);
+    for (let i = 0; i < n; i++) counts[G[i]! + 1]!++;
+    for (let i = 1; i <= series.length; i++) counts[i]! += counts[i - 1]!;
+    const starts = counts.slice();
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[counts[G[i]!]!++] = i;
+    const inc = new Float64Array(n);
+    const t = new Float64Array(n);
+    for (let gi = 0; gi < series.length; gi++) {
+      const from = starts[gi]!;
+      const to = starts[gi + 1]!;
+      if (from === to) continue;
+      let sorted = true;
+      for (let k = from + 1; k < to; k++) {
+        const a = order[k - 1]!;
+        const b = order[k]!;
+        if (S[a]! > S[b]! || (S[a] === S[b] && T[a]! > T[b]!)) {
+          sorted = false;
+          break;
+        }
+      }
+      if (!sorted) {
+        const slice = Array.from(order.subarray(from, to)).sort((a, b) => S[a]! - S[b]! || T[a]! - T[b]!);
+        order.set(slice, from);
+      }
+      const { cumulative, monotonic } = series[gi]!;
+      let prevS = NaN;
+      let prevT = NaN;
+      let prevV = 0;
+      for (let k = from; k < to; k++) {
+        const p = order[k]!;
+        const s = S[p]!;
+        const tt = T[p]!;
+        const v = V[p]!;
+        t[k] = tt;
+        if (s === prevS && tt === prevT) {
+          inc[k] = NaN;
+          continue;
+        }
+        let d: number;
+        if (!cumulative) d = v;
+        else if (s !== prevS) d = v; // a new run: the counter started at s
+        else {
+          d = v - prevV;
+          if (monotonic && d < 0) d = v; // a reset without a new start time
+        }
+        inc[k] = d;
+        prevS = s;
+        prevT = tt;
+        prevV = v;
+      }
+    }
+    this.incs = { n, series: series.length, starts, inc, t };
+    return this.incs;
+  }
+
+  /** buildReport's `values`, for the store as read (key: what they depend on) */
+  valuesMemo: { key: string; values: NonNullable<Report['values']> } | undefined;
+
+  private incs: { n: number; series: number; starts: Int32Array; inc: Float64Array; t: Float64Array } | undefined;
+
   private reset(): void {
+    this.incs = undefined;
     this.series = [];
     this.n = 0;
     this.events = [];
@@ -547,72 +620,40 @@ export function buildReport(opts: ReportOptions): Report {
     if (cell) cell.v[slot]!++;
   }
 
-  // ---- points: order each series' points by (start, time), then difference ----
-  const { G, S, T, V, n, series } = src;
-  const counts = new Int32Array(series.length + 1);
-  for (let i = 0; i < n; i++) counts[G[i]! + 1]!++;
-  for (let i = 1; i <= series.length; i++) counts[i]! += counts[i - 1]!;
-  const starts = counts.slice();
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[counts[G[i]!]!++] = i;
-
+  // ---- points: each series' increments (window-independent, kept by the source), summed in the window ----
+  const { series } = src;
+  const { starts, inc: INC, t: TT } = src.increments();
+  const n = src.n;
   for (let gi = 0; gi < series.length; gi++) {
     const from = starts[gi]!;
     const to = starts[gi + 1]!;
     if (from === to) continue;
     const si = series[gi]!;
     if (filters.length && !matches(si.a, si.r)) continue;
-    let sorted = true;
-    for (let k = from + 1; k < to; k++) {
-      const a = order[k - 1]!;
-      const b = order[k]!;
-      if (S[a]! > S[b]! || (S[a] === S[b] && T[a]! > T[b]!)) {
-        sorted = false;
-        break;
-      }
-    }
-    if (!sorted) {
-      const slice = Array.from(order.subarray(from, to)).sort((a, b) => S[a]! - S[b]! || T[a]! - T[b]!);
-      order.set(slice, from);
-    }
-    const { slot, cumulative, monotonic, session } = si;
+    const { slot, session } = si;
     // Decisions per session: a session with tool_decision events counts those, not this metric.
     const isDecision = slot === S_EDIT_ACCEPT || slot === S_EDIT_REJECT;
     const coveredByEvents = isDecision && session !== undefined && decisionSessions.has(session);
     let row: Acc | undefined;
     let cell: Acc | undefined;
-    let cellDay = '';
-    let prevS = NaN;
-    let prevT = NaN;
-    let prevV = 0;
+    let bucket = NaN; // the 15-minute bucket of the last point (its day is `day`)
+    let day = '';
     for (let k = from; k < to; k++) {
-      const p = order[k]!;
-      const s = S[p]!;
-      const t = T[p]!;
-      const v = V[p]!;
-      if (s === prevS && t === prevT) continue; // the same point again (a retry)
-      let inc: number;
-      if (!cumulative) inc = v;
-      else if (s !== prevS) inc = v; // a new run: the counter started at s
-      else {
-        inc = v - prevV;
-        if (monotonic && inc < 0) inc = v; // a reset without a new start time
-      }
-      prevS = s;
-      prevT = t;
-      prevV = v;
+      const inc = INC[k]!;
+      if (inc !== inc) continue; // NaN: the same point again (a retry)
+      const t = TT[k]!;
       if (t < sinceNs || t >= untilNs) continue;
-      if (byDay) {
-        const day = dayOf(t);
-        if (!row || row.key !== day) row = rowFor(si.a, si.r, t, session);
-      } else row ??= rowFor(si.a, si.r, t, session);
-      if (daily) {
-        const day = dayOf(t);
-        if (!cell || cellDay !== day) {
-          cell = dayRow(row, day, session);
-          cellDay = day;
+      if (byDay || daily) {
+        const b = Math.floor(t / 900e9);
+        if (b !== bucket) {
+          bucket = b;
+          day = dayOf(t);
         }
       }
+      if (byDay) {
+        if (!row || row.key !== day) row = rowFor(si.a, si.r, t, session);
+      } else row ??= rowFor(si.a, si.r, t, session);
+      if (daily && (!cell || cell.key !== day)) cell = dayRow(row, day, session);
       if (coveredByEvents) continue;
       if (isDecision && inc) metricDecisions = true;
       row.v[slot]! += inc;
@@ -688,13 +729,18 @@ export function buildReport(opts: ReportOptions): Report {
   };
   if (opts.recent) report.recent = recent.sort((x, y) => y.t - x.t).slice(0, opts.recent).map((e) => recentEvent(e, engineerOf(e.a, e.r)[0]));
   if (opts.values) {
-    const seen = { engineer: new Set<string>(), team: new Set<string>(), org: new Set<string>(), model: new Set<string>(), project: new Set<string>() };
-    const add = (a: Attrs, r: Attrs) => {
-      for (const dim of Object.keys(seen) as Array<keyof typeof seen>) seen[dim].add(valueOf(dim, a, r));
-    };
-    for (const s of series) add(s.a, s.r);
-    for (const e of src.events) if (e.code === EVENT_API_ERROR || e.code === EVENT_TOOL_DECISION) add(e.a, e.r);
-    report.values = Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, [...v].sort()])) as Report['values'];
+    // the same store and attribute keys give the same values: kept by the source until it reads more
+    const memoKey = `${src.n}/${series.length}/${src.events.length}/${hookEngineers.size}/${JSON.stringify(keys)}`;
+    if (src.valuesMemo?.key !== memoKey) {
+      const seen = { engineer: new Set<string>(), team: new Set<string>(), org: new Set<string>(), model: new Set<string>(), project: new Set<string>() };
+      const add = (a: Attrs, r: Attrs) => {
+        for (const dim of Object.keys(seen) as Array<keyof typeof seen>) seen[dim].add(valueOf(dim, a, r));
+      };
+      for (const s of series) add(s.a, s.r);
+      for (const e of src.events) if (e.code === EVENT_API_ERROR || e.code === EVENT_TOOL_DECISION) add(e.a, e.r);
+      src.valuesMemo = { key: memoKey, values: Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, [...v].sort()])) as NonNullable<Report['values']> };
+    }
+    report.values = src.valuesMemo.values;
   }
   return report;
 }
