@@ -32,8 +32,11 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
-/** `Host:` values answered: 127.0.0.1, localhost (or [::1], a collector on ::1), with any port. */
-const ALLOWED_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
+/**
+ * `Host:` values answered: localhost, or a loopback address literal (127.x.y.z, [::1]), with any
+ * port. A literal cannot be rebound; a name other than localhost can (DNS rebinding).
+ */
+const ALLOWED_HOST = /^(?:localhost|127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}|\[::1\])(?::\d{1,5})?$/i;
 
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },

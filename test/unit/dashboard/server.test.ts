@@ -71,14 +71,14 @@ describe('dashboard routes', () => {
   });
 
   it('answers only Host 127.0.0.1, localhost or [::1] (421 for a rebinding name), GET only, and never CORS', async () => {
-    for (const host of ['evil.example', 'evil.example:4318', '127.0.0.1.evil.example', '10.0.0.1:4318', 'localhost.evil.example', '[::2]:4318']) {
+    for (const host of ['evil.example', 'evil.example:4318', '127.0.0.1.evil.example', '10.0.0.1:4318', 'localhost.evil.example', '[::2]:4318', '127.0.0.1.nip.io', '127.0.0.256', '127.1']) {
       for (const path of ['/', '/api/report', '/dashboard.js']) {
         const r = await get(path, { host });
         expect(r.status, `${host} ${path}`).toBe(421);
         expect(r.body).not.toContain('costUsd');
       }
     }
-    for (const host of [`127.0.0.1:${c.httpPort}`, `localhost:${c.httpPort}`, 'localhost', 'LOCALHOST:1', '[::1]:4318']) expect((await get('/api/report', { host })).status).toBe(200);
+    for (const host of [`127.0.0.1:${c.httpPort}`, `localhost:${c.httpPort}`, 'localhost', 'LOCALHOST:1', '[::1]:4318', '127.0.0.2:80']) expect((await get('/api/report', { host })).status).toBe(200);
     const post_ = await get('/api/report', {}, 'POST');
     expect(post_.status).toBe(405);
     expect(post_.headers.allow).toBe('GET, HEAD');
