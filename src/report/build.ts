@@ -236,6 +236,98 @@ interface SeriesDef {
   a: Attrs;
   r: Attrs;
   session: string | undefined;
+  /** its points: start/time (ns as float64 — exact to 256 ns), value, and increment (NaN: a repeat) */
+  S: Float64Array;
+  T: Float64Array;
+  V: Float64Array;
+  inc: Float64Array;
+  len: number;
+  /** points whose increment is computed (in (S, T) order) */
+  done: number;
+  /** a point arrived before the last one in (S, T) order: sort and difference again */
+  unsorted: boolean;
+  prevS: number;
+  prevT: number;
+  prevV: number;
+}
+
+const newSeries = (slot: number, cumulative: boolean, monotonic: boolean, a: Attrs, r: Attrs, session: string | undefined): SeriesDef => ({
+  slot, cumulative, monotonic, a, r, session,
+  S: new Float64Array(4), T: new Float64Array(4), V: new Float64Array(4), inc: new Float64Array(4),
+  len: 0, done: 0, unsorted: false, prevS: NaN, prevT: NaN, prevV: 0,
+});
+
+function pushPoint(si: SeriesDef, s: number, t: number, v: number): void {
+  const i = si.len;
+  if (i === si.S.length) {
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    si.S = grow(si.S);
+    si.T = grow(si.T);
+    si.V = grow(si.V);
+    si.inc = grow(si.inc);
+  }
+  if (i > 0 && (s < si.S[i - 1]! || (s === si.S[i - 1] && t < si.T[i - 1]!))) si.unsorted = true;
+  si.S[i] = s;
+  si.T[i] = t;
+  si.V[i] = v;
+  si.len = i + 1;
+}
+
+/**
+ * Bring a series' increments up to date: its points in (start, time) order (sorted again only when
+ * one arrived out of order), then differenced from where the last call stopped:
+ *  - delta: each point is its own increment;
+ *  - cumulative: the first point of a run (one start time) counts in full — the counter started at
+ *    start time — and each later point its difference from the previous; a drop without a new
+ *    start time is a reset and counts in full; the same (start, time) again is a repeat (NaN).
+ */
+function differentiate(si: SeriesDef): void {
+  if (si.unsorted) {
+    const idx = Array.from({ length: si.len }, (_, i) => i).sort((a, b) => si.S[a]! - si.S[b]! || si.T[a]! - si.T[b]!);
+    const permute = (a: Float64Array) => {
+      const b = new Float64Array(a.length);
+      idx.forEach((from, to) => (b[to] = a[from]!));
+      return b;
+    };
+    si.S = permute(si.S);
+    si.T = permute(si.T);
+    si.V = permute(si.V);
+    si.unsorted = false;
+    si.done = 0;
+    si.prevS = NaN;
+    si.prevT = NaN;
+    si.prevV = 0;
+  }
+  const { S, T, V, inc, cumulative, monotonic } = si;
+  let { prevS, prevT, prevV } = si;
+  for (let k = si.done; k < si.len; k++) {
+    const s = S[k]!;
+    const t = T[k]!;
+    const v = V[k]!;
+    if (s === prevS && t === prevT) {
+      inc[k] = NaN;
+      continue;
+    }
+    let d: number;
+    if (!cumulative) d = v;
+    else if (s !== prevS) d = v; // a new run: the counter started at s
+    else {
+      d = v - prevV;
+      if (monotonic && d < 0) d = v; // a reset without a new start time
+    }
+    inc[k] = d;
+    prevS = s;
+    prevT = t;
+    prevV = v;
+  }
+  si.prevS = prevS;
+  si.prevT = prevT;
+  si.prevV = prevV;
+  si.done = si.len;
 }
 
 interface EventDef {
@@ -263,15 +355,12 @@ interface SegmentState {
  * What the data dir's index holds, decoded for reports. `refresh()` reads what was appended since
  * the last call — the rest of the newest segment, and new segments — and starts over when a
  * segment went away (retention) or changed under it; so a long-lived source (the dashboard's)
- * costs one full read, then only what arrives. Points are kept as columns (28 bytes each).
+ * costs one full read, then only what arrives. Points are kept per series with their increments
+ * (32 bytes each, arrays grown by doubling); an answer then only sums the window.
  */
 export class ReportSource {
   series: SeriesDef[] = [];
-  /** point columns: global series, start/time (ns as float64 — exact to 256 ns), value */
-  G = new Int32Array(0);
-  S = new Float64Array(0);
-  T = new Float64Array(0);
-  V = new Float64Array(0);
+  /** data points of reported series (each kept by its series) */
   n = 0;
   /** counted events (API errors, decisions) and hook events, deduplicated, in read order */
   events: EventDef[] = [];
@@ -296,16 +385,6 @@ export class ReportSource {
     const listed = listSegments(this.dataDir);
     const same = this.segs.every((s, i) => listed[i]?.seq === s.seq);
     if (!same) this.reset();
-    let idxBytes = 0;
-    for (let i = this.segs.length - 1; i < listed.length; i++) {
-      if (i < 0) continue;
-      try {
-        idxBytes += statSync(listed[i]!.idx).size - (this.segs[i]?.offset ?? 0);
-      } catch {
-        /* no index yet */
-      }
-    }
-    this.reserve(this.n + Math.max(1024, Math.ceil(idxBytes / POINT_ROW)));
     for (let i = 0; i < listed.length; i++) {
       const files = listed[i]!;
       let st = this.segs[i];
@@ -316,80 +395,11 @@ export class ReportSource {
     return this;
   }
 
-  /**
-   * Every point's increment, in series order (each series' points by start time, then time):
-   * `starts[gi]..starts[gi+1]` are series gi's; `inc` its increments (NaN: a repeat of the point
-   * before, a retry), `t` their times (ns). Window-independent: computed once per read-on.
-   *  - delta: each point is its own increment;
-   *  - cumulative: the first point of a run (one start time) counts in full, each later one its
-   *    difference from the previous; a drop without a new start time is a reset and counts in full.
-   */
-  increments(): { starts: Int32Array; inc: Float64Array; t: Float64Array } {
-    if (this.incs && this.incs.n === this.n && this.incs.series === this.series.length) return this.incs;
-    const { G, S, T, V, n, series } = this;
-    const counts = new Int32Array(series.length + 1);
-    for (let i = 0; i < n; i++) counts[G[i]! + 1]!++;
-    for (let i = 1; i <= series.length; i++) counts[i]! += counts[i - 1]!;
-    const starts = counts.slice();
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[counts[G[i]!]!++] = i;
-    const inc = new Float64Array(n);
-    const t = new Float64Array(n);
-    for (let gi = 0; gi < series.length; gi++) {
-      const from = starts[gi]!;
-      const to = starts[gi + 1]!;
-      if (from === to) continue;
-      let sorted = true;
-      for (let k = from + 1; k < to; k++) {
-        const a = order[k - 1]!;
-        const b = order[k]!;
-        if (S[a]! > S[b]! || (S[a] === S[b] && T[a]! > T[b]!)) {
-          sorted = false;
-          break;
-        }
-      }
-      if (!sorted) {
-        const slice = Array.from(order.subarray(from, to)).sort((a, b) => S[a]! - S[b]! || T[a]! - T[b]!);
-        order.set(slice, from);
-      }
-      const { cumulative, monotonic } = series[gi]!;
-      let prevS = NaN;
-      let prevT = NaN;
-      let prevV = 0;
-      for (let k = from; k < to; k++) {
-        const p = order[k]!;
-        const s = S[p]!;
-        const tt = T[p]!;
-        const v = V[p]!;
-        t[k] = tt;
-        if (s === prevS && tt === prevT) {
-          inc[k] = NaN;
-          continue;
-        }
-        let d: number;
-        if (!cumulative) d = v;
-        else if (s !== prevS) d = v; // a new run: the counter started at s
-        else {
-          d = v - prevV;
-          if (monotonic && d < 0) d = v; // a reset without a new start time
-        }
-        inc[k] = d;
-        prevS = s;
-        prevT = tt;
-        prevV = v;
-      }
-    }
-    this.incs = { n, series: series.length, starts, inc, t };
-    return this.incs;
-  }
-
   /** buildReport's `values`, for the store as read (key: what they depend on) */
   valuesMemo: { key: string; values: NonNullable<Report['values']> } | undefined;
 
-  private incs: { n: number; series: number; starts: Int32Array; inc: Float64Array; t: Float64Array } | undefined;
 
   private reset(): void {
-    this.incs = undefined;
     this.series = [];
     this.n = 0;
     this.events = [];
@@ -400,22 +410,6 @@ export class ReportSource {
     this.segs = [];
     this.globalSeries.clear();
     this.seenEvents.clear();
-  }
-
-  private reserve(cap: number): void {
-    if (cap <= this.G.length) return;
-    cap = Math.max(cap, this.G.length * 2);
-    const g = new Int32Array(cap);
-    g.set(this.G.subarray(0, this.n));
-    this.G = g;
-    const copy = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a.subarray(0, this.n));
-      return b;
-    };
-    this.S = copy(this.S);
-    this.T = copy(this.T);
-    this.V = copy(this.V);
   }
 
   private frame(st: SegmentState, f: IndexFrameView): void {
@@ -440,26 +434,25 @@ export class ReportSource {
           const r = ctx?.r ?? {};
           gi = this.series.length;
           this.globalSeries.set(gkey, gi);
-          this.series.push({ slot, cumulative: d.tp === 2, monotonic: d.mono, a: d.a, r, session: str(d.a['session.id']) ?? str(r['session.id']) });
+          this.series.push(newSeries(slot, d.tp === 2, d.mono, d.a, r, str(d.a['session.id']) ?? str(r['session.id'])));
         }
         st.local2global[d.i] = gi;
       }
     }
     const b = f.buf;
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    if (this.n + f.nPoints > this.G.length) this.reserve(this.n + f.nPoints);
-    const { G, S, T, V } = this;
-    let n = this.n;
+    const series = this.series;
     for (let i = 0, o = f.pointsAt; i < f.nPoints; i++, o += POINT_ROW) {
       const gi = st.local2global[dv.getUint32(o, true)] ?? -1;
       if (gi < 0 || dv.getUint32(o + 4, true) & PF_NO_VALUE) continue;
-      G[n] = gi;
-      S[n] = dv.getUint32(o + 12, true) * TWO_32 + dv.getUint32(o + 8, true);
-      T[n] = dv.getUint32(o + 20, true) * TWO_32 + dv.getUint32(o + 16, true);
-      V[n] = dv.getFloat64(o + 24, true);
-      n++;
+      pushPoint(
+        series[gi]!,
+        dv.getUint32(o + 12, true) * TWO_32 + dv.getUint32(o + 8, true),
+        dv.getUint32(o + 20, true) * TWO_32 + dv.getUint32(o + 16, true),
+        dv.getFloat64(o + 24, true),
+      );
+      this.n++;
     }
-    this.n = n;
     let o = f.eventsAt;
     for (let i = 0; i < f.nEvents; i++) {
       const ctxId = dv.getUint32(o, true);
@@ -621,15 +614,12 @@ export function buildReport(opts: ReportOptions): Report {
   }
 
   // ---- points: each series' increments (window-independent, kept by the source), summed in the window ----
-  const { series } = src;
-  const { starts, inc: INC, t: TT } = src.increments();
-  const n = src.n;
+  const { series, n } = src;
   for (let gi = 0; gi < series.length; gi++) {
-    const from = starts[gi]!;
-    const to = starts[gi + 1]!;
-    if (from === to) continue;
     const si = series[gi]!;
-    if (filters.length && !matches(si.a, si.r)) continue;
+    if (si.len === 0 || (filters.length && !matches(si.a, si.r))) continue;
+    if (si.done < si.len || si.unsorted) differentiate(si);
+    const { inc: INC, T: TT, len } = si;
     const { slot, session } = si;
     // Decisions per session: a session with tool_decision events counts those, not this metric.
     const isDecision = slot === S_EDIT_ACCEPT || slot === S_EDIT_REJECT;
@@ -638,7 +628,7 @@ export function buildReport(opts: ReportOptions): Report {
     let cell: Acc | undefined;
     let bucket = NaN; // the 15-minute bucket of the last point (its day is `day`)
     let day = '';
-    for (let k = from; k < to; k++) {
+    for (let k = 0; k < len; k++) {
       const inc = INC[k]!;
       if (inc !== inc) continue; // NaN: the same point again (a retry)
       const t = TT[k]!;

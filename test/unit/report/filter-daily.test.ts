@@ -141,4 +141,29 @@ describe('report filters, per-day rows, recent events, values', () => {
     same();
     expect(buildReport({ ...opts(), source }).totals.costUsd).toBe(6.25); // what the second segment holds: b1 (2), c1 (0.25) and a2 (4)
   });
+
+  it('a ReportSource differences a cumulative series on from where it was, and sorts it again when a point arrives out of order', async () => {
+    const { dir, c } = await collector();
+    const source = new ReportSource(dir.path);
+    const cum = (time: number, value: number) =>
+      metricsRequest({ 'service.name': 'claude-code', engineer: 'ada' }, [
+        { name: 'claude_code.cost.usage', unit: 'USD', temporality: 'cumulative', points: [{ attrs: { 'session.id': 's' }, start: T0, time, value }] },
+      ]);
+    const both = (o: Partial<ReportOptions> = {}) => {
+      const fresh = buildReport({ dataDir: dir.path, ...o });
+      expect(buildReport({ dataDir: dir.path, ...o, source })).toEqual(fresh);
+      return fresh.totals.costUsd;
+    };
+    expect(await post(c.httpUrl, 'metrics', cum(T0 + 60_000, 5))).toBe(200);
+    expect(both()).toBe(5);
+    expect(await post(c.httpUrl, 'metrics', cum(T0 + 180_000, 8))).toBe(200);
+    expect(both()).toBe(8);
+    expect(both({ since: T0 + 120_000 })).toBe(3); // the increase inside the window
+    // an export that was late (its time is before the last one): 5 → 6.5 → 8
+    expect(await post(c.httpUrl, 'metrics', cum(T0 + 120_000, 6.5))).toBe(200);
+    expect(both()).toBe(8);
+    expect(both({ since: T0 + 150_000 })).toBe(1.5);
+    expect(await post(c.httpUrl, 'metrics', cum(T0 + 180_000, 8))).toBe(200); // a retry
+    expect(both()).toBe(8);
+  });
 });
