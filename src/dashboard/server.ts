@@ -91,6 +91,8 @@ export function reportForQuery(query: URLSearchParams, dataDir: string, source: 
     daily: query.get('daily') === '1',
     recent: Math.min(recent, MAX_RECENT),
     values: query.get('values') === '1',
+    live: query.get('live') === '1',
+    now,
     dayBoundary: tz,
   });
 }

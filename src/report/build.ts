@@ -66,6 +66,9 @@ export const SESSION_START_EVENT = 'cc_otel.hook.SessionStart';
 
 export const NONE = '(none)';
 
+/** The session bridge's gauges (`cc-otel bridge`): cc.sessions.active, .stale, .silent. */
+export const LIVE_PREFIX = 'cc.sessions.';
+
 export interface ReportOptions {
   dataDir: string;
   /** inclusive lower bound, epoch ms (default: everything) */
@@ -84,8 +87,22 @@ export interface ReportOptions {
   recent?: number;
   /** the values each filter dimension takes in the store (any time): `report.values` */
   values?: boolean;
+  /** the live sessions the session bridge reports (its cc.sessions.* gauges): `report.live` */
+  live?: boolean;
+  /** `live`: a bridge's latest export older than this is not live any more (default 5 minutes) */
+  liveWindowMs?: number;
+  /** epoch ms (default Date.now()): what `live` is relative to */
+  now?: number;
   /** what was read of the data dir before, read on from there (default: a fresh read) */
   source?: ReportSource;
+}
+
+/** A cc.sessions.* gauge as the bridge last exported it (the sum of its series at its latest export). */
+export interface LiveMetric {
+  name: string;
+  value: number;
+  /** each series of that export: its data point attributes and value, largest first */
+  series: Array<{ attributes: Record<string, string>; value: number }>;
 }
 
 export interface ReportRow {
@@ -127,6 +144,8 @@ export interface Report {
   rows: ReportRow[];
   totals: ReportRow;
   recent?: RecentEvent[];
+  /** `live`: the newest export of each bridge (resource) within the window, per gauge; none: the store has no cc.sessions.* gauges */
+  live?: { asOf: string | null; windowMs: number; metrics: LiveMetric[] };
   values?: Record<Exclude<FilterBy, 'session'>, string[]>;
   meta: {
     segments: number;
@@ -349,6 +368,8 @@ interface SegmentState {
   names: Map<number, { code: number; name: string }>;
   /** segment series id → global series (-1: not reported) */
   local2global: number[];
+  /** segment series id → live gauge (src.live), for the series that are */
+  local2live: Map<number, number>;
 }
 
 /**
@@ -370,6 +391,9 @@ export class ReportSource {
   /** session.id → the engineer its SessionStart hook recorded (the first one seen) */
   hookEngineers = new Map<string, string>();
   otherMetrics = new Set<string>();
+  /** cc.sessions.* gauge series (the session bridge's), each with its newest point */
+  live: Array<{ metric: string; a: Attrs; r: Attrs; ctx: string; t: number; v: number }> = [];
+  private liveIds = new Map<string, number>();
   private segs: SegmentState[] = [];
   private globalSeries = new Map<string, number>();
   /** compact identities of the events kept (a retried request repeats them) */
@@ -388,7 +412,7 @@ export class ReportSource {
     for (let i = 0; i < listed.length; i++) {
       const files = listed[i]!;
       let st = this.segs[i];
-      if (!st) this.segs.push((st = { seq: files.seq, offset: 0, ctxs: new Map(), names: new Map(), local2global: [] }));
+      if (!st) this.segs.push((st = { seq: files.seq, offset: 0, ctxs: new Map(), names: new Map(), local2global: [], local2live: new Map() }));
       else if (i < this.segs.length - 1 && i < listed.length - 1) continue; // an older segment: read to its end already
       st.offset = forEachIndexFrameFrom(files, st.offset, (f) => this.frame(st, f));
     }
@@ -407,6 +431,8 @@ export class ReportSource {
     this.records = 0;
     this.hookEngineers.clear();
     this.otherMetrics.clear();
+    this.live = [];
+    this.liveIds.clear();
     this.segs = [];
     this.globalSeries.clear();
     this.seenEvents.clear();
@@ -424,6 +450,16 @@ export class ReportSource {
         if (slot < 0) {
           if (!d.m.startsWith('claude_code.')) this.otherMetrics.add(d.m);
           st.local2global[d.i] = -1;
+          if (d.t === 'gauge' && d.m.startsWith(LIVE_PREFIX)) {
+            const ctx = st.ctxs.get(d.c);
+            const lkey = `${ctx?.key ?? ''}\u0000${d.m}\u0000${attrsKey(d.a)}`;
+            let li = this.liveIds.get(lkey);
+            if (li === undefined) {
+              this.liveIds.set(lkey, (li = this.live.length));
+              this.live.push({ metric: d.m, a: d.a, r: ctx?.r ?? {}, ctx: ctx?.key ?? '', t: -Infinity, v: 0 });
+            }
+            st.local2live.set(d.i, li);
+          }
           continue;
         }
         // Series identity across segments (a collector restart starts a new segment mid-series).
@@ -443,8 +479,21 @@ export class ReportSource {
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const series = this.series;
     for (let i = 0, o = f.pointsAt; i < f.nPoints; i++, o += POINT_ROW) {
-      const gi = st.local2global[dv.getUint32(o, true)] ?? -1;
-      if (gi < 0 || dv.getUint32(o + 4, true) & PF_NO_VALUE) continue;
+      const local = dv.getUint32(o, true);
+      const gi = st.local2global[local] ?? -1;
+      if (dv.getUint32(o + 4, true) & PF_NO_VALUE) continue;
+      if (gi < 0) {
+        const li = st.local2live.size ? st.local2live.get(local) : undefined;
+        if (li !== undefined) {
+          const g = this.live[li]!;
+          const t = dv.getUint32(o + 20, true) * TWO_32 + dv.getUint32(o + 16, true);
+          if (t >= g.t) {
+            g.t = t;
+            g.v = dv.getFloat64(o + 24, true);
+          }
+        }
+        continue;
+      }
       pushPoint(
         series[gi]!,
         dv.getUint32(o + 12, true) * TWO_32 + dv.getUint32(o + 8, true),
@@ -718,6 +767,36 @@ export function buildReport(opts: ReportOptions): Report {
     },
   };
   if (opts.recent) report.recent = recent.sort((x, y) => y.t - x.t).slice(0, opts.recent).map((e) => recentEvent(e, engineerOf(e.a, e.r)[0]));
+  if (opts.live) {
+    const windowMs = opts.liveWindowMs ?? 5 * 60_000;
+    const fromNs = ((opts.now ?? Date.now()) - windowMs) * 1e6;
+    const newest = new Map<string, number>(); // metric + resource → the time of its latest export
+    for (const g of src.live) {
+      const k = `${g.metric}\u0000${g.ctx}`;
+      if (g.t > (newest.get(k) ?? -Infinity)) newest.set(k, g.t);
+    }
+    const metrics = new Map<string, LiveMetric>();
+    let asOf = -Infinity;
+    for (const g of src.live) {
+      if (g.t < fromNs || g.t !== newest.get(`${g.metric}\u0000${g.ctx}`) || !matches(g.a, g.r)) continue;
+      let m = metrics.get(g.metric);
+      if (!m) metrics.set(g.metric, (m = { name: g.metric, value: 0, series: [] }));
+      m.value += g.v;
+      const attributes: Record<string, string> = {};
+      for (const [k, v] of Object.entries(g.a)) {
+        const x = str(v);
+        if (x !== undefined) attributes[k.slice(0, RECENT_CHARS)] = x.length > RECENT_CHARS ? `${x.slice(0, RECENT_CHARS)}…` : x;
+      }
+      m.series.push({ attributes, value: g.v });
+      if (g.t > asOf) asOf = g.t;
+    }
+    for (const m of metrics.values()) m.series.sort((x, y) => y.value - x.value);
+    report.live = {
+      asOf: asOf === -Infinity ? null : new Date(asOf / 1e6).toISOString(),
+      windowMs,
+      metrics: [...metrics.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
+    };
+  }
   if (opts.values) {
     // the same store and attribute keys give the same values: kept by the source until it reads more
     const memoKey = `${src.n}/${series.length}/${src.events.length}/${hookEngineers.size}/${JSON.stringify(keys)}`;

@@ -177,6 +177,8 @@ describe.skipIf(!haveBrowser && process.env.CI !== 'true')('the dashboard in a r
     // the engineer table has the report's rows
     const keys = await page.$$eval('#table tbody td.key', (tds) => tds.map((t) => t.textContent));
     expect(keys.sort()).toEqual(r.rows.map((x) => x.key).sort());
+    // no session bridge has exported here: no live panel
+    expect(await page.$eval('#live', (e) => (e as HTMLElement).hidden)).toBe(true);
   });
 
   it('a filter and a range change the figures as the API and `report --json` say', async () => {
@@ -216,6 +218,33 @@ describe.skipIf(!haveBrowser && process.env.CI !== 'true')('the dashboard in a r
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
     await refreshed(() => page.select('#filters select[name="engineer"]', ''));
+  });
+
+  it('the live sessions panel appears once the store has the session bridge\'s cc.sessions.* gauges', async () => {
+    const kv = (o: Record<string, string>) => Object.entries(o).map(([key, v]) => ({ key, value: { stringValue: v } }));
+    const t = String(BigInt(Date.now() - 5000) * 1_000_000n);
+    const gauge = (name: string, points: Array<[Record<string, string>, number]>) => ({ name, gauge: { dataPoints: points.map(([a, v]) => ({ attributes: kv(a), timeUnixNano: t, asInt: String(v) })) } });
+    expect(
+      await post(collector.httpUrl, 'metrics', {
+        resourceMetrics: [
+          {
+            resource: { attributes: kv({ 'service.name': 'cc-otel', engineer: 'ada', team: 'platform' }) },
+            scopeMetrics: [{ metrics: [gauge('cc.sessions.active', [[{ project: 'api', version: '2.1.197' }, 2], [{ project: XSS_ENGINEER, version: '2.1.197' }, 1]]), gauge('cc.sessions.stale', [[{}, 1]])] }],
+          },
+        ],
+      }),
+    ).toBe(200);
+    await refreshed(() => page.click('[data-range="today"]'));
+    expect(await page.$eval('#live', (e) => (e as HTMLElement).hidden)).toBe(false);
+    expect(await page.$eval('[data-live="cc.sessions.active"] .value', (e) => e.textContent)).toBe('3');
+    expect(await page.$eval('[data-live="cc.sessions.stale"] .value', (e) => e.textContent)).toBe('1');
+    const live = await page.$$eval('#live-sessions tbody tr', (trs) => trs.map((tr) => tr.textContent));
+    expect(live).toEqual([`project=api  version=2.1.197${'2'}`, `project=${XSS_ENGINEER}  version=2.1.197${'1'}`]);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    // a filter the bridge's resource does not match leaves the panel out again
+    await refreshed(() => page.select('#filters select[name="team"]', 'web'));
+    expect(await page.$eval('#live', (e) => (e as HTMLElement).hidden)).toBe(true);
+    await refreshed(() => page.select('#filters select[name="team"]', ''));
   });
 
   it('asks nothing of any host but the collector, breaks no CSP rule, and draws; a screenshot is taken', async () => {

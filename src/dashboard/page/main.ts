@@ -31,10 +31,16 @@ interface RecentEvent {
   session: string | null;
   attributes: Record<string, string>;
 }
+interface LiveMetric {
+  name: string;
+  value: number;
+  series: Array<{ attributes: Record<string, string>; value: number }>;
+}
 interface Report {
   rows: Row[];
   totals: Row;
   recent?: RecentEvent[];
+  live?: { asOf: string | null; metrics: LiveMetric[] };
   values?: Record<string, string[]>;
   meta: { records: number; dataPoints: number; events: number };
 }
@@ -308,6 +314,32 @@ function drawRecent(events: RecentEvent[]): void {
   $('#recent tbody').replaceChildren(...rows);
 }
 
+/** The session bridge's gauges, when the store has them (`cc-otel bridge`); otherwise the panel stays out. */
+function drawLive(live: Report['live']): void {
+  const panel = $('#live');
+  const metrics = live?.metrics ?? [];
+  panel.hidden = metrics.length === 0;
+  if (!metrics.length) return;
+  $('#live-as-of').textContent = live?.asOf ? `as of ${new Date(live.asOf).toLocaleTimeString()}` : '';
+  $('#live-figures').replaceChildren(
+    ...metrics.map((m) => {
+      const card = el('div', undefined, 'figure');
+      card.dataset.live = m.name;
+      card.append(el('div', m.name.replace(/^cc\.sessions\./, 'sessions '), 'label'), el('div', int(m.value), 'value'));
+      return card;
+    }),
+  );
+  const active = metrics.find((m) => m.name === 'cc.sessions.active');
+  const rows = (active?.series ?? []).filter((x) => x.value > 0).map((x) => {
+    const tr = el('tr');
+    const attrs = Object.entries(x.attributes).map(([k, v]) => `${k}=${v}`).join('  ');
+    tr.append(el('td', attrs || '(no attributes)'), el('td', int(x.value)));
+    return tr;
+  });
+  $('#live-sessions').hidden = rows.length === 0;
+  $('#live-sessions tbody').replaceChildren(...rows);
+}
+
 function fillFilters(values: Record<string, string[]>): void {
   for (const f of FILTERS) {
     const select = $<HTMLSelectElement>(`#filters select[name="${f}"]`);
@@ -338,7 +370,7 @@ async function refresh(): Promise<void> {
   try {
     const other: TableBy = state.stack === 'model' ? 'model' : 'engineer';
     const [byEngineer, byModel, byTeam, bySession] = await Promise.all([
-      api({ by: 'engineer', daily: 1, recent: 50, values: 1 }),
+      api({ by: 'engineer', daily: 1, recent: 50, values: 1, live: 1 }),
       api({ by: 'model', daily: 1 }),
       api({ by: 'team' }),
       api({ by: 'session' }),
@@ -354,6 +386,7 @@ async function refresh(): Promise<void> {
     chart('chart-tokens', stackRows, (r) => r.tokens.total, int, compact);
     drawTable();
     drawRecent(byEngineer.recent ?? []);
+    drawLive(byEngineer.live);
     fillFilters(byEngineer.values ?? {});
     status.textContent = `Updated ${new Date().toLocaleTimeString()} · ${int(byEngineer.meta.records)} records stored`;
     document.body.dataset.ready = String(mine);

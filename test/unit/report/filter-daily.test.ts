@@ -166,4 +166,34 @@ describe('report filters, per-day rows, recent events, values', () => {
     expect(await post(c.httpUrl, 'metrics', cum(T0 + 180_000, 8))).toBe(200); // a retry
     expect(both()).toBe(8);
   });
+
+  it('live: the newest export of each bridge per cc.sessions.* gauge, within the window and the filter; none without them', async () => {
+    const { dir, c } = await collector();
+    expect(buildReport({ dataDir: dir.path, live: true }).live).toEqual({ asOf: null, windowMs: 300_000, metrics: [] });
+    const kv = (o: Attrs) => Object.entries(o).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: String(v) } }));
+    const gauge = (engineer: string, time: number, points: Array<[string, Attrs, number]>) => ({
+      resourceMetrics: [
+        {
+          resource: { attributes: kv({ 'service.name': 'cc-otel-bridge', engineer }) },
+          scopeMetrics: [{ metrics: [...new Set(points.map((p) => p[0]))].map((name) => ({ name, gauge: { dataPoints: points.filter((p) => p[0] === name).map(([, attrs, v]) => ({ attributes: kv(attrs), timeUnixNano: String(BigInt(time) * 1_000_000n), asInt: String(v) })) } })) }],
+        },
+      ],
+    });
+    const now = Date.now();
+    // ada's bridge: two ticks (the older one had 3 sessions on opus); bob's: one tick; cy's: an hour ago
+    expect(await post(c.httpUrl, 'metrics', gauge('ada', now - 90_000, [['cc.sessions.active', { model: 'opus' }, 3], ['cc.sessions.stale', {}, 0]]))).toBe(200);
+    expect(await post(c.httpUrl, 'metrics', gauge('ada', now - 30_000, [['cc.sessions.active', { model: 'sonnet' }, 2], ['cc.sessions.stale', {}, 1]]))).toBe(200);
+    expect(await post(c.httpUrl, 'metrics', gauge('bob', now - 10_000, [['cc.sessions.active', { model: 'opus', project: '<b>x</b>' }, 1]]))).toBe(200);
+    expect(await post(c.httpUrl, 'metrics', gauge('cy', now - 3_600_000, [['cc.sessions.active', {}, 5]]))).toBe(200);
+    const r = buildReport({ dataDir: dir.path, live: true, now });
+    expect(r.live!.metrics).toEqual([
+      { name: 'cc.sessions.active', value: 3, series: [{ attributes: { model: 'sonnet' }, value: 2 }, { attributes: { model: 'opus', project: '<b>x</b>' }, value: 1 }] },
+      { name: 'cc.sessions.stale', value: 1, series: [{ attributes: {}, value: 1 }] },
+    ]);
+    expect(r.live!.asOf).toBe(new Date(now - 10_000).toISOString());
+    expect(r.meta.otherMetrics).toEqual(['cc.sessions.active', 'cc.sessions.stale']);
+    expect(buildReport({ dataDir: dir.path, live: true, now, filter: { engineer: 'bob' } }).live!.metrics.map((m) => [m.name, m.value])).toEqual([['cc.sessions.active', 1]]);
+    expect(buildReport({ dataDir: dir.path, live: true, now, liveWindowMs: 2 * 3_600_000 }).live!.metrics[0]!.value).toBe(8); // cy's too
+    expect(buildReport({ dataDir: dir.path }).live).toBeUndefined();
+  });
 });
