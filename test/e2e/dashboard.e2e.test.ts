@@ -147,7 +147,8 @@ describe.skipIf(!haveBrowser && process.env.CI !== 'true')('the dashboard in a r
     await page.setRequestInterception(true);
     page.on('request', (req) => {
       const url = req.url();
-      if (url.startsWith(`${origin}/`) || url === origin) void req.continue();
+      // data: is no request (Chromium's own date-picker icon is one)
+      if (url.startsWith(`${origin}/`) || url === origin || url.startsWith('data:')) void req.continue();
       else {
         offOrigin.push(url);
         void req.abort();
@@ -194,9 +195,40 @@ describe.skipIf(!haveBrowser && process.env.CI !== 'true')('the dashboard in a r
     const day = await report('--since', today());
     expect(week.totals.costUsd).toBeCloseTo(day.totals.costUsd + 1.25, 9);
     expect(await figures()).toEqual(expected(week));
+    // a custom range: from 3 days ago to yesterday (local days) holds only the OTLP-sent cost
+    const iso = (ms: number) => {
+      const d = new Date(ms);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    };
+    await page.click('[data-range="custom"]');
+    await page.$eval('#from', (e, v) => ((e as HTMLInputElement).value = v), iso(Date.now() - 3 * DAY));
+    await page.$eval('#to', (e, v) => ((e as HTMLInputElement).value = v), iso(Date.now() - DAY));
+    await refreshed(() => page.click('#apply'));
+    const custom = await report('--since', iso(Date.now() - 3 * DAY), '--until', today());
+    expect(custom.totals.costUsd).toBe(1.25);
+    expect(await figures()).toEqual(expected(custom));
+    await refreshed(() => page.click('[data-range="7d"]'));
     // the page's own request says the same as the CLI
     const fromApi = await page.evaluate(async (since) => (await (await fetch(`/api/report?since=${since}`)).json()) as { totals: { costUsd: number } }, Date.now() - 7 * DAY);
     expect(fromApi.totals.costUsd).toBeCloseTo(week.totals.costUsd, 9);
+  });
+
+  it('tables sort by the column clicked, and switch between engineer, team, model and session', async () => {
+    const column = (i: number) => page.$$eval(`#table tbody tr td:nth-child(${i})`, (tds) => tds.map((t) => t.textContent ?? ''));
+    const num = (xs: string[]) => xs.map((x) => Number(x.replace(/[$,%]/g, '')));
+    await page.click('#table th[data-col="tokens"]'); // descending first
+    const desc = num(await column(4));
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    await page.click('#table th[data-col="tokens"]');
+    expect(num(await column(4))).toEqual([...desc].reverse());
+    expect(await page.$eval('#table th[data-col="tokens"]', (e) => e.getAttribute('aria-sort'))).toBe('ascending');
+    for (const by of ['team', 'model', 'session'] as const) {
+      await page.click(`[data-table="${by}"]`);
+      const keys = await page.$$eval('#table tbody td.key', (tds) => tds.map((t) => t.textContent));
+      expect(keys.sort(), by).toEqual((await report('--since', '7d', '--by', by)).rows.map((r) => r.key).sort());
+    }
+    await page.click('[data-table="engineer"]');
+    await page.click('#table th[data-col="cost"]');
   });
 
   it('an attribute value <img src=x onerror=…> shows as text and runs nothing', async () => {
