@@ -151,13 +151,17 @@ export function createDashboardRoutes(opts: DashboardOptions): (req: IncomingMes
       error(404, `no dashboard route ${path}`, 'GET /api/report?since=7d&by=engineer');
       return true;
     }
-    try {
-      const report = reportForQuery(url.searchParams, opts.dataDir, source, now());
-      send(200, 'application/json; charset=utf-8', JSON.stringify(report));
-    } catch (e) {
-      if (isCcOtelError(e)) error(e.code === 'USAGE' ? 400 : 503, e.message, e.hint);
-      else error(500, `cannot build the report: ${(e as Error).message}`);
-    }
+    void (async () => {
+      try {
+        // a slice at a time, so OTLP requests go on being answered while a big store is read the first time
+        await source.catchUp();
+        const report = reportForQuery(url.searchParams, opts.dataDir, source, now());
+        send(200, 'application/json; charset=utf-8', JSON.stringify(report));
+      } catch (e) {
+        if (isCcOtelError(e)) error(e.code === 'USAGE' ? 400 : 503, e.message, e.hint);
+        else error(500, `cannot build the report: ${(e as Error).message}`);
+      }
+    })();
     return true;
   };
 }

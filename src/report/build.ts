@@ -406,17 +406,36 @@ export class ReportSource {
   }
 
   refresh(): this {
+    this.readOn(Infinity);
+    return this;
+  }
+
+  /**
+   * Read on as `refresh()` does, a slice at a time, yielding to the event loop in between: a
+   * collector serving the dashboard goes on answering OTLP while a big store is read the first time.
+   */
+  async catchUp(sliceBytes = 1 << 20): Promise<void> {
+    while (!this.readOn(sliceBytes)) await new Promise((r) => setImmediate(r));
+  }
+
+  /** Read on, at most about `budget` bytes of index; true: read to the end of what is there. */
+  private readOn(budget: number): boolean {
     const listed = listSegments(this.dataDir);
     const same = this.segs.every((s, i) => listed[i]?.seq === s.seq);
     if (!same) this.reset();
     for (let i = 0; i < listed.length; i++) {
       const files = listed[i]!;
       let st = this.segs[i];
+      if (st && i < this.segs.length - 1) continue; // an older segment: read to its end already
+      if (budget <= 0) return false;
       if (!st) this.segs.push((st = { seq: files.seq, offset: 0, ctxs: new Map(), names: new Map(), local2global: [], local2live: new Map() }));
-      else if (i < this.segs.length - 1 && i < listed.length - 1) continue; // an older segment: read to its end already
-      st.offset = forEachIndexFrameFrom(files, st.offset, (f) => this.frame(st, f));
+      const before = st.offset;
+      const r = forEachIndexFrameFrom(files, st.offset, (f) => this.frame(st, f), budget);
+      st.offset = r.offset;
+      budget -= r.offset - before;
+      if (r.more) return false;
     }
-    return this;
+    return true;
   }
 
   /** buildReport's `values`, for the store as read (key: what they depend on) */

@@ -142,6 +142,30 @@ describe('report filters, per-day rows, recent events, values', () => {
     expect(buildReport({ ...opts(), source }).totals.costUsd).toBe(6.25); // what the second segment holds: b1 (2), c1 (0.25) and a2 (4)
   });
 
+  it('a ReportSource read a slice at a time (catchUp, yielding in between) gives the report a fresh read gives', async () => {
+    let { dir, c } = await collector();
+    await sendAll(c.httpUrl);
+    await c.close();
+    running.splice(0);
+    ({ c } = await collector(dir));
+    expect(await post(c.httpUrl, 'metrics', usage(ADA, 'a2', 'opus', T0 + 3 * D, 4, 400))).toBe(200);
+    expect(listSegments(dir.path).length).toBe(2);
+    const source = new ReportSource(dir.path);
+    let ticks = 0;
+    let done = false;
+    const spin = () => {
+      if (done) return;
+      ticks++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    await source.catchUp(64); // smaller than a frame: one frame per slice
+    done = true;
+    expect(ticks).toBeGreaterThanOrEqual(4); // it yielded between slices
+    const o: ReportOptions = { dataDir: dir.path, by: 'model', daily: true, recent: 5, values: true };
+    expect(buildReport({ ...o, source })).toEqual(buildReport(o));
+  });
+
   it('a ReportSource differences a cumulative series on from where it was, and sorts it again when a point arrives out of order', async () => {
     const { dir, c } = await collector();
     const source = new ReportSource(dir.path);
