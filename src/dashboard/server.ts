@@ -107,8 +107,10 @@ export function createDashboardRoutes(opts: DashboardOptions): (req: IncomingMes
   const now = opts.now ?? Date.now;
   let dir: string | undefined;
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname;
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
     const asset = ASSETS[path];
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/favicon.ico' && read) {
@@ -155,7 +157,7 @@ export function createDashboardRoutes(opts: DashboardOptions): (req: IncomingMes
       try {
         // a slice at a time, so OTLP requests go on being answered while a big store is read the first time
         await source.catchUp();
-        const report = reportForQuery(url.searchParams, opts.dataDir, source, now());
+        const report = reportForQuery(query, opts.dataDir, source, now());
         send(200, 'application/json; charset=utf-8', JSON.stringify(report));
       } catch (e) {
         if (isCcOtelError(e)) error(e.code === 'USAGE' ? 400 : 503, e.message, e.hint);
