@@ -7,7 +7,7 @@
 // through __dirname, so they cannot be bundled — ../shared/docs/secrets-and-startup.md §2.4).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { NODE_ESM } from './esbuild-options.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -32,3 +32,8 @@ mkdirSync('dist', { recursive: true });
 writeFileSync('dist/hot.cjs', `//cc-otel-build:${createHash('sha256').update(hotJs.contents).digest('hex').slice(0, 16)}\n${hotJs.text}`);
 // The OTLP/JSON decoder thread (src/collector/json-decoder.ts) is an entry of its own: a Worker runs a file.
 await build({ ...common, entryPoints: { cli: 'src/cli.ts', 'chunks/json-worker': 'src/collector/json-worker.ts' }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
+// The dashboard page (src/dashboard/): one script and one style sheet for the browser, uPlot
+// bundled in (never a CDN: it works offline), next to the page's HTML; served by the collector.
+await build({ entryPoints: { 'dashboard/dashboard': 'src/dashboard/page/main.ts' }, bundle: true, format: 'esm', platform: 'browser', target: 'es2020',
+  minify: common.minify, outdir: 'dist', logLevel: 'warning', legalComments: 'eof' });
+copyFileSync('src/dashboard/page/index.html', 'dist/dashboard/index.html');

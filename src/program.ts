@@ -14,6 +14,7 @@ import { define as defineDemo } from './commands/demo.js';
 import { define as defineVerify } from './commands/verify.js';
 import { define as defineCollect } from './commands/collect.js';
 import { define as defineReport } from './commands/report.js';
+import { define as defineDashboard } from './commands/dashboard.js';
 import { define as defineInstall } from './commands/install.js';
 import { define as defineUninstall } from './commands/uninstall.js';
 import { define as defineStatus } from './commands/status.js';
@@ -44,7 +45,7 @@ const COMMANDS: ReadonlyArray<readonly [Define, keyof typeof HELP_GROUPS]> = [
   [defineDemo, 'start'],
   [defineCollect, 'start'],
   [defineReport, 'start'],
-  [defineStack, 'more'],
+  [defineDashboard, 'start'],
   [defineStatus, 'start'],
   [defineVerify, 'start'],
   [defineEnv, 'more'],
@@ -53,6 +54,7 @@ const COMMANDS: ReadonlyArray<readonly [Define, keyof typeof HELP_GROUPS]> = [
   [defineFlush, 'more'],
   [defineCache, 'more'],
   [defineUninstall, 'more'],
+  [defineStack, 'more'],
   [defineHook, 'claude'],
   [defineHeaders, 'claude'],
 ];

@@ -6,7 +6,7 @@
  *   … export to http://127.0.0.1:${c.httpPort} …
  *   await c.close();
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,7 @@ import { JsonDecoder } from './json-decoder.js';
 import { listSegments, segmentBytes, STATE_FILE, Store, type DiskState, type StoreEvent } from './store.js';
 import { defaultMaxDisk, formatBytes, formatDuration, freeBytes } from './disk-budget.js';
 import { createMetricsEndpoint, METRICS_PATH } from '../metrics/endpoint.js';
+import { createDashboardRoutes } from '../dashboard/server.js';
 
 export const DEFAULT_HTTP_PORT = 4318;
 export const DEFAULT_GRPC_PORT = 4317;
@@ -205,7 +206,11 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     log(`the data dir already holds its --max-disk cap: every request gets 503 / UNAVAILABLE until there is room (raise --max-disk, set --retain, or remove old segments)`);
   }
   const json = new JsonDecoder(log);
-  const routes = new Map([[METRICS_PATH, createMetricsEndpoint({ dataDir: opts.dataDir, listenHost: host, now, ...opts.metrics })]]);
+  const metrics = createMetricsEndpoint({ dataDir: opts.dataDir, listenHost: host, now, ...opts.metrics });
+  const routes = [
+    (req: IncomingMessage, res: ServerResponse): boolean => ((req.url ?? '/').split('?')[0] === METRICS_PATH ? (metrics(req, res), true) : false),
+    createDashboardRoutes({ dataDir: opts.dataDir, now }),
+  ];
   const server = createServer({ keepAliveTimeout: 30_000 }, createHttpHandler(store, { maxBodyBytes, limits, admission, json, onRequest, routes }));
   let grpc: GrpcReceiver | undefined;
   let httpPort: number;

@@ -173,8 +173,11 @@ export interface HttpReceiverOptions extends HttpReceiverEvents {
   admission?: Admission;
   /** large OTLP/JSON bodies are converted on its thread (default: in place) */
   json?: JsonDecoder;
-  /** other GET routes on this port, by path (`/metrics`: src/metrics/endpoint.ts) */
-  routes?: ReadonlyMap<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  /**
+   * other routes on this port, asked in order for every non-OTLP path: true = answered
+   * (`/metrics`: src/metrics/endpoint.ts; the dashboard: src/dashboard/server.ts)
+   */
+  routes?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => boolean>;
 }
 
 export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
@@ -192,8 +195,6 @@ export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}):
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = opts.routes?.get(path);
-    if (route) return route(req, res);
     const signal = PATHS.get(path);
     const contentType = mediaType(req.headers['content-type']);
     const replyEncoding: BodyEncoding = encodingOf(contentType) ?? (/json/.test(String(req.headers.accept ?? '')) ? 'json' : 'protobuf');
@@ -223,6 +224,7 @@ export function createHttpHandler(store: Store, opts: HttpReceiverOptions = {}):
       sendStatus(res, status, replyEncoding, message, extra);
       opts.onRequest?.({ signal, status, records: 0 });
     };
+    if (!signal && opts.routes?.some((route) => route(req, res))) return;
     if (!signal) return fail(404, `no OTLP endpoint at ${path} (use /v1/traces, /v1/metrics or /v1/logs)`);
     if (req.method !== 'POST') return fail(405, `${req.method} not allowed; OTLP/HTTP uses POST`, { allow: 'POST' });
     const encoding = encodingOf(contentType);

@@ -92,3 +92,55 @@ export async function findProbe(dataDir: string, probeId: string): Promise<Signa
   const order: Signal[] = ['traces', 'metrics', 'logs'];
   return order.filter((s) => found.has(s));
 }
+
+/**
+ * Visit the index frames of one segment from byte `offset` on (0: the start), reading only that
+ * tail of the file — at most about `maxBytes` of it (always one whole frame at least). Returns the
+ * offset after the last whole frame, where the next call goes on (a frame still being written is
+ * read then), and `more`: the read stopped at `maxBytes` with more of the file after it. A missing
+ * file: `offset` unchanged, no visit.
+ */
+export function forEachIndexFrameFrom(seg: SegmentFiles, offset: number, visit: (f: IndexFrameView) => void, maxBytes = Infinity): { offset: number; more: boolean } {
+  let fd: number;
+  try {
+    fd = openSync(seg.idx, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { offset, more: false };
+    throw e;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let from = offset;
+    if (from === 0) {
+      const magic = Buffer.alloc(IDX_MAGIC.length);
+      if (readSync(fd, magic, 0, magic.length, 0) !== magic.length || !magic.equals(IDX_MAGIC)) return { offset: 0, more: false };
+      from = IDX_MAGIC.length;
+    }
+    if (size <= from) return { offset: from, more: false };
+    let want = Math.min(size - from, maxBytes);
+    if (want < size - from) {
+      // at least the first frame, whatever its size
+      const head = Buffer.alloc(FRAME_HEADER);
+      if (readSync(fd, head, 0, FRAME_HEADER, from) === FRAME_HEADER && head.readUInt32LE(0) <= MAX_FRAME) want = Math.min(size - from, Math.max(want, FRAME_HEADER + head.readUInt32LE(0)));
+    }
+    const buf = Buffer.allocUnsafe(want);
+    let got = 0;
+    while (got < buf.length) {
+      const r = readSync(fd, buf, got, buf.length - got, from + got);
+      if (r === 0) break;
+      got += r;
+    }
+    let off = 0;
+    while (off + FRAME_HEADER <= got) {
+      const len = buf.readUInt32LE(off);
+      if (len > MAX_FRAME || off + FRAME_HEADER + len > got) break;
+      const payload = buf.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len);
+      if (crc32(payload) >>> 0 !== buf.readUInt32LE(off + 4)) break;
+      visit(parseIndexPayload(payload));
+      off += FRAME_HEADER + len;
+    }
+    return { offset: from + off, more: want < size - from && off > 0 };
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -80,6 +80,7 @@ Receives OTLP/HTTP (/v1/traces, /v1/metrics, /v1/logs; protobuf or JSON; gzip) a
 appends what arrives to segment files in the data dir; it answers 200 only once the data is on disk.
 Read it back with \`cc-otel report\`, or scrape GET /metrics (Prometheus; docs/metrics.md).
 Point Claude Code here with the \`local\` preset.
+The same HTTP port serves a dashboard to this machine: \`cc-otel dashboard\` opens it.
 
 Examples:
   cc-otel collect                      foreground, Ctrl-C to stop

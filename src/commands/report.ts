@@ -8,7 +8,14 @@ import { userDirs } from '../config/dirs.js';
 interface ReportCliOptions {
   since: string;
   until?: string;
-  by: 'engineer' | 'team' | 'org' | 'model' | 'day' | 'session';
+  by: 'engineer' | 'team' | 'org' | 'model' | 'project' | 'day' | 'session';
+  engineer?: string;
+  team?: string;
+  org?: string;
+  model?: string;
+  project?: string;
+  session?: string;
+  daily?: boolean;
   json?: boolean;
   csv?: boolean;
   utc?: boolean;
@@ -21,7 +28,14 @@ export function define(program: Command, getCtx: () => Context): void {
     .description('sessions, tokens, cost, lines, commits, PRs, decisions and API errors from the local collector')
     .option('--since <when>', 'from: a duration back from now (90m, 12h, 7d, 2w), a date (2025-06-01), or "all"', '7d')
     .option('--until <when>', 'up to (exclusive), same forms as --since (default: now)')
-    .addOption(new Option('--by <group>', 'group rows by').choices(['engineer', 'team', 'org', 'model', 'day', 'session']).default('engineer'))
+    .addOption(new Option('--by <group>', 'group rows by').choices(['engineer', 'team', 'org', 'model', 'project', 'day', 'session']).default('engineer'))
+    .option('--engineer <name>', 'only this engineer (as --by engineer names them)')
+    .option('--team <name>', 'only this team')
+    .option('--org <name>', 'only this org')
+    .option('--model <name>', 'only this model')
+    .option('--project <name>', 'only this project (project, project.name or vcs.repository.name)')
+    .option('--session <id>', 'only this session.id')
+    .option('--daily', 'with --json: each row (and the totals) split by day, in "days"')
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV')
     .option('--utc', 'cut days at UTC midnight for --by day (default: local time)')
@@ -38,12 +52,14 @@ recorded for the session, else Claude Code's user.email, else its user.id (--jso
 Examples:
   cc-otel report                       last 7 days by engineer
   cc-otel report --by day --since 30d
-  cc-otel report --by model --csv > usage.csv`,
+  cc-otel report --by model --csv > usage.csv
+  cc-otel report --by model --team core --since 30d`,
     )
     .action(async (opts: ReportCliOptions) => {
       const ctx = getCtx();
       const { CcOtelError } = await import('../errors.js');
       if (opts.json && opts.csv) throw new CcOtelError('USAGE', '--json and --csv are exclusive');
+      if (opts.daily && !opts.json) throw new CcOtelError('USAGE', '--daily needs --json', { hint: 'or use --by day for one row per day' });
       const { parseSince } = await import('../report/since.js');
       const { buildReport } = await import('../report/build.js');
       const render = await import('../report/render.js');
@@ -51,7 +67,8 @@ Examples:
       const since = parseSince(opts.since, now);
       const until = opts.until === undefined ? undefined : parseSince(opts.until, now);
       const dataDir = opts.dataDir ?? ctx.env.CC_OTEL_DATA_DIR ?? userDirs(ctx).data;
-      const report = buildReport({ dataDir, since, until, by: opts.by, dayBoundary: opts.utc ? 'utc' : 'local' });
+      const filter = { engineer: opts.engineer, team: opts.team, org: opts.org, model: opts.model, project: opts.project, session: opts.session };
+      const report = buildReport({ dataDir, since, until, by: opts.by, dayBoundary: opts.utc ? 'utc' : 'local', filter, daily: opts.daily === true });
       if (opts.json) process.stdout.write(render.renderJson(report));
       else if (opts.csv) process.stdout.write(render.renderCsv(report));
       else if (report.rows.length === 0) process.stdout.write(render.renderEmpty(report, dataDir));

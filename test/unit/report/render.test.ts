@@ -43,7 +43,7 @@ const REPORT: Report = {
   until: null,
   rows: [row('ada', 2), row('bob, "the builder"', 1)],
   totals: { ...row('total', 3), sessions: 3 },
-  meta: { segments: 1, series: 10, dataPoints: 100, events: 5, records: 105, decisionsFrom: 'events', sessionsFrom: 'session.id' },
+  meta: { segments: 1, series: 10, dataPoints: 100, events: 5, records: 105, decisionsFrom: 'events', sessionsFrom: 'session.id', otherMetrics: [] },
 };
 
 describe('render', () => {
