@@ -20,6 +20,7 @@ import { define as defineStatus } from './commands/status.js';
 import { define as defineFlush } from './commands/flush.js';
 import { define as defineTrust } from './commands/trust.js';
 import { define as defineInit } from './commands/init.js';
+import { define as defineSessions } from './commands/sessions.js';
 
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
@@ -57,6 +58,7 @@ Docs: README.md and docs/ in the package.`,
   defineStatus(program, getCtx);
   defineFlush(program, getCtx);
   defineTrust(program, getCtx);
+  defineSessions(program, getCtx);
   // The hot-path commands last: Claude Code runs them, people read the rest first.
   program
     .command('hook <event>')
