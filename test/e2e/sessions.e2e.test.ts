@@ -1,5 +1,6 @@
 // Issue 14: a real Claude Code session, held open by a mock model that answers slowly, shows in
-// `cc-otel sessions --json` with its session id; after kill -9 it is listed stale; a clean exit removes it.
+// `cc-otel sessions --json` with its session id; after kill -9 it is listed stale; a second session shows its model
+// (transcript tail) while live, and its clean exit removes its manifest.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,8 @@ describe.skipIf(process.platform !== 'linux')('cc-otel sessions over a real Clau
   it('live while held open, stale after kill -9, gone after a clean exit', async () => {
     const api = await startMockModelApi({ bashCommand: 'echo sessions-e2e', latencyMs: 8000 });
     cleanups.push(() => api.close());
+    const api2 = await startMockModelApi({ bashCommand: 'sleep 6' });
+    cleanups.push(() => api2.close());
     const dir = makeTempDir('cc-otel-e2e-sessions');
     cleanups.push(() => dir.cleanup());
     const home = join(dir.path, 'home');
@@ -52,11 +55,24 @@ describe.skipIf(process.platform !== 'linux')('cc-otel sessions over a real Clau
     expect(staleOut.live).toEqual([]);
     expect(staleOut.stale.map((s: { sessionId: string }) => s.sessionId)).toEqual([m.sessionId]);
 
-    // 2. a clean exit removes the manifest: only the crashed one stays
-    const r2 = await runClaude({ home, cwd, prompt: 'hi', modelApiUrl: api.url, timeoutMs: 60_000 });
+    // 2. a second session, held open by a Bash tool call (`sleep`), is live with its model read from
+    // the transcript; its clean exit removes its manifest. Measured (2.1.197): a starting Claude Code
+    // also sweeps manifests of dead pids, so the crashed one is gone too after it started.
+    const run2 = runClaude({ home, cwd, prompt: 'hi', modelApiUrl: api2.url, timeoutMs: 60_000 });
+    let second: { sessionId: string; model: string | null } | undefined;
+    const end = Date.now() + 30_000;
+    while (Date.now() < end && second?.model == null) {
+      const out = JSON.parse((await runCcOtel(['sessions', '--json', '--no-cross-check'], { env: { HOME: home } })).stdout);
+      second = out.live.find((s: { sessionId: string }) => s.sessionId !== m.sessionId);
+      if (second?.model == null) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(second, 'the second session was never listed live with a model').toBeDefined();
+    expect(second!.model).toBe(api2.responses.find((r) => r.kind === 'tool_use')?.model);
+    const r2 = await run2;
     expect(r2.code, describeRun(r2)).toBe(0);
     const after = JSON.parse((await runCcOtel(['sessions', '--json', '--no-cross-check'], { env: { HOME: home } })).stdout);
     expect(after.live).toEqual([]);
-    expect(after.stale.map((s: { sessionId: string }) => s.sessionId)).toEqual([m.sessionId]);
+    expect(after.stale.map((s: { sessionId: string }) => s.sessionId)).not.toContain(second!.sessionId);
+    expect(readdirSync(join(home, '.claude', 'sessions'))).toEqual([]);
   }, 120_000);
 });
