@@ -21,6 +21,7 @@ import { define as defineFlush } from './commands/flush.js';
 import { define as defineTrust } from './commands/trust.js';
 import { define as defineInit } from './commands/init.js';
 import { define as defineSessions } from './commands/sessions.js';
+import { define as defineBridge } from './commands/bridge.js';
 
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
@@ -59,6 +60,7 @@ Docs: README.md and docs/ in the package.`,
   defineFlush(program, getCtx);
   defineTrust(program, getCtx);
   defineSessions(program, getCtx);
+  defineBridge(program, getCtx, VERSION);
   // The hot-path commands last: Claude Code runs them, people read the rest first.
   program
     .command('hook <event>')
