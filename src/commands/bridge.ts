@@ -77,4 +77,89 @@ Run it as a user service: cc-otel bridge install. Docs: docs/sessions.md.`,
       }
       await b.close();
     });
+
+  bridge
+    .command('install')
+    .description('run the bridge as a user service (systemd user unit on Linux, launchd agent on macOS)')
+    .option('--interval <duration>', 'time between ticks', '30s')
+    .option('--print', 'print the service file, write nothing')
+    .action(async (o: { interval: string; print?: boolean }) => {
+      const ctx = getCtx();
+      const { parseDuration } = await import('../collector/disk-budget.js');
+      parseDuration(o.interval);
+      const s = await serviceModules(ctx, o.interval);
+      if (o.print) {
+        process.stdout.write(s.plan.content);
+        return;
+      }
+      const problem = s.control.managerProblem(ctx, s.plan, s.uid);
+      if (problem)
+        throw new CcOtelError('CHECK_FAILED', `no user service manager to run the bridge (${problem}); nothing was written`, {
+          hint: `run it yourself, e.g. in tmux or from your login script: ${s.service.shellLine(s.plan.argv, ctx.platform)}`,
+        });
+      const { writeFileAtomic } = await import('../fs/atomic-write.js');
+      writeFileAtomic(s.plan.file, s.plan.content, { mode: 0o644, dirMode: 0o755 });
+      for (const argv of s.plan.start) {
+        const r = s.control.run(argv, ctx.env, 15_000);
+        if (!r.ok) throw new CcOtelError('CHECK_FAILED', `wrote ${s.plan.file}, but \`${argv.join(' ')}\` failed: ${r.error}`, { hint: `fix that and run \`cc-otel bridge install\` again; or remove it with \`cc-otel bridge uninstall\`` });
+      }
+      const st = s.control.serviceState(ctx, s.plan, s.uid);
+      process.stdout.write(`Installed ${s.plan.file} (${s.plan.manager}): runs ${s.service.shellLine(s.plan.argv, ctx.platform)}\n${st.running ? 'It is running.' : `It is not running yet (${st.detail}).`}\n`);
+    });
+  bridge
+    .command('uninstall')
+    .description('stop the bridge user service and remove its file')
+    .action(async () => {
+      const ctx = getCtx();
+      const s = await serviceModules(ctx, '30s');
+      const { existsSync, rmSync } = await import('node:fs');
+      if (!existsSync(s.plan.file)) {
+        process.stdout.write(`The bridge service is not installed (${s.plan.file} does not exist).\n`);
+        return;
+      }
+      const notes: string[] = [];
+      if (!s.control.managerProblem(ctx, s.plan, s.uid)) {
+        // launchd must unload before the file goes; systemd disables first, reloads after.
+        const [first, ...rest] = s.plan.stop;
+        const r = s.control.run(first!, ctx.env, 15_000);
+        if (!r.ok) notes.push(`\`${first!.join(' ')}\`: ${r.error}`);
+        rmSync(s.plan.file, { force: true });
+        for (const argv of rest) s.control.run(argv, ctx.env, 15_000);
+      } else rmSync(s.plan.file, { force: true });
+      process.stdout.write(`Removed ${s.plan.file}.${notes.length ? ` (${notes.join('; ')})` : ''}\n`);
+    });
+  bridge
+    .command('status')
+    .description('is the bridge user service installed and running?')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const ctx = getCtx();
+      const s = await serviceModules(ctx, '30s');
+      const st = s.control.serviceState(ctx, s.plan, s.uid);
+      if (o.json) process.stdout.write(JSON.stringify(st, null, 2) + '\n');
+      else process.stdout.write(`${describeServiceState(st)}\n`);
+    });
+}
+
+export function describeServiceState(st: import('../bridge/service-control.js').ServiceState): string {
+  if (!st.installed) return `bridge service: not installed (cc-otel bridge install)${st.running ? ' — but one is running' : ''}`;
+  return `bridge service: installed (${st.file}), ${st.running === null ? `state unknown: ${st.detail}` : st.running ? 'running' : `not running (${st.detail})`}`;
+}
+
+async function serviceModules(ctx: Context, interval: string) {
+  const service = await import('../bridge/service.js');
+  const control = await import('../bridge/service-control.js');
+  const { ccOtelScriptPath } = await import('../claude/install-plan.js');
+  const { userDirs } = await import('../config/dirs.js');
+  const uid = process.getuid?.() ?? 0;
+  const plan = service.planService(ctx, {
+    execPath: process.execPath,
+    script: ccOtelScriptPath({ execPath: process.execPath, script: process.argv[1] ?? '', platform: ctx.platform }),
+    interval,
+    path: ctx.env.PATH,
+    stateDir: userDirs(ctx).state,
+    configDir: userDirs(ctx).config,
+    uid,
+  });
+  return { service, control, plan, uid };
 }
