@@ -163,3 +163,13 @@ async function serviceModules(ctx: Context, interval: string) {
   });
   return { service, control, plan, uid };
 }
+
+/** For `cc-otel status`: the bridge service's state (never throws). */
+export async function bridgeServiceStatus(ctx: Context): Promise<import('../bridge/service-control.js').ServiceState | { error: string }> {
+  try {
+    const s = await serviceModules(ctx, '30s');
+    return s.control.serviceState(ctx, s.plan, s.uid);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}

@@ -88,6 +88,8 @@ describe.skipIf(process.platform !== 'linux')('cc-otel bridge install (systemd u
     writeFileSync(file, '[Service]\nExecStart=/bin/true\n');
     const st2 = await runCcOtel(['bridge', 'status'], { env: { HOME: home } });
     expect(st2.stdout).toMatch(/bridge service: installed \(.+\), state unknown: systemctl --user show-environment/);
+    const main = await runCcOtel(['status', '--json'], { env: { HOME: home } });
+    expect(JSON.parse(main.stdout).bridge).toMatchObject({ installed: true, file, running: null });
     const un2 = await runCcOtel(['bridge', 'uninstall'], { env: { HOME: home } });
     expect(un2.code, describeCcOtel(un2)).toBe(0);
     expect(existsSync(file)).toBe(false);
