@@ -9,6 +9,7 @@ import { CcOtelError } from '../errors.js';
 import { signalExportHeaders } from '../events/exporter.js';
 import { resolveTelemetry } from '../resolve-telemetry.js';
 import type { TelemetryPlan } from '../otel/build-env.js';
+import type { Config } from '../config/schema.js';
 import { createBridge, type Bridge, type TickResult } from './bridge.js';
 import { seenPath } from './seen-sessions.js';
 
@@ -18,6 +19,10 @@ export interface RunBridgeOptions {
   timeoutMs: number;
   graceMs?: number;
   notConfiguredHint: string;
+  /** config flags over the files (collect --bridge: this collector as the destination) */
+  flags?: Config;
+  /** the embedded collector's data dir, known to the caller (collect --bridge) */
+  dataDir?: string;
 }
 
 /** The embedded collector's data dir when the backend is it (the same rule as verify's readback). */
@@ -26,8 +31,8 @@ export function collectorDataDir(ctx: Context, plan: TelemetryPlan, config: { ve
   return config.verify?.local?.dataDir ?? ctx.env.CC_OTEL_DATA_DIR ?? dataDirDefault;
 }
 
-export async function resolveBridgePlan(ctx: Context, hint: string): Promise<{ plan: TelemetryPlan; stateDir: string; dataDir: string | undefined }> {
-  const r = await resolveTelemetry(ctx, { key: 'if-needed' });
+export async function resolveBridgePlan(ctx: Context, hint: string, flags?: Config): Promise<{ plan: TelemetryPlan; stateDir: string; dataDir: string | undefined }> {
+  const r = await resolveTelemetry(ctx, { key: 'if-needed', ...(flags ? { flags } : {}) });
   if (r.inert) throw new CcOtelError('CONFIG_NOT_FOUND', 'cc-otel is not configured, so the bridge has no destination', { hint });
   if (r.chain?.error && r.plan.keyNeeded === 'required') throw r.chain.error;
   return { plan: r.plan, stateDir: r.dirs.state, dataDir: collectorDataDir(ctx, r.plan, r.loaded.config, r.dirs.data) };
@@ -41,7 +46,9 @@ export async function openBridge(o: RunBridgeOptions): Promise<{ tick(): Promise
   let fp = '';
   return {
     tick: async () => {
-      const { plan, stateDir, dataDir } = await resolveBridgePlan(o.ctx, o.notConfiguredHint);
+      const resolved = await resolveBridgePlan(o.ctx, o.notConfiguredHint, o.flags);
+      const { plan, stateDir } = resolved;
+      const dataDir = o.dataDir ?? resolved.dataDir;
       const f = fingerprint(plan);
       if (!bridge || f !== fp) {
         await bridge?.shutdown();
