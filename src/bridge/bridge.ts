@@ -14,7 +14,7 @@
 import type { Attributes, ObservableResult } from '@opentelemetry/api';
 import type { ExportOutcome } from '../events/exporter.js';
 import type { TelemetryPlan } from '../otel/build-env.js';
-import { loadSessions, sessionPoints, type MetricPoint, type Session } from '../sessions/index.js';
+import { loadSessions, sessionPoints, type MetricPoint, type Session, type TranscriptCache } from '../sessions/index.js';
 import { BRIDGE_SCOPE, createMetricsPipeline, type MetricsPipeline } from './exporter.js';
 import { markSeen, readSeen, writeSeen } from './seen-sessions.js';
 
@@ -72,7 +72,12 @@ export async function createBridge(plan: TelemetryPlan, opts: BridgeOptions): Pr
   // cc.session.started: a delta counter adds this tick's new ids; a cumulative one reports the
   // persisted total, so a restart (or each `--once`) does not start the count from 0.
   const startedDesc = { unit: '{session}', description: 'Claude Code sessions seen starting (once per session id)' };
-  let startedTotal = readSeen(opts.seenFile).startedTotal;
+  // The counted ids: read once, kept in memory, written when a start was counted (and hourly, so
+  // the last-seen times that drive retention stay roughly true) — not every tick.
+  let seen = readSeen(opts.seenFile);
+  let writtenAt = now();
+  let startedTotal = seen.startedTotal;
+  const transcripts: TranscriptCache = new Map();
   const deltaCounter = plan.temporality === 'cumulative' ? undefined : meter.createCounter('cc.session.started', startedDesc);
   if (!deltaCounter) meter.createObservableCounter('cc.session.started', startedDesc).addCallback((r) => r.observe(startedTotal));
 
@@ -82,7 +87,7 @@ export async function createBridge(plan: TelemetryPlan, opts: BridgeOptions): Pr
     temporality: pipeline.temporality,
     tick: async () => {
       const t = now();
-      const { sessions, skipped } = loadSessions(opts.homeDir);
+      const { sessions, skipped } = loadSessions(opts.homeDir, transcripts);
       let seenIds: Set<string> | undefined;
       if (opts.collectorDataDir !== undefined) {
         try {
@@ -93,14 +98,19 @@ export async function createBridge(plan: TelemetryPlan, opts: BridgeOptions): Pr
         }
       }
       current = sessionPoints(sessions, { nowMs: t, graceMs: opts.graceMs ?? DEFAULT_GRACE_MS, ...(seenIds ? { seenSessionIds: seenIds } : {}) });
-      const prev = readSeen(opts.seenFile);
+      const prev = seen;
       const { fresh, next } = markSeen(prev, sessionIdsOf(sessions), t);
       startedTotal = next.startedTotal;
       if (deltaCounter && fresh.length > 0) deltaCounter.add(fresh.length);
       const outcome = await pipeline.exportOnce();
       // Count a start as delivered only once it was exported: a failed tick counts it again next time.
-      if (outcome.ok) writeSeen(opts.seenFile, next);
-      else startedTotal = prev.startedTotal;
+      if (outcome.ok) {
+        seen = next;
+        if (fresh.length > 0 || t - writtenAt > 3_600_000) {
+          writeSeen(opts.seenFile, next);
+          writtenAt = t;
+        }
+      } else startedTotal = prev.startedTotal;
       const live = sessions.filter((s) => s.liveness === 'alive').length;
       return {
         at: new Date(t).toISOString(),

@@ -89,7 +89,13 @@ export async function createMetricsPipeline(plan: TelemetryPlan, opts: { timeout
       return Promise.resolve();
     }
   }
-  const reader = new ManualReader(selector ? { aggregationTemporalitySelector: selector as never } : {});
+  // Gauges carry no temporality on the wire, but the SDK's cumulative processing keeps reporting
+  // every attribute set it ever saw (measured: an ended session's cc.session.alive{session.id} and
+  // its cc.sessions.active label set went on being exported at their last value). Delta processing
+  // for gauges reports only what this tick observed; the counter follows the configured temporality.
+  const gauges = new Set<unknown>([sdk.InstrumentType.OBSERVABLE_GAUGE, sdk.InstrumentType.GAUGE]);
+  const temporalityOf = (t: unknown) => (gauges.has(t) ? sdk.AggregationTemporality.DELTA : selector ? selector(t) : sdk.AggregationTemporality.CUMULATIVE);
+  const reader = new ManualReader({ aggregationTemporalitySelector: temporalityOf as never });
   const provider = new sdk.MeterProvider({ resource: resources.resourceFromAttributes(bridgeResource(plan, opts.version)), readers: [reader] });
   return {
     endpoint,

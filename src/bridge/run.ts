@@ -1,7 +1,7 @@
 /**
  * Running the bridge for a command: resolve the destination the configuration names (config, key
  * chain + cache, resource attributes — resolve-telemetry.ts, as every command does), then tick once
- * or every interval. The key is resolved again each tick (the cache makes that cheap), and the
+ * or every interval. The key is resolved again every 5 minutes and after a failed export, and the
  * pipeline rebuilt when the endpoint or headers changed (a rotated key).
  */
 import type { Context } from '../context.js';
@@ -40,13 +40,26 @@ export async function resolveBridgePlan(ctx: Context, hint: string, flags?: Conf
 
 const fingerprint = (plan: TelemetryPlan): string => JSON.stringify([plan.protocol, plan.endpoints.metrics ?? plan.base, signalExportHeaders(plan, 'metrics'), plan.temporality, plan.resourceAttributes]);
 
-/** A bridge whose destination is re-resolved before every tick. */
+export const RESOLVE_EVERY_MS = 5 * 60 * 1000;
+
+/** A bridge whose destination is re-resolved every RESOLVE_EVERY_MS and after a failed export. */
 export async function openBridge(o: RunBridgeOptions): Promise<{ tick(): Promise<TickResult & { endpoint: string; protocol: string }>; close(): Promise<void> }> {
   let bridge: Bridge | undefined;
   let fp = '';
+  let resolvedAt = -Infinity;
+  let lastOk = true;
   return {
     tick: async () => {
+      // The configuration and key are resolved again every 5 minutes, and after a failed export
+      // (a rotated key, an edited config) — not every tick: that is most of a tick's cost.
+      const t = o.ctx.now();
+      if (bridge && lastOk && t - resolvedAt < RESOLVE_EVERY_MS) {
+        const r = await bridge.tick();
+        lastOk = r.export.ok;
+        return { ...r, endpoint: bridge.endpoint, protocol: bridge.protocol };
+      }
       const resolved = await resolveBridgePlan(o.ctx, o.notConfiguredHint, o.flags);
+      resolvedAt = t;
       const { plan, stateDir } = resolved;
       const dataDir = o.dataDir ?? resolved.dataDir;
       const f = fingerprint(plan);
@@ -64,6 +77,7 @@ export async function openBridge(o: RunBridgeOptions): Promise<{ tick(): Promise
         fp = f;
       }
       const r = await bridge.tick();
+      lastOk = r.export.ok;
       return { ...r, endpoint: bridge.endpoint, protocol: bridge.protocol };
     },
     close: async () => {

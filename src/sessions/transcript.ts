@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, constants } from 'node:fs';
 import { join } from 'node:path';
 
 /** `~/.claude/projects/<cwd with every / replaced by ->/<sessionId>.jsonl` (measured, 2.1.197). */
@@ -22,20 +22,43 @@ export function modelFromTranscriptTail(tail: string): string | undefined {
   return undefined;
 }
 
-/** Read only the last `tailBytes` of the transcript (no symlink follow). */
-export function readTranscriptModel(path: string, tailBytes = 64 * 1024): string | undefined {
+/**
+ * What a long-running reader (the bridge) remembers of each transcript: a transcript only grows, so
+ * when it is the same size nothing is read, and when it grew only the new bytes are (a model found
+ * there wins, else the one known stays).
+ */
+export type TranscriptCache = Map<string, { size: number; mtimeMs: number; model: string | undefined }>;
+
+/** Read only the last `tailBytes` of the transcript (no symlink follow); with a cache, only what is new. */
+export function readTranscriptModel(path: string, tailBytes = 64 * 1024, cache?: TranscriptCache): string | undefined {
+  const known = cache?.get(path);
+  if (known) {
+    try {
+      const st = lstatSync(path);
+      if (st.isFile() && st.size === known.size && st.mtimeMs === known.mtimeMs) return known.model;
+    } catch {
+      cache!.delete(path);
+      return undefined;
+    }
+  }
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   } catch {
+    cache?.delete(path);
     return undefined;
   }
   try {
-    const size = fstatSync(fd).size;
-    const len = Math.min(size, tailBytes);
-    const buf = Buffer.alloc(len);
-    const n = readSync(fd, buf, 0, len, size - len);
-    return modelFromTranscriptTail(buf.subarray(0, n).toString('utf8'));
+    const st = fstatSync(fd);
+    const size = st.size;
+    const from = known && size > known.size ? Math.max(known.size, size - tailBytes) : Math.max(0, size - tailBytes);
+    const len = size - from;
+    const buf = Buffer.allocUnsafe(len);
+    const n = readSync(fd, buf, 0, len, from);
+    const found = modelFromTranscriptTail(buf.toString('utf8', 0, n));
+    const model = found ?? (known && size > known.size ? known.model : undefined);
+    cache?.set(path, { size, mtimeMs: st.mtimeMs, model });
+    return model;
   } catch {
     return undefined;
   } finally {

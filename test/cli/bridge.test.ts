@@ -1,13 +1,13 @@
 // `cc-otel bridge --once` of the installed package against real peers: a real OTLP receiver (auth
 // header, engineer/team/org resource, every instrument, started counted once across runs, both
 // temporalities), the embedded collector (the silent rule), a dead endpoint, no configuration.
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRequests, startCollector, type RunningCollector } from '../../src/collector/index.js';
 import { readProcStart } from '../../src/sessions/liveness.js';
-import { runCcOtel, describeCcOtel } from '../helpers/cc-otel.js';
+import { CC_OTEL_BIN, runCcOtel, describeCcOtel } from '../helpers/cc-otel.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
@@ -94,6 +94,33 @@ describe.skipIf(process.platform !== 'linux')('cc-otel bridge --once', () => {
       expect(r.stdout).toMatch(/1 live, 1 stale.*exported to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics/);
     }
     expect(rx.dataPoints('cc.session.started').map((p) => [p.value, p.temporality])).toEqual([[2, 'cumulative'], [2, 'cumulative']]);
+  });
+
+  it('running (--interval), cumulative: a session that ended is no longer exported — neither its label set nor its liveness', async () => {
+    rx.reset();
+    const { home, sessions } = world(sleeper.pid!, otlp({ temporality: 'cumulative' }));
+    const child = spawn(process.execPath, [CC_OTEL_BIN, 'bridge', '--interval', '0.3s', '--json'], { env: { PATH: process.env.PATH, HOME: home, USER: 'ada', BRIDGE_KEY: 'k' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let ticks = 0;
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (ticks += d.split('\n').length - 1));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    cleanups.push(() => child.kill('SIGKILL'));
+    const wait = async (n: number) => {
+      const end = Date.now() + 15_000;
+      while (ticks < n && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(ticks).toBeGreaterThanOrEqual(n);
+    };
+    await wait(2);
+    rmSync(join(sessions, `${sleeper.pid}.json`)); // a clean exit removes the manifest
+    const after = rx.bySignal('metrics').length;
+    await wait(ticks + 2);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const later = rx.bySignal('metrics').slice(after + 1); // the first may have been read before the removal
+    expect(later.length).toBeGreaterThan(0);
+    const pointsAfter = (name: string) => rx.dataPoints(name).filter((p) => later.includes(p.record));
+    expect(pointsAfter('cc.sessions.active').map((p) => [p.value, p.attributes])).toEqual(later.map(() => [0, {}]));
+    expect(pointsAfter('cc.session.alive')).toEqual([]);
+    expect(pointsAfter('cc.session.started').every((p) => p.value === 2 && p.temporality === 'cumulative')).toBe(true);
   });
 
   it('an export that fails exits 1, says where and why, and counts the starts again next time', async () => {

@@ -82,3 +82,33 @@ describe('where the bridge sends and what it asks', () => {
     expect(bridgeResource({ resourceAttributes: { engineer: 'ada', team: 't', 'service.name': 'mine' } }, '1.2.3')).toEqual({ engineer: 'ada', team: 't', 'service.name': 'cc-otel-bridge', 'service.version': '1.2.3' });
   });
 });
+
+describe('transcript model cache (the bridge reads only what a transcript gained)', () => {
+  it('same size: not read again; grown: the new bytes decide, else the known model stays', async () => {
+    const { readTranscriptModel } = await import('../../../src/sessions/transcript.js');
+    const { appendFileSync } = await import('node:fs');
+    const d = tmp();
+    const f = join(d, 's.jsonl');
+    const line = (type: string, model?: string) => `${JSON.stringify({ type, message: model ? { model } : { content: 'x' } })}\n`;
+    writeFileSync(f, line('user') + line('assistant', 'm-1'));
+    const cache = new Map();
+    expect(readTranscriptModel(f, 64 * 1024, cache)).toBe('m-1');
+    expect(cache.get(f)).toMatchObject({ model: 'm-1' });
+    appendFileSync(f, line('user'));
+    expect(readTranscriptModel(f, 64 * 1024, cache)).toBe('m-1'); // grown, no assistant line in the new bytes
+    appendFileSync(f, line('assistant', 'm-2'));
+    expect(readTranscriptModel(f, 64 * 1024, cache)).toBe('m-2');
+    // a cache entry with the file's size and mtime is trusted without a read
+    const st = statSync(f);
+    cache.set(f, { size: st.size, mtimeMs: st.mtimeMs, model: 'from-cache' });
+    expect(readTranscriptModel(f, 64 * 1024, cache)).toBe('from-cache');
+    // replaced by a symlink: not followed, forgotten
+    const real = join(d, 'real.jsonl');
+    writeFileSync(real, line('assistant', 'elsewhere'));
+    const { rmSync } = await import('node:fs');
+    rmSync(f);
+    symlinkSync(real, f);
+    expect(readTranscriptModel(f, 64 * 1024, cache)).toBeUndefined();
+    expect(cache.has(f)).toBe(false);
+  });
+});
