@@ -37,7 +37,7 @@ describe.skipIf(process.platform !== 'linux')('cc-otel bridge install (systemd u
     const r = await runCcOtel(['bridge', 'install', '--print'], { env: { HOME: home } });
     expect(r.code, describeCcOtel(r)).toBe(0);
     const unit = r.stdout;
-    expect(unit).toContain(`ExecStart=${process.execPath} ${realpathSync(join(CC_OTEL_PACKAGE_DIR, 'bin', 'cc-otel.js'))} bridge --interval 30s\n`);
+    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=4 ${realpathSync(join(CC_OTEL_PACKAGE_DIR, 'bin', 'cc-otel.js'))} bridge --interval 30s\n`);
     expect(unit).toMatch(/^WantedBy=default.target$/m);
     expect(unit).toContain(`EnvironmentFile=-${home}/.config/cc-otel/bridge.env`);
     expect(existsSync(join(home, '.config', 'systemd'))).toBe(false);
@@ -58,7 +58,7 @@ describe.skipIf(process.platform !== 'linux')('cc-otel bridge install (systemd u
     const r = await runCcOtel(['bridge', 'install', '--print', '--interval', '1m'], { env: { HOME: home }, bin });
     expect(r.code, describeCcOtel(r)).toBe(0);
     const script = join(realpathSync(root), 'bin', 'cc-otel.js');
-    expect(r.stdout).toContain(`ExecStart=${process.execPath} "${script.replace(/%/g, '%%')}" bridge --interval 1m\n`);
+    expect(r.stdout).toContain(`ExecStart=${process.execPath} --max-semi-space-size=4 "${script.replace(/%/g, '%%')}" bridge --interval 1m\n`);
     if (!hasAnalyze) return t.skip('systemd-analyze missing: apt-get install -y systemd');
     const dir = tmp();
     writeFileSync(join(dir, 'cc-otel-bridge.service'), r.stdout);
@@ -71,7 +71,7 @@ describe.skipIf(process.platform !== 'linux')('cc-otel bridge install (systemd u
     const r = await runCcOtel(['bridge', 'install'], { env: { HOME: home } });
     expect(r.code, describeCcOtel(r)).toBe(1);
     expect(r.stderr).toMatch(/no user service manager to run the bridge \(systemctl --user show-environment: .+\); nothing was written/);
-    expect(r.stderr).toContain(`run it yourself, e.g. in tmux or from your login script: ${process.execPath} ${realpathSync(join(CC_OTEL_PACKAGE_DIR, 'bin', 'cc-otel.js'))} bridge --interval 30s`);
+    expect(r.stderr).toContain(`run it yourself, e.g. in tmux or from your login script: ${process.execPath} --max-semi-space-size=4 ${realpathSync(join(CC_OTEL_PACKAGE_DIR, 'bin', 'cc-otel.js'))} bridge --interval 30s`);
     expect(existsSync(join(home, '.config', 'systemd'))).toBe(false);
 
     const st = await runCcOtel(['bridge', 'status', '--json'], { env: { HOME: home } });

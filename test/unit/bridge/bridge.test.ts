@@ -53,7 +53,7 @@ describe('the bridge user service', () => {
   it('Linux: a user unit under XDG_CONFIG_HOME (absolute) or ~/.config', () => {
     const p = planService({ env: {}, homeDir: '/h', platform: 'linux' }, req);
     expect(p.file).toBe('/h/.config/systemd/user/cc-otel-bridge.service');
-    expect(p.content).toContain('ExecStart=/usr/bin/node "/opt/cc otel/bin/cc-otel.js" bridge --interval 30s\n');
+    expect(p.content).toContain('ExecStart=/usr/bin/node --max-semi-space-size=4 "/opt/cc otel/bin/cc-otel.js" bridge --interval 30s\n');
     expect(p.content).toContain('Environment=PATH=/usr/bin:/bin\n');
     expect(p.start).toEqual([['systemctl', '--user', 'daemon-reload'], ['systemctl', '--user', 'enable', '--now', 'cc-otel-bridge.service']]);
     expect(planService({ env: { XDG_CONFIG_HOME: '/x' }, homeDir: '/h', platform: 'linux' }, req).file).toBe('/x/systemd/user/cc-otel-bridge.service');
@@ -63,8 +63,8 @@ describe('the bridge user service', () => {
   it('macOS: a launchd agent with the same argv, XML-escaped, bootstrapped into gui/<uid>', () => {
     const p = planService({ env: {}, homeDir: '/Users/a', platform: 'darwin' }, { ...req, script: '/opt/a&b/bin/cc-otel.js' });
     expect(p.file).toBe('/Users/a/Library/LaunchAgents/dev.cc-otel.bridge.plist');
-    expect(p.content).toContain('<string>/opt/a&amp;b/bin/cc-otel.js</string>\n    <string>bridge</string>\n    <string>--interval</string>\n    <string>30s</string>');
-    expect(p.argv).toEqual(['/usr/bin/node', '/opt/a&b/bin/cc-otel.js', 'bridge', '--interval', '30s']);
+    expect(p.content).toContain('<string>--max-semi-space-size=4</string>\n    <string>/opt/a&amp;b/bin/cc-otel.js</string>\n    <string>bridge</string>\n    <string>--interval</string>\n    <string>30s</string>');
+    expect(p.argv).toEqual(['/usr/bin/node', '--max-semi-space-size=4', '/opt/a&b/bin/cc-otel.js', 'bridge', '--interval', '30s']);
     expect(p.start).toEqual([['launchctl', 'bootstrap', 'gui/501', p.file]]);
     expect(p.stop).toEqual([['launchctl', 'bootout', 'gui/501/dev.cc-otel.bridge']]);
   });
