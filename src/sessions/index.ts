@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadManifests, type ManifestScan } from './manifest.js';
-import { livenessOf, pidExists, readProcStart } from './liveness.js';
+import { livenessOf, pidExists, psStartTimes, readProcStart } from './liveness.js';
 import { readTranscriptModel, transcriptPath, type TranscriptCache } from './transcript.js';
 import type { Session } from './points.js';
 
@@ -14,8 +14,11 @@ export * from './points.js';
 export function loadSessions(homeDir: string, transcripts?: TranscriptCache): { sessions: Session[]; skipped: ManifestScan['skipped'] } {
   const scan = loadManifests(homeDir);
   const hasProc = existsSync('/proc/self/stat');
+  // No /proc (macOS): one `ps` for the start times of every pid that still exists.
+  const ps = hasProc ? undefined : psStartTimes(scan.manifests.map((m) => m.pid).filter(pidExists));
+  const startMs = ps ? (pid: number) => ps.get(pid) : undefined;
   const sessions = scan.manifests.map((m): Session => {
-    const s: Session = { ...m, liveness: livenessOf(m, { pidExists, procStart: readProcStart, hasProc }) };
+    const s: Session = { ...m, liveness: livenessOf(m, { pidExists, procStart: readProcStart, hasProc, ...(startMs ? { startMs } : {}) }) };
     if (s.liveness === 'alive' && m.cwd !== undefined) {
       const model = readTranscriptModel(transcriptPath(homeDir, m.cwd, m.sessionId), undefined, transcripts);
       if (model !== undefined) s.model = model;

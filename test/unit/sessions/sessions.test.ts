@@ -138,3 +138,30 @@ describe('silent rule and points', () => {
     ]);
   });
 });
+
+describe('liveness without /proc (macOS): the process start time from ps', () => {
+  it('parses `ps -o pid=,lstart=` and decides reused pids by start time', async () => {
+    const { parsePsStartTimes } = await import('../../../src/sessions/liveness.js');
+    const m = parsePsStartTimes('  501 Fri Dec  4 20:49:41 2026\n 7 Thu Jan  1 00:00:05 2026\ngarbage\n');
+    expect([...m.keys()]).toEqual([501, 7]);
+    expect(m.get(501)).toBe(new Date(2026, 11, 4, 20, 49, 41).getTime());
+    const at = new Date(2026, 11, 4, 20, 49, 41).getTime();
+    const io = { pidExists: () => true, procStart: () => undefined, hasProc: false, startMs: (pid: number) => m.get(pid) };
+    expect(livenessOf({ pid: 501, startedAt: at + 700 }, io)).toBe('alive'); // the process started, then wrote the manifest
+    expect(livenessOf({ pid: 501, startedAt: at - 60_000 }, io)).toBe('pid-reused'); // a process started after the session
+    expect(livenessOf({ pid: 99, startedAt: at }, io)).toBe('alive'); // ps did not know it: the pid decides
+    expect(livenessOf({ pid: 501 }, io)).toBe('alive'); // no startedAt: the pid decides
+  });
+
+  it.skipIf(!linux)('psStartTimes asks the real ps (procps here) for several pids at once, a dead one left out', async () => {
+    const { psStartTimes } = await import('../../../src/sessions/liveness.js');
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const t = psStartTimes([process.pid, Number(child.stdout)]);
+    expect([...t.keys()]).toEqual([process.pid]);
+    const mine = t.get(process.pid)!;
+    expect(mine).toBeLessThanOrEqual(Date.now());
+    expect(Date.now() - mine).toBeLessThan(10 * 60_000);
+    expect(livenessOf({ pid: process.pid, startedAt: Date.now() }, { pidExists, procStart: readProcStart, hasProc: false, startMs: (p) => t.get(p) })).toBe('alive');
+    expect(livenessOf({ pid: process.pid, startedAt: mine - 3_600_000 }, { pidExists, procStart: readProcStart, hasProc: false, startMs: (p) => t.get(p) })).toBe('pid-reused');
+  });
+});
