@@ -3,10 +3,10 @@
 // real OTLP receiver (auth header, engineer/team/org); after kill -9 it is stale (bridge: active 0,
 // stale 1); a second session shows its model while live, and its clean exit removes it from both.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCcOtel, describeCcOtel } from '../helpers/cc-otel.js';
-import { describeRun, runClaude } from '../helpers/claude.js';
+import { CLAUDE_BIN, describeRun, runClaude } from '../helpers/claude.js';
 import { startMockModelApi } from '../helpers/mock-model-api.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
@@ -67,6 +67,10 @@ describe.skipIf(process.platform !== 'linux')('cc-otel sessions over a real Clau
     const liveOut = JSON.parse(live.stdout);
     expect(liveOut.live.map((s: { sessionId: string }) => s.sessionId)).toEqual([m.sessionId]);
     expect(liveOut.live[0]).toMatchObject({ pid: m.pid, project: 'proj', cwd });
+    // the cross-check with the real `claude agents --json` (the pinned binary first on PATH)
+    const crossed = await runCcOtel(['sessions', '--json'], { env: { ...env, PATH: `${dirname(CLAUDE_BIN)}:${process.env.PATH ?? '/usr/bin:/bin'}` }, timeoutMs: 30_000 });
+    expect(crossed.code, describeCcOtel(crossed)).toBe(0);
+    expect(JSON.parse(crossed.stdout).crossCheck).toEqual({ ran: true, agreed: true, onlyInAgents: [], onlyInManifests: [] });
     const b1 = await bridgeOnce();
     expect(b1.active.map((p) => [p.value, p.attributes.project, p.attributes.version, p.attributes.entrypoint])).toEqual([[1, 'proj', '2.1.197', 'sdk-cli']]);
     expect(b1.stale).toEqual([0]);
