@@ -63,14 +63,22 @@ Run it as a user service: cc-otel bridge install. Docs: docs/sessions.md.`,
       process.once('SIGTERM', () => stop());
       let done = false;
       void stopped.then(() => (done = true));
+      let first = true;
       while (!done) {
         try {
           const r = await b.tick();
           print(r);
           if (!r.export.ok) ctx.log.warn(`bridge: not delivered to ${r.endpoint}: ${r.export.error} (next try in ${o.interval})`);
         } catch (e) {
+          // No usable configuration at the start: say so and exit 2 (a service manager restarts it);
+          // once running, a config edited into a bad state is reported and retried.
+          if (first && e instanceof CcOtelError && e.exitCode === 2) {
+            await b.close();
+            throw e;
+          }
           ctx.log.warn(`bridge: ${(e as Error).message}${(e as CcOtelError).hint ? ` — ${(e as CcOtelError).hint}` : ''} (next try in ${o.interval})`);
         }
+        first = false;
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([stopped, new Promise<void>((r) => (timer = setTimeout(r, intervalMs)))]);
         clearTimeout(timer);

@@ -133,13 +133,15 @@ describe.skipIf(process.platform !== 'linux')('cc-otel bridge --once', () => {
     expect(JSON.parse(again.stdout).started.sort()).toEqual(['dead-s', 'live-s']);
   });
 
-  it('without configuration: exit 2 and what to run', async () => {
+  it('without configuration: exit 2 and what to run (--once, and the running bridge at its first tick)', async () => {
     const dir = makeTempDir('cc-otel-bridge-cli');
     cleanups.push(() => dir.cleanup());
-    const r = await runCcOtel(['bridge', '--once'], { env: { HOME: dir.path } });
-    expect(r.code, describeCcOtel(r)).toBe(2);
-    expect(r.stderr).toMatch(/not configured/);
-    expect(r.stderr).toMatch(/cc-otel init/);
+    for (const args of [['bridge', '--once'], ['bridge', '--interval', '1s']]) {
+      const r = await runCcOtel(args, { env: { HOME: dir.path } });
+      expect(r.code, describeCcOtel(r)).toBe(2);
+      expect(r.stderr).toMatch(/not configured/);
+      expect(r.stderr).toMatch(/cc-otel init/);
+    }
   });
 });
 
