@@ -4,7 +4,7 @@
 // Interleaved round-robin (every scenario once per round, shuffled), so machine drift hits all
 // scenarios alike; median wall time per scenario; peak RSS with GNU time (%M) when available.
 // Targets (issue 2): hook session-start and headers (warm cache) ≤ 1.3× and ≤ 80 MB.
-// Then every other bench/*.mjs (hook events, collector, the dashboard API) runs as its own process; their JSON is included.
+// Then every other bench/*.mjs (hook events, collector, the dashboard API, sessions) runs as its own process; their JSON is included.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';

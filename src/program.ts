@@ -22,6 +22,8 @@ import { define as defineFlush } from './commands/flush.js';
 import { define as defineTrust } from './commands/trust.js';
 import { define as defineInit } from './commands/init.js';
 import { define as defineStack } from './commands/stack.js';
+import { define as defineSessions } from './commands/sessions.js';
+import { define as defineBridge } from './commands/bridge.js';
 
 declare const __CC_OTEL_VERSION__: string | undefined;
 export const VERSION = typeof __CC_OTEL_VERSION__ === 'string' ? __CC_OTEL_VERSION__ : '0.0.0-dev';
@@ -46,6 +48,7 @@ const COMMANDS: ReadonlyArray<readonly [Define, keyof typeof HELP_GROUPS]> = [
   [defineCollect, 'start'],
   [defineReport, 'start'],
   [defineDashboard, 'start'],
+  [defineSessions, 'start'],
   [defineStatus, 'start'],
   [defineVerify, 'start'],
   [defineEnv, 'more'],
@@ -55,6 +58,7 @@ const COMMANDS: ReadonlyArray<readonly [Define, keyof typeof HELP_GROUPS]> = [
   [defineCache, 'more'],
   [defineUninstall, 'more'],
   [defineStack, 'more'],
+  [(program, getCtx) => defineBridge(program, getCtx, VERSION), 'more'],
   [defineHook, 'claude'],
   [defineHeaders, 'claude'],
 ];

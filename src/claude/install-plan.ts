@@ -74,6 +74,11 @@ const realpathOrSelf = (p: string): string => {
  * directories whenever it likes, and every session start through it would pay npx's resolution too.
  */
 export function ccOtelCommandPrefix(r: Runner): string {
+  return `${quoteArg(r.execPath, r.platform)} ${quoteArg(ccOtelScriptPath(r), r.platform)}`;
+}
+
+/** The cc-otel script by its real path, as ccOtelCommandPrefix names it (also the bridge's user service). */
+export function ccOtelScriptPath(r: Runner): string {
   const p = r.platform === 'win32' ? win32 : posix;
   let script = (r.realpath ?? realpathOrSelf)(p.resolve(r.script));
   if (basename(script) === 'cli.js' && basename(dirname(script)) === 'dist') {
@@ -84,7 +89,7 @@ export function ccOtelCommandPrefix(r: Runner): string {
     throw new CcOtelError('USAGE', `cc-otel runs from npx's cache (${script}): the settings entries would break when npx cleans or replaces it`, {
       hint: 'install cc-otel and run install with it: from a clone of cc-otel, `npm install -g .` (or `npm pack` and `npm install -g ./cc-otel-<version>.tgz`), then `cc-otel install`; or keep this run and name an installed cc-otel with `--command <absolute path to cc-otel>`',
     });
-  return `${quoteArg(r.execPath, r.platform)} ${quoteArg(script, r.platform)}`;
+  return script;
 }
 
 /** Is `path` inside npx's cache (`~/.npm/_npx/<hash>/node_modules/…`)? */

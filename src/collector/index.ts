@@ -4,7 +4,7 @@
  */
 export { startCollector, isLoopback, DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT } from './collector.js';
 export type { CollectorOptions, CollectorState, CollectorStats, RunningCollector } from './collector.js';
-export { findProbe } from './reader.js';
+export { claudeCodeSessionIds, findProbe } from './reader.js';
 export { PROBE_ATTRIBUTE } from './index-builder.js';
 export { readRequests } from './requests.js';
 export type { StoredRequest } from './requests.js';

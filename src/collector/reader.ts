@@ -144,3 +144,27 @@ export function forEachIndexFrameFrom(seg: SegmentFiles, offset: number, visit: 
     closeSync(fd);
   }
 }
+
+/**
+ * The session.id values Claude Code's own telemetry carried into this data dir (the session
+ * bridge's silent rule, src/bridge): a `claude_code.*` metric series' datapoint attribute, or the
+ * resource of a `claude-code*` service. Reads only the index's definitions, never a raw frame.
+ */
+export function claudeCodeSessionIds(dataDir: string): Set<string> {
+  const ids = new Set<string>();
+  for (const seg of listSegments(dataDir)) {
+    forEachIndexFrame(seg, (f) => {
+      for (const d of f.header.d) {
+        if (d.k === 's') {
+          const id = d.a['session.id'];
+          if (typeof id === 'string' && d.m.startsWith('claude_code.')) ids.add(id);
+        } else if (d.k === 'c') {
+          const id = d.r['session.id'];
+          const svc = d.r['service.name'];
+          if (typeof id === 'string' && typeof svc === 'string' && svc.startsWith('claude-code')) ids.add(id);
+        }
+      }
+    });
+  }
+  return ids;
+}

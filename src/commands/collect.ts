@@ -15,6 +15,8 @@ interface CollectOptions {
   listen?: string;
   dataDir?: string;
   detach?: boolean;
+  bridge?: boolean;
+  bridgeInterval: string;
   maxDisk?: string;
   retain?: string;
   maxItemsPerRequest?: number;
@@ -70,7 +72,9 @@ export function define(program: Command, getCtx: () => Context): void {
     .option('--detach', 'run in the background (pid file and log in the data dir)')
     .option('--max-disk <size>', 'cap on the data dir (500MB, 2GiB, or "none"); past it requests get 503 / UNAVAILABLE, which clients retry (default: 5GiB, at most what is there plus half the free space)')
     .option('--retain <duration>', 'drop whole segments older than this (90d, 12h, 2w), at start and every 10 minutes (default: keep everything)')
-    .option('--metrics-drop-label <key>', 'leave this attribute out of GET /metrics (session.id: one series per engineer, not per session); repeatable', (v: string, all: string[]) => [...all, v], [] as string[]);
+    .option('--metrics-drop-label <key>', 'leave this attribute out of GET /metrics (session.id: one series per engineer, not per session); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--bridge', 'also run the session bridge in this process: live Claude Code sessions as cc.sessions.* metrics into this collector (docs/sessions.md)')
+    .option('--bridge-interval <duration>', 'time between bridge ticks', '30s');
   for (const [flags, , description] of LIMIT_OPTIONS) collect.option(flags, description, parseCount);
   collect
     .addHelpText(
@@ -94,6 +98,7 @@ Examples:
       // Validated before anything starts, in the foreground and before --detach alike.
       const maxDiskBytes = opts.maxDisk === undefined ? undefined : /^(none|unlimited)$/i.test(opts.maxDisk) ? null : parseSize(opts.maxDisk);
       const retainMs = opts.retain === undefined ? undefined : parseDuration(opts.retain);
+      const bridgeIntervalMs = opts.bridge ? parseDuration(opts.bridgeInterval) : undefined;
       const { isLoopback } = await import('../collector/collector.js');
       if (opts.listen !== undefined && !isLoopback(opts.listen)) {
         ctx.log.warn(`listening on ${opts.listen}: anyone who can reach this address can write telemetry (no authentication)`);
@@ -107,6 +112,7 @@ Examples:
         if (opts.maxDisk !== undefined) args.push('--max-disk', opts.maxDisk);
         if (opts.retain !== undefined) args.push('--retain', opts.retain);
         for (const key of opts.metricsDropLabel) args.push('--metrics-drop-label', key);
+        if (opts.bridge) args.push('--bridge', '--bridge-interval', opts.bridgeInterval);
         for (const [flags, key] of LIMIT_OPTIONS) if (opts[key] !== undefined) args.push(flags.split(' ')[0]!, String(opts[key]));
         const script = process.argv[1];
         if (!script) throw new CcOtelError('IO', 'cannot tell how this CLI was started, so cannot start it in the background');
@@ -145,6 +151,8 @@ Examples:
       };
       process.stdout.write(tty ? `${line()}  (Ctrl-C to stop)` : `${line()}\n`);
       const timer = tty ? setInterval(() => process.stdout.write(`\r\x1b[K${line()}`), 1000) : undefined;
+      const { startCollectorBridge } = await import('../bridge/in-collector.js');
+      const bridge = opts.bridge ? await startCollectorBridge({ ctx, httpUrl: c.httpUrl, dataDir, intervalMs: bridgeIntervalMs!, log: logLine }) : undefined;
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -155,6 +163,7 @@ Examples:
         process.on('SIGTERM', stop);
       });
       if (timer) clearInterval(timer);
+      await bridge?.close();
       await c.close();
       process.stdout.write(tty ? `\r\x1b[K${line()} · stopped\n` : `cc-otel collect: stopped\n`);
     });

@@ -48,6 +48,8 @@ error (exit 1), an empty window is not. Token and cost totals are exact for delt
 metrics alike; team/org come from the resource attributes cc-otel sets. --by engineer names each
 person once: the engineer attribute cc-otel sets, else the engineer cc-otel's SessionStart hook
 recorded for the session, else Claude Code's user.email, else its user.id (--json: engineerSource).
+Last, "live now" (--json: liveNow): the Claude Code sessions running on this machine (their
+manifests) and whether each one's telemetry reached this data dir (docs/sessions.md).
 
 Examples:
   cc-otel report                       last 7 days by engineer
@@ -69,9 +71,11 @@ Examples:
       const dataDir = opts.dataDir ?? ctx.env.CC_OTEL_DATA_DIR ?? userDirs(ctx).data;
       const filter = { engineer: opts.engineer, team: opts.team, org: opts.org, model: opts.model, project: opts.project, session: opts.session };
       const report = buildReport({ dataDir, since, until, by: opts.by, dayBoundary: opts.utc ? 'utc' : 'local', filter, daily: opts.daily === true });
-      if (opts.json) process.stdout.write(render.renderJson(report));
-      else if (opts.csv) process.stdout.write(render.renderCsv(report));
-      else if (report.rows.length === 0) process.stdout.write(render.renderEmpty(report, dataDir));
-      else process.stdout.write(render.renderTable(report));
+      if (opts.csv) return void process.stdout.write(render.renderCsv(report));
+      // "live now": the sessions running on this machine, and whether their telemetry got here (docs/sessions.md)
+      const { liveNow, renderLiveNow } = await import('../sessions/live-now.js');
+      const live = liveNow(ctx.homeDir, dataDir, now);
+      if (opts.json) process.stdout.write(render.renderJson({ ...report, liveNow: live } as typeof report));
+      else process.stdout.write((report.rows.length === 0 ? render.renderEmpty(report, dataDir) : render.renderTable(report)) + renderLiveNow(live));
     });
 }

@@ -131,6 +131,9 @@ export function define(program: Command, getCtx: () => Context): void {
       };
     });
 
+    const { bridgeServiceStatus, describeServiceState } = await import('./bridge.js');
+    const bridge = await bridgeServiceStatus(ctx);
+
     if (o.json) {
       process.stdout.write(
         `${JSON.stringify(
@@ -144,6 +147,7 @@ export function define(program: Command, getCtx: () => Context): void {
             project,
             keyChain,
             errors: { log: errorLogPath(stateDir), recent },
+            bridge,
           },
           null,
           2,
@@ -209,6 +213,8 @@ export function define(program: Command, getCtx: () => Context): void {
         if (kc.error?.hint) out += `    hint: ${kc.error.hint}\n`;
       }
     }
+
+    out += `\nSession bridge (docs/sessions.md)\n  ${'error' in bridge ? `unknown: ${bridge.error}` : describeServiceState(bridge).replace(/^bridge service: /, '')}\n`;
 
     out += `\nRecent errors (${errorLogPath(stateDir)})\n`;
     if (!recent.length) out += '  none\n';

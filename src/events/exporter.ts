@@ -11,7 +11,7 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { CcOtelError } from '../errors.js';
 import type { TelemetryPlan } from '../otel/build-env.js';
-import { isHttp, signalUrl } from '../otel/endpoint.js';
+import { isHttp, signalUrl, type Signal } from '../otel/endpoint.js';
 
 export type ExportOutcome = { ok: true } | { ok: false; error: string; status?: number; grpcCode?: number };
 
@@ -46,8 +46,13 @@ export function logsEndpoint(plan: TelemetryPlan): string {
   return isHttp(plan.protocol) ? signalUrl(plan.base, 'logs') : plan.base;
 }
 
+/** The headers the plan sends with one signal: common, that signal's, then the auth headers. */
+export function signalExportHeaders(plan: TelemetryPlan, signal: Signal): Record<string, string> {
+  return { ...plan.commonHeaders, ...(plan.signalHeaders[signal] ?? {}), ...(plan.authHeaders ?? {}) };
+}
+
 export function logsHeaders(plan: TelemetryPlan): Record<string, string> {
-  return { ...plan.commonHeaders, ...(plan.signalHeaders.logs ?? {}), ...(plan.authHeaders ?? {}) };
+  return signalExportHeaders(plan, 'logs');
 }
 
 export async function createEventExporter(plan: TelemetryPlan, timeoutMs: number): Promise<EventExporter> {
@@ -95,7 +100,7 @@ export async function createEventExporter(plan: TelemetryPlan, timeoutMs: number
   };
 }
 
-function describeExportError(e: Error | undefined): { error: string; status?: number; grpcCode?: number } {
+export function describeExportError(e: Error | undefined): { error: string; status?: number; grpcCode?: number } {
   if (!e) return { error: 'export failed' };
   const code = (e as { code?: unknown }).code;
   const data = (e as { data?: unknown }).data;

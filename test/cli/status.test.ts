@@ -52,7 +52,7 @@ describe('cc-otel status (real process)', () => {
     const r = await w.run(['status', '--json']);
     expect(r.code, describeCcOtel(r)).toBe(0);
     const s = JSON.parse(r.stdout);
-    expect(Object.keys(s)).toEqual(['scopes', 'effective', 'warnings', 'refDrift', 'brokenCommands', 'config', 'project', 'keyChain', 'errors']);
+    expect(Object.keys(s)).toEqual(['scopes', 'effective', 'warnings', 'refDrift', 'brokenCommands', 'config', 'project', 'keyChain', 'errors', 'bridge']);
     expect(s.scopes.map((l: { scope: string; installed: boolean; status: string }) => [l.scope, l.status, l.installed])).toEqual([
       ['managed', 'missing', false],
       ['local', 'missing', false],
