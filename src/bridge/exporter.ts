@@ -10,7 +10,7 @@
  */
 import type { MeterProvider, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { CcOtelError } from '../errors.js';
-import { describeExportError, signalExportHeaders, type ExportOutcome } from '../events/exporter.js';
+import { exportOutcome, signalExportHeaders, type ExportOutcome } from '../events/exporter.js';
 import type { TelemetryPlan } from '../otel/build-env.js';
 import { isHttp, signalUrl } from '../otel/endpoint.js';
 
@@ -105,13 +105,7 @@ export async function createMetricsPipeline(plan: TelemetryPlan, opts: { timeout
     exportOnce: async () => {
       const { resourceMetrics, errors } = await reader.collect({ timeoutMillis: opts.timeoutMs });
       if (errors.length > 0) return { ok: false, error: `collecting the session metrics failed: ${String(errors[0])}` };
-      return new Promise<ExportOutcome>((resolve) => {
-        try {
-          exporter.export(resourceMetrics, (r) => resolve(r.code === 0 ? { ok: true } : { ok: false, ...describeExportError(r.error) }));
-        } catch (e) {
-          resolve({ ok: false, error: (e as Error).message });
-        }
-      });
+      return exportOutcome(exporter, resourceMetrics);
     },
     shutdown: async () => {
       try {

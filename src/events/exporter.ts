@@ -82,14 +82,7 @@ export async function createEventExporter(plan: TelemetryPlan, timeoutMs: number
   return {
     endpoint,
     protocol: plan.protocol,
-    export: (records) =>
-      new Promise<ExportOutcome>((resolve) => {
-        try {
-          exporter.export(records, (r) => resolve(r.code === 0 ? { ok: true } : { ok: false, ...describeExportError(r.error) }));
-        } catch (e) {
-          resolve({ ok: false, error: (e as Error).message });
-        }
-      }),
+    export: (records) => exportOutcome(exporter, records),
     shutdown: async () => {
       try {
         await exporter.shutdown();
@@ -98,6 +91,17 @@ export async function createEventExporter(plan: TelemetryPlan, timeoutMs: number
       }
     },
   };
+}
+
+/** One export through an OTel SDK exporter, its callback turned into an outcome (a throw too). */
+export function exportOutcome<T>(exporter: { export(items: T, done: (r: { code: number; error?: Error }) => void): void }, items: T): Promise<ExportOutcome> {
+  return new Promise<ExportOutcome>((resolve) => {
+    try {
+      exporter.export(items, (r) => resolve(r.code === 0 ? { ok: true } : { ok: false, ...describeExportError(r.error) }));
+    } catch (e) {
+      resolve({ ok: false, error: (e as Error).message });
+    }
+  });
 }
 
 export function describeExportError(e: Error | undefined): { error: string; status?: number; grpcCode?: number } {
