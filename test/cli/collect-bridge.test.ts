@@ -58,7 +58,8 @@ describe.skipIf(process.platform !== 'linux')('cc-otel collect --bridge', () => 
 
     await until(`cc.sessions.active stored (stderr: ${err})`, 15_000, () => (stored(dataDir, 'cc.sessions.active').includes(1) ? true : undefined));
     expect(stored(dataDir, 'cc.sessions.silent')[0]).toBe(1);
-    expect(err).toMatch(/bridge: 1 live, 0 stale, 1 silent/);
+    // the tick logs once its export was answered, which can be just after the store has it
+    await until(`the bridge's log line (stderr: ${err})`, 10_000, () => (/bridge: 1 live, 0 stale, 1 silent/.test(err) ? true : undefined));
 
     const r1 = await runCcOtel(['report', '--json', '--since', 'all', '--data-dir', dataDir], { env: { HOME: home } });
     expect(r1.code, describeCcOtel(r1)).toBe(0);
