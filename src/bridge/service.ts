@@ -50,7 +50,9 @@ const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /**
  * V8 flags of the service: a young generation of at most 4 MiB instead of 16 keeps the long-running
  * bridge's peak RSS down (bench/sessions.mjs, 200 manifests: ~99 → ~81 MB; 1 MiB gave ~74 MB but
- * several ms more GC per tick).
+ * several ms more GC per tick). Measured too: --lite-mode reaches ~60 MB but ~25 ms CPU per tick
+ * (no optimizing compiler), --no-opt ~72 MB / ~17 ms; importing sdk-metrics + the OTLP/proto
+ * exporter alone takes a bare node from ~41 to ~61 MB.
  */
 export const BRIDGE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 
