@@ -44,7 +44,8 @@ export function parseManifest(file: string, text: string): SessionManifest | { s
   const o = raw as Record<string, unknown>;
   const pid = typeof o.pid === 'number' ? o.pid : typeof o.pid === 'string' && /^\d+$/.test(o.pid) ? Number(o.pid) : NaN;
   const sessionId = str(o.sessionId);
-  if (!Number.isInteger(pid) || pid <= 0 || sessionId === undefined) return { skip: 'unknown-shape' };
+  // The id names the transcript file read for the model: a token (Claude Code's are UUIDs), never a path.
+  if (!Number.isInteger(pid) || pid <= 0 || sessionId === undefined || !/^[A-Za-z0-9_-]{1,128}$/.test(sessionId)) return { skip: 'unknown-shape' };
   const m: SessionManifest = { file, pid, sessionId };
   const cwd = str(o.cwd);
   if (cwd !== undefined) m.cwd = cwd;

@@ -34,6 +34,7 @@ describe('parseManifest', () => {
     ['not JSON', 'hello', 'not-json'],
     ['array', '[1]', 'unknown-shape'],
     ['no sessionId', '{"pid":1}', 'unknown-shape'],
+    ['a sessionId that is a path', '{"pid":1,"sessionId":"../../.ssh/id_rsa"}', 'unknown-shape'],
     ['bad pid', '{"pid":-3,"sessionId":"x"}', 'unknown-shape'],
     ['null', 'null', 'unknown-shape'],
   ])('skips %s', (_n, text, reason) => {
